@@ -1,0 +1,1 @@
+"""simexit: end mobile subscriptions correctly."""

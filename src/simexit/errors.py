@@ -1,0 +1,45 @@
+"""Domain errors. No web framework here: `status` is a plain int that the edges read."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on: a stable `code`, an HTTP-ish `status`, and context.
+
+    `field` names the offending input where there is one, so that API and forms can point at it.
+    """
+
+    code: ClassVar[str] = "domain_error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, field: str | None = None, **context: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.context = context
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    status = 422
+
+
+class ConfigurationError(Exception):
+    """Settings or packs that cannot be used; raised at start-up, never per request."""

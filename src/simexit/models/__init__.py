@@ -1,0 +1,30 @@
+"""All ORM models, one file per aggregate; importing this package registers every table."""
+
+from simexit.models.access import ApiKey, IdempotencyKey, StaffUser
+from simexit.models.audit_event import AuditChainHead, AuditEvent
+from simexit.models.case import Case, ReferenceCounter
+from simexit.models.job import Job
+from simexit.models.line import Line
+from simexit.models.operator import Operator, Reseller
+from simexit.models.settlement import LedgerEntry, PortOut, TeardownStep
+from simexit.models.subscriber import Subscriber
+from simexit.models.verification import Verification
+
+__all__ = [
+    "ApiKey",
+    "AuditChainHead",
+    "AuditEvent",
+    "Case",
+    "IdempotencyKey",
+    "Job",
+    "LedgerEntry",
+    "Line",
+    "Operator",
+    "PortOut",
+    "ReferenceCounter",
+    "Reseller",
+    "StaffUser",
+    "Subscriber",
+    "TeardownStep",
+    "Verification",
+]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from simexit.db import Base
+from simexit.models._types import JsonType, UtcDateTime, new_id
+
+
+class Line(Base):
+    """One subscription. Money is integer minor units in `currency`."""
+
+    __tablename__ = "lines"
+    __table_args__ = (UniqueConstraint("operator_id", "iccid"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)
+    subscriber_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resellers.id"), index=True)
+    msisdn: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[str] = mapped_column(String(20))
+    product_name: Mapped[str | None] = mapped_column(String(120))
+    iccid: Mapped[str | None] = mapped_column(String(22))
+    imsi: Mapped[str | None] = mapped_column(String(15))
+    eid: Mapped[str | None] = mapped_column(String(32))
+    smdp_order_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    suspension_flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    region: Mapped[str | None] = mapped_column(String(10))
+    currency: Mapped[str] = mapped_column(String(3))
+    activated_on: Mapped[date] = mapped_column(Date)
+    commitment_start: Mapped[date | None] = mapped_column(Date)
+    commitment_end: Mapped[date | None] = mapped_column(Date)
+    commitment_kind: Mapped[str | None] = mapped_column(String(40))
+    monthly_fee_minor: Mapped[int | None] = mapped_column(Integer)
+    billing_cycle_day: Mapped[int | None] = mapped_column(Integer)
+    plan_expiry: Mapped[date | None] = mapped_column(Date)
+    last_topup_on: Mapped[date | None] = mapped_column(Date)
+    last_chargeable_activity_on: Mapped[date | None] = mapped_column(Date)
+    balance_minor: Mapped[int] = mapped_column(Integer, default=0)
+    bonus_balance_minor: Mapped[int] = mapped_column(Integer, default=0)
+    unpaid_bills_minor: Mapped[int] = mapped_column(Integer, default=0)
+    device_instalment_minor: Mapped[int] = mapped_column(Integer, default=0)
+    linked_services: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    port_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    purchase_channel: Mapped[str] = mapped_column(String(20), default="direct")
+    signed_up_channel: Mapped[str | None] = mapped_column(String(20))
+    suspended_since: Mapped[date | None] = mapped_column(Date)
+    suspensions_this_year: Mapped[int] = mapped_column(Integer, default=0)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    quarantine_until: Mapped[date | None] = mapped_column(Date)
+    reactivation_deadline: Mapped[date | None] = mapped_column(Date)
+    sim_return_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    sim_returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    number_released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
