@@ -1,0 +1,302 @@
+"""The shape of a policy pack, validated with pydantic. Pure: no I/O.
+
+A pack file is a *layer*: country, operator or region. The loader merges layers into one
+document and validates it against `PackDocument`. Any leaf that states a fact may be written
+either plainly (`14`) or with its evidence (`{value: 14, status: V, src: [nkom], as_of: ...}`);
+`Ev[T]` accepts both and always holds the evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simexit.kit.money import MINOR_UNIT_EXPONENT
+from simexit.policies.model import Channel, EvidenceStatus, LineKind, Plan, RequestType
+
+T = TypeVar("T")
+
+Amount = Annotated[Decimal, Field(ge=0, description="money in the pack's currency, e.g. '325.00'")]
+Days = Annotated[int, Field(ge=0)]
+
+PRODUCT_NAMES = ("prepaid", "postpaid", "data_only", "esim", "physical_sim")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Ev(Strict, Generic[T]):
+    """A value with its provenance. A plain YAML value is wrapped as set by the pack (status V)."""
+
+    value: T
+    status: EvidenceStatus = EvidenceStatus.verified
+    src: tuple[str, ...] = ()
+    as_of: date | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_plain_value(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "value" in data:
+            return data
+        return {"value": data}
+
+
+class EffectiveRule(StrEnum):
+    immediate = "immediate"
+    next_day = "next_day"
+    end_of_billing_cycle = "end_of_billing_cycle"
+    end_of_calendar_month = "end_of_calendar_month"
+    one_calendar_month_from_first_of_next_month = "one_calendar_month_from_first_of_next_month"
+    n_days = "n_days"
+    on_port_completion = "on_port_completion"
+    plan_expiry = "plan_expiry"
+
+
+class EarlyExitType(StrEnum):
+    none = "none"
+    etf_linear = "etf_linear"
+    remaining_benefit_pro_rata = "remaining_benefit_pro_rata"
+    remaining_fees = "remaining_fees"
+
+
+class DeviceBalanceDue(StrEnum):
+    next_bill = "next_bill"
+    final_bill = "final_bill"
+    continue_schedule = "continue_schedule"
+
+
+class UnpaidBillsPolicy(StrEnum):
+    block = "block"
+    instalment_plan = "instalment_plan"
+    net_against_balance = "net_against_balance"
+
+
+class BalancePolicy(StrEnum):
+    refund_on_request = "refund_on_request"
+    transfer_to_number = "transfer_to_number"
+    forfeit = "forfeit"
+
+
+class ReviewMode(StrEnum):
+    auto = "auto"
+    manual = "manual"
+
+
+class GateRule(StrEnum):
+    """Machine-checkable regulatory predicates the engine knows how to run."""
+
+    max_sim_count = "max_sim_count"  # params.limit: block the request when the subscriber holds more
+    online_cancel_if_signed_up_online = "online_cancel_if_signed_up_online"  # grants web/app
+    notice_only = "notice_only"  # a duty shown to people, not checked per request
+
+
+class OperatorInfo(Strict):
+    legal_name: str
+    org_id: str | None = None
+    brands: tuple[str, ...] = ()
+
+
+class PackHeader(Strict):
+    id: str = Field(pattern=r"^[a-z]{2,8}/[a-z0-9_-]+$")
+    kind: Literal["country", "operator", "region"]
+    extends: tuple[str, ...] = ()
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    region: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$")
+    operator: OperatorInfo | None = None
+    reviewed: date | None = None
+
+
+class Source(Strict):
+    url: str = Field(pattern=r"^https?://")
+    title: str
+    retrieved: date | None = None
+    kind: Literal["primary", "secondary", "unverified"]
+
+
+class Locale(Strict):
+    currency: str
+    timezone: str
+    languages: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in MINOR_UNIT_EXPONENT:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(MINOR_UNIT_EXPONENT))}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+
+class Review(Strict):
+    mode: Ev[ReviewMode]
+    sla_business_days: Ev[Days]
+    calendar: Ev[str]
+    confirmation_channels: Ev[tuple[Literal["sms", "email", "letter", "gov_portal"], ...]]
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: Ev[str]) -> Ev[str]:
+        from simexit.policies.business_days import check_calendar
+
+        check_calendar(value.value)
+        return value
+
+
+class ChannelRule(Strict):
+    channel: Channel
+    identity: tuple[str, ...] = ()
+    request_types: tuple[RequestType, ...] = tuple(RequestType)
+    plans: tuple[Plan, ...] = tuple(Plan)
+    kinds: tuple[LineKind, ...] = tuple(LineKind)
+    address: str | None = None
+
+
+class Notice(Strict):
+    effective_rule: Ev[EffectiveRule]
+    n_days: Ev[Days | None] = Ev[Days | None](value=None)
+    refund_overbilled_beyond_notice: Ev[bool] = Ev[bool](value=False)
+
+
+class EarlyExitRule(Strict):
+    applies_to: str = "any"  # a LineFacts.commitment_kind, or "any"
+    type: EarlyExitType
+    amount: Amount | None = None
+    decrement_per_month: Amount | None = None
+    admin_fee: Amount | None = None
+    free_window_days: Days | None = None  # no fee when cancelled within this many days of the start
+
+
+class Commitment(Strict):
+    max_months: Ev[Days | None]
+    early_exit: tuple[Ev[EarlyExitRule], ...] = ()
+    free_exit_on_adverse_change: Ev[bool] = Ev[bool](value=True)
+
+
+class Cancellation(Strict):
+    channels: Ev[tuple[ChannelRule, ...]]
+    notice: Notice
+    cancellation_fee: Ev[Amount] = Ev[Amount](value=Decimal(0))
+    commitment: Commitment
+    device_balance_due_on_cancel: Ev[DeviceBalanceDue]
+    unpaid_bills: Ev[UnpaidBillsPolicy]
+    cooling_off_days: Ev[Days | None] = Ev[Days | None](value=None)
+
+
+class Identity(Strict):
+    at_termination: Ev[tuple[str, ...]]
+    who_may_cancel: Ev[tuple[str, ...]]
+    document_check_record_required: Ev[bool]
+
+
+class BalanceOnCancel(Strict):
+    policy: BalancePolicy
+    min_payout: Amount | None = None
+    excluded: tuple[Literal["bonus", "promo"], ...] = ()
+    methods: tuple[Literal["bank_transfer", "same_operator_number", "card"], ...] = ()
+
+
+class InactivityRule(Strict):
+    trigger: Literal["no_topup", "no_chargeable_event", "zero_balance"]
+    after_days: Days
+    action: Literal["suspend_outgoing", "daily_fee", "terminate"]
+    fee: Amount | None = None
+
+
+class Prepaid(Strict):
+    balance_on_cancel: Ev[BalanceOnCancel]
+    refund_on_switch: Ev[bool]  # EECC art. 106(6): remaining credit refunded on request when switching
+    min_days_since_last_topup: Ev[Days | None]
+    inactivity: tuple[Ev[InactivityRule], ...] = ()
+
+
+class Porting(Strict):
+    ends_donor_contract: Ev[Literal[True]]
+    donor_billing_until: Ev[Literal["port_completion", "end_of_billing_cycle"]]
+    authorisation: Ev[tuple[str, ...]]
+    min_lead_days: Ev[Days | None] = Ev[Days | None](value=None)
+    max_lead_days: Ev[Days | None] = Ev[Days | None](value=None)
+    fee: Ev[Amount | None] = Ev[Amount | None](value=None)
+    blocks_on_debt: Ev[bool]
+
+
+class Numbering(Strict):
+    quarantine_days: Ev[Days | None]
+    quarantine_max_days: Ev[Days | None] = Ev[Days | None](value=None)
+    record_disconnection_date: Ev[bool]
+
+
+class Sim(Strict):
+    physical_return_required: Ev[bool]
+    return_within_days: Ev[Days | None] = Ev[Days | None](value=None)
+    non_return_fee: Ev[Amount] = Ev[Amount](value=Decimal(0))
+    esim_profile_deletion_cancels: Literal[False] = False  # an invariant, stated for readers
+
+
+class Suspension(Strict):
+    allowed: Ev[bool]
+    max_days: Ev[Days | None]
+    times_per_year: Ev[Days | None]
+    fee: Ev[Amount]
+    during_commitment: Ev[bool] = Ev[bool](value=True)
+
+
+class Reactivation(Strict):
+    window_days: Ev[Days | None]  # None: a terminated line cannot be reactivated
+    fee: Ev[Amount]
+
+
+class RetentionRule(Strict):
+    days: Days | None  # None: "as long as needed for the purpose"
+    basis: str
+
+
+class DataProtection(Strict):
+    regime: Ev[tuple[str, ...]]
+    retention: dict[str, Ev[RetentionRule]] = Field(default_factory=dict)
+    erasure_deadline_days: Ev[Days | None] = Ev[Days | None](value=None)
+
+
+class Gate(Strict):
+    rule: GateRule
+    applies_to: tuple[RequestType, ...] = tuple(RequestType)
+    params: dict[str, int | str] = Field(default_factory=dict)
+
+
+class PackDocument(Strict):
+    """A complete, merged pack: country + operator (+ product and region layers)."""
+
+    pack: PackHeader
+    sources: dict[str, Source] = Field(default_factory=dict)
+    locale: Locale
+    review: Review
+    cancellation: Cancellation
+    identity: Identity
+    prepaid: Prepaid
+    porting: Porting
+    numbering: Numbering
+    sim: Sim
+    suspension: Suspension
+    reactivation: Reactivation
+    data_protection: DataProtection
+    regulatory_gates: dict[str, Ev[Gate]] = Field(default_factory=dict)
+    products: dict[Literal["prepaid", "postpaid", "data_only", "esim", "physical_sim"], dict[str, Any]] = Field(
+        default_factory=dict
+    )
+
+
+TOP_LEVEL_KEYS = frozenset(PackDocument.model_fields)
