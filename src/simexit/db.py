@@ -90,11 +90,13 @@ class Database:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A read-only unit of work; on SQLite it does not take the write lock."""
-        with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            # close() ends the transaction without expiring loaded objects, so rows read here
+            # stay usable (detached) after the block.
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

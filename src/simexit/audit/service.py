@@ -1,0 +1,152 @@
+"""Recording and verifying audit events.
+
+Appending locks the operator's chain head (`FOR UPDATE` on PostgreSQL; SQLite writers are already
+serialized), so two concurrent transactions can never fork the chain: the second waits and links
+to the first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simexit.audit.chain import GENESIS, event_hash
+from simexit.models import AuditChainHead, AuditEvent
+from simexit.principals import Actor
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record(
+    session: Session,
+    *,
+    operator_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str,
+    at: datetime,
+    changes: dict[str, Any] | None = None,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    head = session.scalars(
+        select(AuditChainHead).where(AuditChainHead.operator_id == operator_id).with_for_update()
+    ).one_or_none()
+    if head is None:
+        head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
+        session.add(head)
+    # Microsecond precision survives both back ends, so the stored time re-hashes identically.
+    at = at.astimezone(UTC)
+    safe_changes = _json_safe(changes or {})
+    seq = head.seq + 1
+    digest = event_hash(
+        prev_hash=head.hash,
+        seq=seq,
+        operator_id=str(operator_id),
+        at=at,
+        actor_type=actor.type.value,
+        actor_id=actor.id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        changes=safe_changes,
+        note=note,
+    )
+    event = AuditEvent(
+        operator_id=operator_id,
+        seq=seq,
+        at=at,
+        actor_type=actor.type.value,
+        actor_id=actor.id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        changes=safe_changes,
+        note=note,
+        request_id=request_id,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(event)
+    head.seq = seq
+    head.hash = digest
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    operator_id: uuid.UUID
+    events: int
+    first_broken_seq: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken_seq is None
+
+
+def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 5000) -> ChainReport:
+    """Walk one operator's chain in order; report the first event that does not link or re-hash."""
+    expected_prev, expected_seq, count, last_id = GENESIS, 1, 0, 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.operator_id == operator_id, AuditEvent.seq >= expected_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not events:
+            break
+        for event in events:
+            count += 1
+            if event.seq != expected_seq:
+                return ChainReport(operator_id, count, expected_seq, f"event {expected_seq} is missing")
+            if event.prev_hash != expected_prev:
+                return ChainReport(operator_id, count, event.seq, "does not link to the previous event")
+            recomputed = event_hash(
+                prev_hash=event.prev_hash,
+                seq=event.seq,
+                operator_id=str(event.operator_id),
+                at=event.at,
+                actor_type=event.actor_type,
+                actor_id=event.actor_id,
+                action=event.action,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                changes=event.changes,
+                note=event.note,
+            )
+            if recomputed != event.hash:
+                return ChainReport(operator_id, count, event.seq, "its content was changed after it was written")
+            expected_prev, expected_seq, last_id = event.hash, event.seq + 1, event.id
+        session.expunge_all()
+    del last_id
+    head = session.get(AuditChainHead, operator_id)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        return ChainReport(operator_id, count, expected_seq, "events after this point were deleted")
+    return ChainReport(operator_id, count, None, None)
+
+
+def events_for(session: Session, *, subject_type: str, subject_id: uuid.UUID | str) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+            .order_by(AuditEvent.id)
+        )
+    )

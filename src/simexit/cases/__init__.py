@@ -1,0 +1,1 @@
+"""Cases: one request (terminate, suspend, resume, port out, reactivate) against one line."""

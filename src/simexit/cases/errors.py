@@ -1,0 +1,65 @@
+"""What case services refuse, each with a stable code the API and the portal render."""
+
+from __future__ import annotations
+
+from simexit.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+
+
+class LineNotFound(NotFound):
+    code = "line_not_found"
+
+
+class DuplicateRequest(Conflict):
+    code = "idempotency_key_reused"
+
+
+class IdentityNotVerified(Conflict):
+    code = "identity_not_verified"
+
+
+class ConsentRequired(InvalidInput):
+    code = "consent_required"
+
+
+class VerificationMissing(Conflict):
+    code = "verification_missing"
+
+
+class MethodNotAllowed(InvalidInput):
+    code = "verification_method_not_allowed"
+
+
+class NotPermitted(Forbidden):
+    code = "not_permitted"
+
+
+class TooLateToWithdraw(Conflict):
+    code = "too_late_to_withdraw"
+
+
+class RequestNotApplicable(InvalidInput):
+    code = "request_not_applicable"
+
+
+class ConcurrentChange(Conflict):
+    code = "concurrent_change"
+
+
+__all__ = [
+    "CaseNotFound",
+    "ConcurrentChange",
+    "ConsentRequired",
+    "DomainError",
+    "DuplicateRequest",
+    "IdentityNotVerified",
+    "LineNotFound",
+    "MethodNotAllowed",
+    "NotPermitted",
+    "RequestNotApplicable",
+    "TooLateToWithdraw",
+    "VerificationMissing",
+]

@@ -1,0 +1,219 @@
+"""Every query for cases and the lines they act on, scoped to the principal's tenant.
+
+A principal that may not see a row gets "not found", never "forbidden", so ids can't be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from simexit.cases.errors import CaseNotFound, LineNotFound
+from simexit.cases.states import OPEN, CaseStatus
+from simexit.models import Case, Line, Operator, ReferenceCounter, Subscriber, Verification
+from simexit.principals import Actor, ActorType
+
+
+def _scope(statement: Select[Any], actor: Actor, model: type[Case] | type[Line]) -> Select[Any]:
+    if actor.operator_id is not None:
+        statement = statement.where(model.operator_id == actor.operator_id)
+    if actor.reseller_id is not None:
+        statement = statement.where(model.reseller_id == actor.reseller_id)
+    if actor.type is ActorType.subscriber:
+        statement = statement.where(model.subscriber_id == actor.subscriber_id)
+    return statement
+
+
+def get_line(session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False) -> Line:
+    statement = _scope(select(Line).where(Line.id == line_id), actor, Line)
+    if for_update:
+        statement = statement.with_for_update()
+    line = session.scalars(statement).one_or_none()
+    if line is None:
+        raise LineNotFound("no such line", field="line_id", line_id=str(line_id))
+    return line
+
+
+def find_lines_by_msisdn(session: Session, actor: Actor, msisdn: str) -> list[Line]:
+    statement = _scope(select(Line).where(Line.msisdn == msisdn), actor, Line)
+    return list(session.scalars(statement.order_by(Line.created_at)))
+
+
+def lines_of_subscriber(session: Session, actor: Actor, subscriber_id: uuid.UUID) -> list[Line]:
+    statement = _scope(select(Line).where(Line.subscriber_id == subscriber_id), actor, Line)
+    return list(session.scalars(statement.order_by(Line.msisdn)))
+
+
+def get_case(session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
+    statement = _scope(select(Case).where(Case.id == case_id), actor, Case)
+    if for_update:
+        statement = statement.with_for_update()
+    case = session.scalars(statement).one_or_none()
+    if case is None:
+        raise CaseNotFound("no such case", field="case_id", case_id=str(case_id))
+    return case
+
+
+def get_case_by_reference(session: Session, actor: Actor, reference: str) -> Case:
+    statement = _scope(select(Case).where(Case.reference == reference), actor, Case)
+    case = session.scalars(statement).one_or_none()
+    if case is None:
+        raise CaseNotFound("no such case", field="reference", reference=reference)
+    return case
+
+
+def open_case_for(session: Session, line_id: uuid.UUID, case_type: str) -> Case | None:
+    return session.scalars(
+        select(Case).where(Case.line_id == line_id, Case.type == case_type, Case.status.in_([s.value for s in OPEN]))
+    ).one_or_none()
+
+
+def case_by_idempotency_key(session: Session, operator_id: uuid.UUID, key: str) -> Case | None:
+    return session.scalars(
+        select(Case).where(Case.operator_id == operator_id, Case.idempotency_key == key)
+    ).one_or_none()
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    statuses: Sequence[str] = (),
+    case_type: str | None = None,
+    line_id: uuid.UUID | None = None,
+    due_before: date | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    order: str = "created",
+    limit: int = 50,
+) -> list[Case]:
+    """Cursor-paginated: `after` is the (created_at, id) of the last row seen; stable under inserts."""
+    statement = _scope(select(Case), actor, Case)
+    if statuses:
+        statement = statement.where(Case.status.in_(list(statuses)))
+    if case_type:
+        statement = statement.where(Case.type == case_type)
+    if line_id:
+        statement = statement.where(Case.line_id == line_id)
+    if due_before:
+        statement = statement.where(Case.sla_due_date <= due_before)
+    if order == "due":
+        statement = statement.order_by(Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id)
+        return list(session.scalars(statement.limit(limit)))
+    if after is not None:
+        created, last_id = after
+        statement = statement.where(
+            or_(Case.created_at < created, and_(Case.created_at == created, Case.id < last_id))
+        )
+    statement = statement.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    return list(session.scalars(statement))
+
+
+def count_by_status(session: Session, operator_id: uuid.UUID | None = None) -> dict[str, int]:
+    statement = select(Case.status, func.count()).group_by(Case.status)
+    if operator_id is not None:
+        statement = statement.where(Case.operator_id == operator_id)
+    return {status: count for status, count in session.execute(statement).tuples()}
+
+
+def cases_due_for_execution(session: Session, *, today_by_operator: dict[uuid.UUID, date], limit: int) -> list[Case]:
+    found: list[Case] = []
+    for operator_id, today in today_by_operator.items():
+        found.extend(
+            session.scalars(
+                select(Case)
+                .where(
+                    Case.operator_id == operator_id,
+                    Case.status == CaseStatus.approved.value,
+                    Case.effective_date <= today,
+                )
+                .limit(limit)
+            )
+        )
+    return found[:limit]
+
+
+def stale_drafts(session: Session, *, older_than: datetime, limit: int) -> list[Case]:
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.status.in_([CaseStatus.draft.value, CaseStatus.awaiting_verification.value]),
+                Case.status_changed_at < older_than,
+            )
+            .limit(limit)
+        )
+    )
+
+
+def latest_verification(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Verification | None:
+    statement = select(Verification).where(Verification.case_id == case_id).order_by(Verification.created_at.desc()).limit(1)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def passed_verification(session: Session, case_id: uuid.UUID) -> Verification | None:
+    return session.scalars(
+        select(Verification)
+        .where(Verification.case_id == case_id, Verification.status == "passed")
+        .order_by(Verification.verified_at.desc())
+        .limit(1)
+    ).first()
+
+
+def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]:
+    return list(session.scalars(select(Verification).where(Verification.case_id == case_id).order_by(Verification.created_at)))
+
+
+def operator(session: Session, operator_id: uuid.UUID) -> Operator:
+    found = session.get(Operator, operator_id)
+    if found is None:
+        raise LineNotFound("no such operator", field="operator_id")
+    return found
+
+
+def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
+    found = session.get(Subscriber, subscriber_id)
+    if found is None:
+        raise LineNotFound("no such subscriber", field="subscriber_id")
+    return found
+
+
+def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Line).where(
+                Line.subscriber_id == subscriber_id, Line.status.in_(["active", "suspended", "pending_termination"])
+            )
+        )
+        or 0
+    )
+
+
+def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:
+    """Bump the counter row in the case's own transaction.
+
+    The UPDATE takes the row lock, so concurrent openers queue on it; a rolled-back case rolls its
+    number back too. Numbers are unique and gap-free.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ReferenceCounter)
+        .values(operator_id=operator_id, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["operator_id", "year"])
+    )
+    value = session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.operator_id == operator_id, ReferenceCounter.year == year)
+        .values(last_value=ReferenceCounter.last_value + 1)
+        .returning(ReferenceCounter.last_value)
+    ).scalar_one()
+    return int(value)

@@ -1,0 +1,140 @@
+"""Helpers every case use case shares: applying a trigger, deciding with the pack, notifying."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.orm import Session
+
+from simexit.audit import service as audit
+from simexit.cases import repository
+from simexit.cases.context import CaseContext
+from simexit.cases.states import CaseStatus, Trigger, transition
+from simexit.lines.facts import line_facts
+from simexit.models import Case, Line, Operator
+from simexit.notifications import service as notifications
+from simexit.notifications import webhooks
+from simexit.policies.engine import evaluate
+from simexit.policies.model import CaseRequest, Channel, Decision, RequestType, SettlementChoice
+from simexit.principals import Actor
+
+log = structlog.get_logger()
+
+# Which webhook event an applied trigger announces to integrators.
+WEBHOOK_EVENTS: dict[CaseStatus, str] = {
+    CaseStatus.submitted: "case.submitted",
+    CaseStatus.blocked: "case.blocked",
+    CaseStatus.in_review: "case.in_review",
+    CaseStatus.approved: "case.approved",
+    CaseStatus.rejected: "case.rejected",
+    CaseStatus.withdrawn: "case.withdrawn",
+    CaseStatus.completed: "case.completed",
+    CaseStatus.failed: "case.failed",
+}
+
+
+def today_for(operator: Operator, now: datetime) -> date:
+    """Dates in packs are the operator's calendar dates, not UTC ones."""
+    return now.astimezone(ZoneInfo(operator.timezone)).date()
+
+
+def apply(
+    session: Session,
+    case: Case,
+    trigger: Trigger,
+    *,
+    actor: Actor,
+    now: datetime,
+    note: str | None = None,
+    changes: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> CaseStatus:
+    previous = CaseStatus(case.status)
+    target = transition(previous, trigger)
+    case.status = target.value
+    case.status_changed_at = now
+    audit.record(
+        session,
+        operator_id=case.operator_id,
+        actor=actor,
+        action=f"case.{trigger.value}",
+        subject_type="case",
+        subject_id=case.id,
+        at=now,
+        changes={"status": [previous.value, target.value], **(changes or {})},
+        note=note,
+        request_id=request_id,
+    )
+    event = WEBHOOK_EVENTS.get(target)
+    if event is not None and target is not previous:
+        webhooks.emit(session, now=now, operator_id=case.operator_id, event_type=event, data=case_summary(case))
+    log.info(f"case.{trigger.value}", case_id=str(case.id), reference=case.reference, status=target.value)
+    return target
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """What integrators receive about a case: ids, state and dates, no personal data."""
+    return {
+        "id": str(case.id),
+        "reference": case.reference,
+        "line_id": str(case.line_id),
+        "type": case.type,
+        "status": case.status,
+        "effective_date": case.effective_date.isoformat() if case.effective_date else None,
+        "sla_due_date": case.sla_due_date.isoformat() if case.sla_due_date else None,
+    }
+
+
+def request_for(case: Case) -> CaseRequest:
+    return CaseRequest(
+        type=RequestType(case.type),
+        channel=Channel(case.channel),
+        requested_date=case.requested_date,
+        settlement=SettlementChoice(case.settlement) if case.settlement else None,
+        transfer_to_msisdn=case.transfer_to_msisdn,
+        suspend_until=case.suspend_until,
+    )
+
+
+def decide(session: Session, ctx: CaseContext, *, line: Line, request: CaseRequest, today: date) -> Decision:
+    operator = repository.operator(session, line.operator_id)
+    pack = ctx.packs.get(operator.policy_pack)
+    facts = line_facts(line, subscriber_sim_count=repository.subscriber_line_count(session, line.subscriber_id))
+    return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
+
+
+def money_context(case: Case) -> dict[str, Any]:
+    """The amounts of the frozen preview, as the notification templates take them."""
+    preview = case.preview or {}
+
+    def minor(key: str) -> int:
+        value = preview.get(key)
+        return int(value.get("minor", 0)) if isinstance(value, dict) else 0
+
+    return {
+        "currency": preview.get("currency"),
+        "amount_due_minor": minor("total_due"),
+        "refund_minor": minor("refund"),
+        "transfer_minor": minor("transfer"),
+        "forfeit_minor": minor("forfeit"),
+    }
+
+
+def notify(session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any] | None = None) -> None:
+    subscriber = repository.subscriber(session, case.subscriber_id)
+    if subscriber.erased_at is not None:
+        return
+    notifications.notify(
+        session,
+        now=now,
+        operator_id=case.operator_id,
+        kind=kind,
+        subject_id=str(case.id),
+        language=case.language,
+        email=subscriber.email,
+        phone=subscriber.phone_e164,
+        context={"reference": case.reference, "case_type": case.type, **(context or {})},
+    )

@@ -1,0 +1,406 @@
+"""Intake: preview, open, identity verification and submission."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from simexit.audit import service as audit
+from simexit.cases import repository
+from simexit.cases.context import CaseContext
+from simexit.cases.errors import (
+    ConsentRequired,
+    DuplicateRequest,
+    IdentityNotVerified,
+    MethodNotAllowed,
+    NotPermitted,
+    VerificationMissing,
+)
+from simexit.cases.service.common import apply, decide, notify, request_for, today_for
+from simexit.cases.states import CaseStatus, Trigger
+from simexit.lines.states import LineStatus
+from simexit.models import Case, Line, Verification
+from simexit.policies.model import CaseRequest, Channel, Decision, Outcome, RequestType, SettlementChoice
+from simexit.policies.serialize import decision_to_dict
+from simexit.principals import Actor, ActorType
+from simexit.verification import codes
+from simexit.verification.methods import ATTESTED_METHODS, CODE_METHODS, Method, methods_from_pack
+
+# Channels where the subscriber acts alone and must give consent in their own words.
+SELF_SERVICE_CHANNELS = frozenset({Channel.web, Channel.app, Channel.api, Channel.reseller})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResult:
+    case: Case
+    created: bool
+
+
+def preview(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    line_id: uuid.UUID,
+    request: CaseRequest,
+    now: datetime,
+) -> Decision:
+    """The consequences of a request, computed without writing anything."""
+    line = repository.get_line(session, actor, line_id)
+    operator = repository.operator(session, line.operator_id)
+    return decide(session, ctx, line=line, request=request, today=today_for(operator, now))
+
+
+def open_case(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    line_id: uuid.UUID,
+    case_type: RequestType,
+    channel: Channel,
+    now: datetime,
+    reason_code: str | None = None,
+    comment: str | None = None,
+    requested_date: date | None = None,
+    settlement: SettlementChoice | None = None,
+    transfer_to_msisdn: str | None = None,
+    suspend_until: date | None = None,
+    idempotency_key: str | None = None,
+    language: str | None = None,
+    parent: Case | None = None,
+) -> OpenResult:
+    # Lock the line first: openers of the same line queue here instead of racing on the index.
+    line = repository.get_line(session, actor, line_id, for_update=True)
+    if idempotency_key:
+        existing = repository.case_by_idempotency_key(session, line.operator_id, idempotency_key)
+        if existing is not None:
+            if existing.line_id != line.id or existing.type != case_type.value:
+                raise DuplicateRequest(
+                    "this Idempotency-Key was already used for another request",
+                    field="Idempotency-Key",
+                )
+            return OpenResult(existing, created=False)
+    existing = repository.open_case_for(session, line.id, case_type.value)
+    if existing is not None:
+        return OpenResult(existing, created=False)
+
+    operator = repository.operator(session, line.operator_id)
+    subscriber = repository.subscriber(session, line.subscriber_id)
+    request = CaseRequest(
+        type=case_type,
+        channel=channel,
+        requested_date=requested_date,
+        settlement=settlement,
+        transfer_to_msisdn=transfer_to_msisdn,
+        suspend_until=suspend_until,
+    )
+    decision = decide(session, ctx, line=line, request=request, today=today_for(operator, now))
+    year = today_for(operator, now).year
+    number = repository.next_reference_number(session, operator.id, year)
+    case = Case(
+        id=uuid.uuid4(),
+        operator_id=operator.id,
+        line_id=line.id,
+        subscriber_id=line.subscriber_id,
+        reseller_id=line.reseller_id,
+        parent_case_id=parent.id if parent else None,
+        reference=f"{operator.reference_prefix}-{year}-{number:06d}",
+        type=case_type.value,
+        channel=channel.value,
+        status=CaseStatus.draft.value,
+        reason_code=reason_code,
+        comment=comment,
+        requested_date=requested_date,
+        settlement=settlement.value if settlement else None,
+        transfer_to_msisdn=transfer_to_msisdn,
+        suspend_until=suspend_until,
+        preview=decision_to_dict(decision),
+        effective_date=decision.effective_date,
+        billing_end_date=decision.billing_end_date,
+        blockers=[],
+        review_reasons=[],
+        idempotency_key=idempotency_key,
+        language=language or subscriber.language,
+        created_at=now,
+        status_changed_at=now,
+    )
+    session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        operator_id=case.operator_id,
+        actor=actor,
+        action="case.opened",
+        subject_type="case",
+        subject_id=case.id,
+        at=now,
+        changes={
+            "status": [None, case.status],
+            "type": case.type,
+            "channel": case.channel,
+            "reference": case.reference,
+            "parent_case_id": str(parent.id) if parent else None,
+        },
+    )
+    return OpenResult(case, created=True)
+
+
+def _identity_methods(case: Case) -> tuple[Method, ...]:
+    names = tuple((case.preview or {}).get("identity_methods", ()))
+    return methods_from_pack(names) or (Method.sms_otp,)
+
+
+def start_verification(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    method: Method,
+    now: datetime,
+) -> IssuedCode:
+    """Send a one-time code by SMS or e-mail. Any earlier pending code of the case stops working.
+
+    The code is returned only so that in-process callers (tests, the demo sink) can use it; the
+    API never shows it, and only its keyed hash is stored."""
+    case = repository.get_case(session, actor, case_id, for_update=True)
+    if method not in CODE_METHODS:
+        raise MethodNotAllowed(
+            f"{method.value} is checked by an agent, not by a code", field="method", method=method.value
+        )
+    subscriber = repository.subscriber(session, case.subscriber_id)
+    destination = subscriber.phone_e164 if method is Method.sms_otp else subscriber.email
+    if not destination:
+        raise MethodNotAllowed(
+            f"no {'phone number' if method is Method.sms_otp else 'e-mail address'} is on file for this subscriber",
+            field="method",
+        )
+    if method is Method.sms_otp:
+        line = session.get(Line, case.line_id)
+        if line is not None and line.status == LineStatus.suspended.value and "lost_stolen" in (line.suspension_flags or []):
+            # A code to the SIM of a lost phone would go to whoever found it.
+            destination = subscriber.phone_e164 if subscriber.phone_e164 != line.msisdn else None
+            if not destination:
+                raise MethodNotAllowed("the SIM is reported lost: use e-mail or an ID check", field="method")
+    previous = repository.latest_verification(session, case.id, for_update=True)
+    if previous is not None and previous.status == "pending":
+        previous.status = "replaced"
+    apply(session, case, Trigger.start_verification, actor=actor, now=now, changes={"method": method.value})
+    code = codes.new_code()
+    verification = Verification(
+        id=uuid.uuid4(),
+        operator_id=case.operator_id,
+        case_id=case.id,
+        method=method.value,
+        destination_masked=codes.mask_phone(destination) if method is Method.sms_otp else codes.mask_email(destination),
+        attempts=0,
+        max_attempts=ctx.code_max_attempts,
+        status="pending",
+        expires_at=now + ctx.code_ttl,
+        created_at=now,
+        evidence={},
+    )
+    verification.code_hash = codes.hash_code(code, key=ctx.secret_key, verification_id=str(verification.id))
+    session.add(verification)
+    session.flush()
+    notifications_context: dict[str, Any] = {"code": code, "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60)}
+    from simexit.notifications import service as notifications
+
+    notifications.notify(
+        session,
+        now=now,
+        operator_id=case.operator_id,
+        kind="verification.code",
+        subject_id=str(verification.id),
+        language=case.language,
+        email=destination if method is Method.email_otp else None,
+        phone=destination if method is Method.sms_otp else None,
+        context=notifications_context,
+    )
+    return IssuedCode(verification, code)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    verification: Verification
+    code: str = field(repr=False)
+
+
+class VerificationOutcome(StrEnum):
+    passed = "passed"
+    wrong_code = "wrong_code"
+    locked = "locked"
+    expired = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmResult:
+    outcome: VerificationOutcome
+    attempts_left: int
+
+
+def confirm_verification(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    code: str,
+    now: datetime,
+) -> ConfirmResult:
+    """Check a code. Returns instead of raising on a wrong code so that the attempt is committed:
+    a refusal that rolled back would give an attacker unlimited tries."""
+    case = repository.get_case(session, actor, case_id, for_update=True)
+    verification = repository.latest_verification(session, case.id, for_update=True)
+    if verification is None or verification.method not in {m.value for m in CODE_METHODS}:
+        raise VerificationMissing("no code was sent for this case; ask for one first", field="code")
+    if verification.status == "passed":
+        return ConfirmResult(VerificationOutcome.passed, 0)
+    if verification.status == "locked" or verification.attempts >= verification.max_attempts:
+        return ConfirmResult(VerificationOutcome.locked, 0)
+    if verification.status != "pending":
+        return ConfirmResult(VerificationOutcome.expired, 0)
+    if now >= verification.expires_at:
+        verification.status = "expired"
+        _audit_verification(session, case, actor, now, "verification.expired", verification)
+        return ConfirmResult(VerificationOutcome.expired, 0)
+    assert verification.code_hash is not None
+    verification.attempts += 1
+    if codes.code_matches(code, stored_hash=verification.code_hash, key=ctx.secret_key, verification_id=str(verification.id)):
+        verification.status = "passed"
+        verification.verified_at = now
+        verification.verified_by = actor.label
+        verification.code_hash = None
+        case.verified_at = now
+        _audit_verification(session, case, actor, now, "verification.passed", verification)
+        return ConfirmResult(VerificationOutcome.passed, 0)
+    left = verification.max_attempts - verification.attempts
+    if left <= 0:
+        verification.status = "locked"
+        _audit_verification(session, case, actor, now, "verification.locked", verification)
+        return ConfirmResult(VerificationOutcome.locked, 0)
+    _audit_verification(session, case, actor, now, "verification.failed", verification)
+    return ConfirmResult(VerificationOutcome.wrong_code, left)
+
+
+def attest_identity(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    method: Method,
+    now: datetime,
+    document_type: str | None = None,
+    document_last4: str | None = None,
+    note: str | None = None,
+) -> Verification:
+    """An agent or store clerk records an identity check they made (ID document, PIN, eID)."""
+    if actor.type not in {ActorType.agent, ActorType.cli} and not (actor.type is ActorType.integrator and actor.reseller_id is None):
+        raise NotPermitted("only staff can record an identity check", field="method")
+    if method not in ATTESTED_METHODS:
+        raise MethodNotAllowed(f"{method.value} is checked with a code", field="method")
+    case = repository.get_case(session, actor, case_id, for_update=True)
+    if case.status == CaseStatus.draft.value:
+        apply(session, case, Trigger.start_verification, actor=actor, now=now, changes={"method": method.value})
+    elif case.status != CaseStatus.awaiting_verification.value:
+        apply(session, case, Trigger.start_verification, actor=actor, now=now)  # raises InvalidTransition
+    verification = Verification(
+        id=uuid.uuid4(),
+        operator_id=case.operator_id,
+        case_id=case.id,
+        method=method.value,
+        attempts=0,
+        max_attempts=0,
+        status="passed",
+        expires_at=now,
+        created_at=now,
+        verified_at=now,
+        verified_by=actor.label,
+        evidence={"document_type": document_type, "document_last4": (document_last4 or "")[-4:] or None, "note": note},
+    )
+    session.add(verification)
+    case.verified_at = now
+    session.flush()
+    _audit_verification(session, case, actor, now, "verification.attested", verification)
+    return verification
+
+
+def _audit_verification(session: Session, case: Case, actor: Actor, now: datetime, action: str, verification: Verification) -> None:
+    audit.record(
+        session,
+        operator_id=case.operator_id,
+        actor=actor,
+        action=action,
+        subject_type="case",
+        subject_id=case.id,
+        at=now,
+        changes={"verification_id": str(verification.id), "method": verification.method, "attempts": verification.attempts},
+    )
+
+
+def submit(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    now: datetime,
+    consent_text: str | None = None,
+) -> Case:
+    """Run the policy gates: blocked, in review with an SLA due date, or approved with a date."""
+    case = repository.get_case(session, actor, case_id, for_update=True)
+    if case.status == CaseStatus.awaiting_verification.value or case.status == CaseStatus.draft.value:
+        verification = repository.passed_verification(session, case.id)
+        if verification is None:
+            raise IdentityNotVerified("identity must be verified before submitting", field="verification")
+    channel = Channel(case.channel)
+    if consent_text is not None:
+        case.consent_text, case.consented_at = consent_text.strip(), now
+    if channel in SELF_SERVICE_CHANNELS and not case.consent_text and actor.type is ActorType.subscriber:
+        raise ConsentRequired("consent to the consequences is required", field="consent")
+    apply(session, case, Trigger.submit, actor=actor, now=now)  # refuses wrong states
+    case.submitted_at = case.submitted_at or now
+    line = repository.get_line(session, actor, case.line_id, for_update=True)
+    operator = repository.operator(session, case.operator_id)
+    decision = decide(session, ctx, line=line, request=request_for(case), today=today_for(operator, now))
+    _freeze(case, decision)
+    verified = repository.passed_verification(session, case.id)
+    required = _identity_methods(case)
+    review_extra: list[dict[str, Any]] = []
+    if verified is not None and Method(verified.method) not in required:
+        review_extra.append({"code": "identity_method_differs", "params": {"used": verified.method, "required": [m.value for m in required]}})
+    changes = {"effective_date": str(decision.effective_date), "outcome": decision.outcome.value}
+    if decision.outcome is Outcome.block:
+        apply(session, case, Trigger.policy_blocked, actor=actor, now=now, changes={**changes, "blockers": [b["code"] for b in case.blockers]})
+        notify(session, case, "case.blocked", now=now, context={"blockers": [b["code"] for b in case.blockers]})
+        return case
+    notify(session, case, "case.received", now=now, context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())})
+    if decision.outcome is Outcome.review or review_extra:
+        case.review_reasons = [*case.review_reasons, *review_extra]
+        apply(session, case, Trigger.policy_flagged, actor=actor, now=now, changes={**changes, "review": [r["code"] for r in case.review_reasons]})
+        return case
+    apply(session, case, Trigger.policy_passed, actor=actor, now=now, changes=changes)
+    from simexit.cases.service.review import on_approved
+
+    on_approved(session, case, line, actor=actor, now=now, today=today_for(operator, now))
+    return case
+
+
+def _freeze(case: Case, decision: Decision) -> None:
+    case.preview = decision_to_dict(decision)
+    case.effective_date = decision.effective_date
+    case.billing_end_date = decision.billing_end_date
+    case.sla_due_date = decision.sla_due_date
+    case.blockers = case.preview.get("blockers", [])
+    case.review_reasons = case.preview.get("review_reasons", [])
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,192 @@
+"""Job handlers and scheduler scans for cases and lines. Thin: lock, re-check, call a flow.
+
+The schedule lives in the rows (approved cases' effective dates, lines' quarantine ends), so a scan
+that runs late or twice does the same thing: each step re-checks the state it finds under lock.
+The worker installs the context (packs, gateways) once at start with `install`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simexit.audit import service as audit
+from simexit.cases import flows, repository
+from simexit.cases.context import CaseContext
+from simexit.cases.ports import Gateways
+from simexit.cases.service.common import notify, today_for
+from simexit.cases.service.review import begin_execution, expire
+from simexit.cases.states import CaseStatus
+from simexit.jobs import enqueue
+from simexit.jobs.registry import exponential, job, periodic
+from simexit.lines.states import LineStatus
+from simexit.models import Case, Line, Operator, Subscriber
+from simexit.principals import SYSTEM
+
+log = structlog.get_logger()
+
+SCAN_BATCH = 200
+STEP_BACKOFF = exponential(base_seconds=60, cap_seconds=6 * 3600)
+
+
+@dataclass
+class TaskContext:
+    cases: CaseContext
+    gateways: Gateways
+
+
+_installed: TaskContext | None = None
+
+
+def install(cases: CaseContext, gateways: Gateways) -> None:
+    global _installed  # noqa: PLW0603 - one context per worker process, set once at start
+    _installed = TaskContext(cases, gateways)
+
+
+def context() -> TaskContext:
+    if _installed is None:
+        raise RuntimeError("case tasks need simexit.cases.tasks.install(...) at worker start")
+    return _installed
+
+
+def _fail_on_dead(session: Session, *, now: datetime, error: str, case_id: str, **_: Any) -> None:
+    """A job that crashed on every attempt (a bug, not a gateway) still leaves the case visible."""
+    case = session.get(Case, uuid.UUID(case_id), with_for_update=True)
+    if case is not None and case.status == CaseStatus.executing.value:
+        flows.fail_case(session, case, now, f"internal error: {error}")
+
+
+@job("cases.execute", max_attempts=5, on_dead=_fail_on_dead)
+def execute(session: Session, *, now: datetime, case_id: str) -> None:
+    ctx = context()
+    case = session.get(Case, uuid.UUID(case_id), with_for_update=True)
+    if case is None:
+        log.warning("case.execute.missing", case_id=case_id)
+        return
+    outcome = flows.execute_case(session, case, gateways=ctx.gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts)
+    if outcome.status == "retry":
+        enqueue(
+            session,
+            "cases.execute",
+            now=now,
+            run_at=now + STEP_BACKOFF.delay(outcome.attempts),
+            dedup_key=f"cases.execute:{case.id}:{case.attempts}:{outcome.retry_step}:{outcome.attempts}",
+            case_id=case_id,
+        )
+
+
+def _operators(session: Session) -> list[Operator]:
+    return list(session.scalars(select(Operator)))
+
+
+@periodic("cases.scan_due", every=timedelta(minutes=1))
+def scan_due(session: Session, *, now: datetime) -> None:
+    """Approved cases whose effective date has come (in the operator's time zone) start executing."""
+    today = {op.id: today_for(op, now) for op in _operators(session)}
+    for case in repository.cases_due_for_execution(session, today_by_operator=today, limit=SCAN_BATCH):
+        locked = session.get(Case, case.id, with_for_update=True, populate_existing=True)
+        if locked is not None and locked.status == CaseStatus.approved.value:
+            begin_execution(session, locked, actor=SYSTEM, now=now)
+
+
+@periodic("cases.expire_stale", every=timedelta(minutes=10))
+def expire_stale(session: Session, *, now: datetime) -> None:
+    ctx = context()
+    for case in repository.stale_drafts(session, older_than=now - ctx.cases.draft_ttl, limit=SCAN_BATCH):
+        expire(session, ctx.cases, actor=SYSTEM, case_id=case.id, now=now)
+
+
+@periodic("cases.sla_watch", every=timedelta(minutes=15))
+def sla_watch(session: Session, *, now: datetime) -> None:
+    """A day before the SLA due date agents are alerted; after it the case is escalated, once each."""
+    for operator in _operators(session):
+        today = today_for(operator, now)
+        due_soon = session.scalars(
+            select(Case).where(
+                Case.operator_id == operator.id,
+                Case.status.in_([CaseStatus.in_review.value, CaseStatus.blocked.value]),
+                Case.sla_due_date <= today + timedelta(days=1),
+            ).limit(SCAN_BATCH)
+        )
+        for case in due_soon:
+            assert case.sla_due_date is not None
+            kind = "case.sla_breached" if case.sla_due_date < today else "case.sla_due_soon"
+            enqueue(session, "cases.sla_event", now=now, dedup_key=f"{kind}:{case.id}", case_id=str(case.id), kind=kind)
+
+
+@job("cases.sla_event")
+def sla_event(session: Session, *, now: datetime, case_id: str, kind: str) -> None:
+    case = session.get(Case, uuid.UUID(case_id))
+    if case is None or case.status not in {CaseStatus.in_review.value, CaseStatus.blocked.value}:
+        return
+    audit.record(session, operator_id=case.operator_id, actor=SYSTEM, action=kind, subject_type="case", subject_id=case.id, at=now, changes={"sla_due_date": str(case.sla_due_date)})
+
+
+@periodic("lines.release_numbers", every=timedelta(hours=1))
+def release_numbers(session: Session, *, now: datetime) -> None:
+    """Quarantine over: the number goes back to the operator's pool."""
+    for operator in _operators(session):
+        today = today_for(operator, now)
+        lines = session.scalars(
+            select(Line).where(
+                Line.operator_id == operator.id,
+                Line.status == LineStatus.terminated.value,
+                Line.quarantine_until <= today,
+            ).limit(SCAN_BATCH).with_for_update()
+        )
+        for line in lines:
+            line.status = LineStatus.number_released.value
+            line.number_released_at = now
+            line.updated_at = now
+            audit.record(session, operator_id=line.operator_id, actor=SYSTEM, action="line.number_released", subject_type="line", subject_id=line.id, at=now, changes={"status": ["terminated", "number_released"]})
+
+
+@periodic("lines.sim_return_reminders", every=timedelta(hours=6))
+def sim_return_reminders(session: Session, *, now: datetime) -> None:
+    """Remind once, a week after termination, when the pack wants the SIM back and it isn't."""
+    lines = session.scalars(
+        select(Line).where(
+            Line.status.in_([LineStatus.terminated.value, LineStatus.number_released.value]),
+            Line.sim_return_required.is_(True),
+            Line.sim_returned_at.is_(None),
+            Line.terminated_on <= (now - timedelta(days=7)).date(),
+        ).limit(SCAN_BATCH)
+    )
+    for line in lines:
+        case = session.scalars(
+            select(Case).where(Case.line_id == line.id, Case.status == CaseStatus.completed.value).order_by(Case.completed_at.desc()).limit(1)
+        ).first()
+        if case is not None:
+            notify(session, case, "case.reminder", now=now, context={"reminder": "sim_return", "due_date": (case.preview or {}).get("sim_return_deadline") or (line.terminated_on + timedelta(days=30)).isoformat() if line.terminated_on else None})
+
+
+@periodic("privacy.retention_purge", every=timedelta(hours=24))
+def retention_purge(session: Session, *, now: datetime) -> None:
+    """Erase the personal data of subscribers whose lines all ended longer ago than the pack keeps
+    customer data. The ledger and the audit trail stay: they hold ids and amounts, not names."""
+    ctx = context()
+    for operator in _operators(session):
+        days = ctx.cases.packs.get(operator.policy_pack).retention_days("customer_data")
+        if days is None:
+            continue
+        cutoff = today_for(operator, now) - timedelta(days=days)
+        subscribers = session.scalars(
+            select(Subscriber).where(Subscriber.operator_id == operator.id, Subscriber.erased_at.is_(None)).limit(SCAN_BATCH * 5)
+        )
+        for subscriber in subscribers:
+            lines = session.scalars(select(Line).where(Line.subscriber_id == subscriber.id)).all()
+            ended = [ln for ln in lines if ln.status in {LineStatus.terminated.value, LineStatus.number_released.value} and ln.terminated_on]
+            if not lines or len(ended) != len(lines) or max(ln.terminated_on for ln in ended if ln.terminated_on) > cutoff:
+                continue
+            subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
+            subscriber.id_document_hash = subscriber.id_document_last4 = None
+            subscriber.erased_at = now
+            for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):
+                case.comment = None
+            audit.record(session, operator_id=operator.id, actor=SYSTEM, action="subscriber.erased", subject_type="subscriber", subject_id=subscriber.id, at=now, changes={"retention_days": days})

@@ -1,0 +1,50 @@
+"""The `simexit` command. One sub-app per domain; commands are thin: parse, one transaction, print."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from simexit.errors import ConfigurationError, DomainError
+
+app = typer.Typer(no_args_is_help=True, help="simexit: end mobile subscriptions correctly.")
+
+
+def _register() -> None:
+    from simexit.cli import audit, cases, db, seed
+
+    app.add_typer(db.app, name="db", help="Database migrations.")
+    app.add_typer(seed.app, name="seed", help="Demo data.")
+    app.add_typer(cases.app, name="cases", help="Cases: list, show, decide, diagram.")
+    app.add_typer(audit.app, name="audit", help="The audit trail.")
+    optional = {
+        "policy": ("simexit.cli.policy", "Policy packs: check and show."),
+        "jobs": ("simexit.cli.jobs", "Durable jobs: list, show, retry."),
+        "worker": ("simexit.cli.worker", "Run the job worker."),
+        "serve": ("simexit.cli.serve", "Run the HTTP server."),
+        "keys": ("simexit.cli.keys", "API keys."),
+    }
+    import importlib
+
+    for name, (module_name, help_text) in optional.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        sub = module.app
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=name, help=help_text)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except (ConfigurationError, DomainError) as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Lines: subscriptions, their state and suspension flags, and the facts the policy engine reads."""

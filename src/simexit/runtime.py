@@ -1,0 +1,45 @@
+"""Wiring at the edge: settings -> database, packs and the context services take.
+
+API, portal, CLI and worker build one `Runtime` per process; nothing below them reads settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from argon2 import PasswordHasher
+
+from simexit.cases.context import CaseContext
+from simexit.config import Settings, get_settings
+from simexit.db import Database
+from simexit.policies.loader import PackRegistry, load_registry
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def packs(self) -> PackRegistry:
+        return load_registry(self.settings.policy_dirs)
+
+    @cached_property
+    def cases(self) -> CaseContext:
+        return CaseContext(
+            packs=self.packs,
+            secret_key=self.settings.secret_key.get_secret_value().encode(),
+            policy_strict=self.settings.policy_strict,
+        )
+
+    @cached_property
+    def passwords(self) -> PasswordHasher:
+        return PasswordHasher()
+
+
+def runtime_from_env() -> Runtime:
+    return Runtime(get_settings())

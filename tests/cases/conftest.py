@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from simexit.cases.context import CaseContext
+from simexit.db import Database
+from simexit.policies.loader import PackRegistry, load_registry
+from simexit.principals import Actor, ActorType, StaffRole
+from tests.fixtures.factories import create_line, create_operator, create_subscriber
+
+
+@pytest.fixture(scope="session")
+def packs() -> PackRegistry:
+    return load_registry()
+
+
+@pytest.fixture
+def ctx(packs: PackRegistry) -> CaseContext:
+    return CaseContext(packs=packs, secret_key=b"k" * 32)
+
+
+@dataclass
+class World:
+    operator_id: uuid.UUID
+    line_id: uuid.UUID
+    subscriber_id: uuid.UUID
+    other_operator_id: uuid.UUID
+
+    @property
+    def subscriber(self) -> Actor:
+        return Actor(ActorType.subscriber, str(self.subscriber_id), operator_id=self.operator_id, subscriber_id=self.subscriber_id)
+
+    @property
+    def agent(self) -> Actor:
+        return Actor(ActorType.agent, "agent-1", operator_id=self.operator_id, role=StaffRole.agent)
+
+    @property
+    def foreign_agent(self) -> Actor:
+        return Actor(ActorType.agent, "agent-x", operator_id=self.other_operator_id, role=StaffRole.agent)
+
+
+def build_world(db: Database, packs: PackRegistry, *, pack_id: str = "no/telenor", **line: object) -> World:
+    with db.session() as session:
+        operator = create_operator(session, packs=packs, pack_id=pack_id)
+        other = create_operator(session, packs=packs, pack_id="us/att", prefix="US")
+        subscriber = create_subscriber(session, operator=operator)
+        created = create_line(session, operator=operator, subscriber=subscriber, **line)
+        return World(operator.id, created.id, subscriber.id, other.id)
+
+
+@pytest.fixture
+def world(db: Database, packs: PackRegistry) -> World:
+    return build_world(db, packs)
