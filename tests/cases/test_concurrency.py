@@ -64,7 +64,7 @@ def _race(db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now:
 
 
 def test_concurrent_approve_and_reject_one_wins(db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime) -> None:
-    world = build_world(db, packs, pack_id="us/att", commitment_kind="smartphone")
+    world = build_world(db, packs, pack_id="ru/mts", plan="prepaid", balance_minor=10000)
     case_id = _in_review_case(db, ctx, world, now)
     outcomes = _race(db, ctx, world, case_id, now)
     assert len(outcomes) == 2

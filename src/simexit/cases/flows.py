@@ -177,6 +177,10 @@ def execute_case(session: Session, case: Case, *, gateways: Gateways, now: datet
         return ExecutionOutcome("skipped")
     line = session.get(Line, case.line_id, with_for_update=True)
     assert line is not None
+    if case.type == "terminate" and line.port_pending:
+        # The port started after approval: ending the line now would lose the subscriber's number.
+        fail_case(session, case, now, "port_pending: a port-out started for this number; the port ends the line")
+        return ExecutionOutcome("failed")
     steps = _done_steps(session, case)
     for name, step in STEPS[case.type]:
         record = steps.get(name)

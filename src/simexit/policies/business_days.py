@@ -16,7 +16,7 @@ import holidays
 SUPPORTED_COUNTRIES = ("NO", "RU", "US")
 
 
-class UnknownCalendar(ValueError):
+class UnknownCalendarError(ValueError):
     pass
 
 
@@ -35,14 +35,18 @@ def _split(calendar: str) -> tuple[str, str | None]:
 
 @lru_cache(maxsize=64)
 def check_calendar(calendar: str) -> str:
-    """Return the normalised name, or raise `UnknownCalendar` naming what is supported."""
+    """Return the normalised name, or raise `UnknownCalendarError` naming what is supported."""
     country, subdiv = _split(calendar)
     if country not in SUPPORTED_COUNTRIES:
-        raise UnknownCalendar(f"{calendar!r} is not one of {', '.join(SUPPORTED_COUNTRIES)} (optionally -SUBDIV)")
+        raise UnknownCalendarError(
+            f"{calendar!r} is not one of {', '.join(SUPPORTED_COUNTRIES)} (optionally -SUBDIV)"
+        )
     if subdiv is not None:
         supported = holidays.country_holidays(country).subdivisions
         if subdiv not in supported:
-            raise UnknownCalendar(f"{calendar!r}: {subdiv!r} is not a subdivision of {country}")
+            raise UnknownCalendarError(
+                f"{calendar!r}: {subdiv!r} is not a subdivision of {country}"
+            )
     return country if subdiv is None else f"{country}-{subdiv}"
 
 

@@ -104,6 +104,9 @@ class LineFacts:
     signed_up_channel: str | None = None  # "online", "store", ... (California's online-cancel gate)
     purchase_channel: str = "direct"  # direct | reseller | store
     sim_returned: bool = False
+    # The discount or device subsidy granted for the commitment; EEA exit fees are capped to the
+    # part of it not yet earned (remaining_benefit_pro_rata).
+    commitment_benefit: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,7 @@ class Decision:
     evidence: tuple[Evidence, ...]  # every value that decided this outcome
     pack_id: str
     pack_reviewed: date | None
+    applied_to_debt: Money | None = None  # balance netted against unpaid bills, if the pack says so
 
     @property
     def total_due(self) -> Money:

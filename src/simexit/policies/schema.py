@@ -92,7 +92,9 @@ class ReviewMode(StrEnum):
 class GateRule(StrEnum):
     """Machine-checkable regulatory predicates the engine knows how to run."""
 
-    max_sim_count = "max_sim_count"  # params.limit: block the request when the subscriber holds more
+    max_sim_count = (
+        "max_sim_count"  # params.limit: block the request when the subscriber holds more
+    )
     online_cancel_if_signed_up_online = "online_cancel_if_signed_up_online"  # grants web/app
     notice_only = "notice_only"  # a duty shown to people, not checked per request
 
@@ -114,7 +116,9 @@ class PackHeader(Strict):
 
 
 class Source(Strict):
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(
+        pattern=r"^(https?://|research:)"
+    )  # research: = cited in research notes, no URL captured
     title: str
     retrieved: date | None = None
     kind: Literal["primary", "secondary", "unverified"]
@@ -164,6 +168,9 @@ class ChannelRule(Strict):
     plans: tuple[Plan, ...] = tuple(Plan)
     kinds: tuple[LineKind, ...] = tuple(LineKind)
     address: str | None = None
+    # Set on channels the operator opens by running simexit (its portal and app), which are a
+    # deployment choice rather than a published fact; guides show them as such.
+    via_simexit: bool = False
 
 
 class Notice(Strict):
@@ -219,7 +226,9 @@ class InactivityRule(Strict):
 
 class Prepaid(Strict):
     balance_on_cancel: Ev[BalanceOnCancel]
-    refund_on_switch: Ev[bool]  # EECC art. 106(6): remaining credit refunded on request when switching
+    refund_on_switch: Ev[
+        bool
+    ]  # EECC art. 106(6): remaining credit refunded on request when switching
     min_days_since_last_topup: Ev[Days | None]
     inactivity: tuple[Ev[InactivityRule], ...] = ()
 
@@ -294,9 +303,9 @@ class PackDocument(Strict):
     reactivation: Reactivation
     data_protection: DataProtection
     regulatory_gates: dict[str, Ev[Gate]] = Field(default_factory=dict)
-    products: dict[Literal["prepaid", "postpaid", "data_only", "esim", "physical_sim"], dict[str, Any]] = Field(
-        default_factory=dict
-    )
+    products: dict[
+        Literal["prepaid", "postpaid", "data_only", "esim", "physical_sim"], dict[str, Any]
+    ] = Field(default_factory=dict)
 
 
 TOP_LEVEL_KEYS = frozenset(PackDocument.model_fields)

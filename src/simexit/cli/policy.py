@@ -1,0 +1,103 @@
+"""`simexit policy check` and `simexit policy show PACK`: validate and read policy packs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from simexit.policies.errors import PolicyPackError, UnknownPack
+from simexit.policies.loader import load_registry
+
+app = typer.Typer(help="Validate and inspect policy packs.", no_args_is_help=True)
+
+ENV_DIRS = "SIMEXIT_POLICY_DIRS"  # extra pack directories, separated by os.pathsep
+
+DirsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--dir", "-d", help=f"Extra pack directory (repeatable; also ${ENV_DIRS}).", file_okay=False
+    ),
+]
+
+
+def _extra_dirs(dirs: list[Path] | None) -> list[Path]:
+    from_env = [Path(p) for p in os.environ.get(ENV_DIRS, "").split(os.pathsep) if p]
+    return [*from_env, *(dirs or [])]
+
+
+@app.command()
+def check(dirs: DirsOption = None) -> None:
+    """Load and validate every pack; print each pack OK, or the problem. Exit 1 on any problem."""
+    console = Console()
+    try:
+        registry = load_registry(_extra_dirs(dirs))
+    except PolicyPackError as exc:
+        console.print(f"[red]FAIL[/red] {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    for pack_id in registry.all_ids():
+        pack = registry.get(pack_id)
+        console.print(
+            f"[green]OK[/green]   {pack_id}  ({pack.kind}, {len(pack.variants)} variants, {len(pack.sources)} sources)",
+            highlight=False,
+        )
+
+
+@app.command()
+def show(
+    pack_id: Annotated[str, typer.Argument(help="Pack id, e.g. no/telenor.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    dirs: DirsOption = None,
+) -> None:
+    """Show the merged pack: each value with its evidence status and sources."""
+    console = Console()
+    try:
+        pack = load_registry(_extra_dirs(dirs)).get(pack_id)
+    except (PolicyPackError, UnknownPack) as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    body = pack.to_public_dict()
+    if as_json:
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"[bold]{pack.id}[/bold]  {pack.country}  {pack.currency}  {pack.timezone}  reviewed {pack.reviewed}"
+    )
+    console.print("layers: " + " -> ".join(body["layers"]), highlight=False)
+    values = Table("key", "value", "status", "sources", title="values")
+    for key, leaf in _leaves(body, ()):
+        values.add_row(
+            key,
+            json.dumps(leaf["value"], ensure_ascii=False),
+            leaf["status"],
+            ", ".join(leaf["sources"]),
+        )
+    console.print(values)
+    sources = Table("id", "kind", "retrieved", "title", "url", title="sources")
+    for source_id, source in body["sources"].items():
+        sources.add_row(
+            source_id, source["kind"], str(source["retrieved"]), source["title"], source["url"]
+        )
+    console.print(sources)
+    if body["overrides"]:
+        console.print("overrides: " + ", ".join(body["overrides"]), highlight=False)
+
+
+def _leaves(node: Any, path: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if "status" in node and "value" in node:
+            return [(".".join(path), node)]
+        for key, value in node.items():
+            if not path and key in ("sources", "layers", "overrides", "pack"):
+                continue
+            found.extend(_leaves(value, (*path, str(key))))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_leaves(value, (*path, str(index))))
+    return found
