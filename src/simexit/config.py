@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("must start with sqlite: or postgresql (for example postgresql+psycopg://...)")
+            raise ValueError(
+                "must start with sqlite: or postgresql (for example postgresql+psycopg://...)"
+            )
         return value
 
     @field_validator("smtp_security")
@@ -78,7 +80,9 @@ class Settings(BaseSettings):
             self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
             or len(self.secret_key.get_secret_value()) < 32
         ):
-            raise ValueError("SIMEXIT_SECRET_KEY must be set to 32 or more random characters outside local and test")
+            raise ValueError(
+                "SIMEXIT_SECRET_KEY must be set to 32 or more random characters outside local and test"
+            )
         return self
 
     @property
@@ -92,7 +96,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problems = "; ".join(
-            f"SIMEXIT_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+            f"SIMEXIT_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
 

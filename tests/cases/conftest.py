@@ -31,7 +31,12 @@ class World:
 
     @property
     def subscriber(self) -> Actor:
-        return Actor(ActorType.subscriber, str(self.subscriber_id), operator_id=self.operator_id, subscriber_id=self.subscriber_id)
+        return Actor(
+            ActorType.subscriber,
+            str(self.subscriber_id),
+            operator_id=self.operator_id,
+            subscriber_id=self.subscriber_id,
+        )
 
     @property
     def agent(self) -> Actor:
@@ -39,10 +44,14 @@ class World:
 
     @property
     def foreign_agent(self) -> Actor:
-        return Actor(ActorType.agent, "agent-x", operator_id=self.other_operator_id, role=StaffRole.agent)
+        return Actor(
+            ActorType.agent, "agent-x", operator_id=self.other_operator_id, role=StaffRole.agent
+        )
 
 
-def build_world(db: Database, packs: PackRegistry, *, pack_id: str = "no/telenor", **line: object) -> World:
+def build_world(
+    db: Database, packs: PackRegistry, *, pack_id: str = "no/telenor", **line: object
+) -> World:
     with db.session() as session:
         operator = create_operator(session, packs=packs, pack_id=pack_id)
         other = create_operator(session, packs=packs, pack_id="us/att", prefix="US")

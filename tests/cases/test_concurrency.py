@@ -24,9 +24,26 @@ from tests.cases.conftest import World, build_world
 
 def _in_review_case(db: Database, ctx: CaseContext, world: World, now: datetime) -> uuid.UUID:
     with db.session() as session:
-        case = cases.open_case(session, ctx, actor=world.agent, line_id=world.line_id, case_type=RequestType.terminate, channel=Channel.store, now=now).case
+        case = cases.open_case(
+            session,
+            ctx,
+            actor=world.agent,
+            line_id=world.line_id,
+            case_type=RequestType.terminate,
+            channel=Channel.store,
+            now=now,
+        ).case
     with db.session() as session:
-        cases.attest_identity(session, ctx, actor=world.agent, case_id=case.id, method=Method.id_document, now=now, document_type="passport", document_last4="1234")
+        cases.attest_identity(
+            session,
+            ctx,
+            actor=world.agent,
+            case_id=case.id,
+            method=Method.id_document,
+            now=now,
+            document_type="passport",
+            document_last4="1234",
+        )
     with db.session() as session:
         submitted = cases.submit(session, ctx, actor=world.agent, case_id=case.id, now=now)
         status = submitted.status
@@ -35,27 +52,36 @@ def _in_review_case(db: Database, ctx: CaseContext, world: World, now: datetime)
     return case.id
 
 
-def _race(db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now: datetime) -> list[str]:
+def _race(
+    db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now: datetime
+) -> list[str]:
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def decide(action: str, agent_id: str) -> None:
-        actor = Actor(ActorType.agent, agent_id, operator_id=world.operator_id, role=StaffRole.agent)
+        actor = Actor(
+            ActorType.agent, agent_id, operator_id=world.operator_id, role=StaffRole.agent
+        )
         barrier.wait()
         try:
             with db.session() as session:
                 if action == "approve":
                     cases.approve(session, ctx, actor=actor, case_id=case_id, now=now)
                 else:
-                    cases.reject(session, ctx, actor=actor, case_id=case_id, reason_code="other", now=now)
+                    cases.reject(
+                        session, ctx, actor=actor, case_id=case_id, reason_code="other", now=now
+                    )
             result = f"{action}:ok"
         except DomainError as error:
             result = f"{action}:{error.code}"
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=decide, args=("approve", "a1")), threading.Thread(target=decide, args=("reject", "a2"))]
+    threads = [
+        threading.Thread(target=decide, args=("approve", "a1")),
+        threading.Thread(target=decide, args=("reject", "a2")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -63,7 +89,9 @@ def _race(db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now:
     return sorted(outcomes)
 
 
-def test_concurrent_approve_and_reject_one_wins(db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime) -> None:
+def test_concurrent_approve_and_reject_one_wins(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
     world = build_world(db, packs, pack_id="ru/mts", plan="prepaid", balance_minor=10000)
     case_id = _in_review_case(db, ctx, world, now)
     outcomes = _race(db, ctx, world, case_id, now)
@@ -75,11 +103,16 @@ def test_concurrent_approve_and_reject_one_wins(db: Database, ctx: CaseContext, 
     with db.read_session() as session:
         case = session.get(Case, case_id)
         assert case is not None
-        assert case.status == ("rejected" if winners[0].startswith("reject") else "approved") or case.status == "executing"
+        assert (
+            case.status == ("rejected" if winners[0].startswith("reject") else "approved")
+            or case.status == "executing"
+        )
         assert verify_operator(session, world.operator_id).ok
 
 
-def test_concurrent_opens_of_one_line_make_one_case(db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime) -> None:
+def test_concurrent_opens_of_one_line_make_one_case(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
     world = build_world(db, packs)
     barrier = threading.Barrier(4)
     ids: list[uuid.UUID] = []
@@ -88,23 +121,37 @@ def test_concurrent_opens_of_one_line_make_one_case(db: Database, ctx: CaseConte
     def open_one(channel: Channel) -> None:
         barrier.wait()
         with db.session() as session:
-            result = cases.open_case(session, ctx, actor=world.agent, line_id=world.line_id, case_type=RequestType.terminate, channel=channel, now=now)
+            result = cases.open_case(
+                session,
+                ctx,
+                actor=world.agent,
+                line_id=world.line_id,
+                case_type=RequestType.terminate,
+                channel=channel,
+                now=now,
+            )
             case_id = result.case.id
         with lock:
             ids.append(case_id)
 
-    threads = [threading.Thread(target=open_one, args=(c,)) for c in (Channel.web, Channel.app, Channel.phone, Channel.store)]
+    threads = [
+        threading.Thread(target=open_one, args=(c,))
+        for c in (Channel.web, Channel.app, Channel.phone, Channel.store)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(ids) == 4 and len(set(ids)) == 1
+    assert len(ids) == 4
+    assert len(set(ids)) == 1
     with db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
         assert verify_operator(session, world.operator_id).ok
 
 
-def test_concurrent_openers_on_many_lines_get_gap_free_references(db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime) -> None:
+def test_concurrent_openers_on_many_lines_get_gap_free_references(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
     worlds = [build_world(db, packs) for _ in range(1)]
     world = worlds[0]
     from tests.fixtures.factories import create_line, create_subscriber
@@ -125,8 +172,16 @@ def test_concurrent_openers_on_many_lines_get_gap_free_references(db: Database, 
         barrier.wait()
         try:
             with db.session() as session:
-                cases.open_case(session, ctx, actor=world.agent, line_id=line_id, case_type=RequestType.terminate, channel=Channel.agent, now=now)
-        except BaseException as error:  # noqa: BLE001 - collected and reported by the assertion below
+                cases.open_case(
+                    session,
+                    ctx,
+                    actor=world.agent,
+                    line_id=line_id,
+                    case_type=RequestType.terminate,
+                    channel=Channel.agent,
+                    now=now,
+                )
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=open_on, args=(i,)) for i in line_ids]

@@ -31,12 +31,38 @@ def gateways(ctx: CaseContext) -> Gateways:
     return installed
 
 
-def _approved(db: Database, ctx: CaseContext, world: World, now: datetime, *, case_type: RequestType = RequestType.terminate, settlement: SettlementChoice | None = None) -> uuid.UUID:
+def _approved(
+    db: Database,
+    ctx: CaseContext,
+    world: World,
+    now: datetime,
+    *,
+    case_type: RequestType = RequestType.terminate,
+    settlement: SettlementChoice | None = None,
+) -> uuid.UUID:
     """Through a store with an ID check (a channel every pack allows), then an agent's approval."""
     with db.session() as session:
-        case = cases.open_case(session, ctx, actor=world.agent, line_id=world.line_id, case_type=case_type, channel=Channel.store, now=now, settlement=settlement).case
+        case = cases.open_case(
+            session,
+            ctx,
+            actor=world.agent,
+            line_id=world.line_id,
+            case_type=case_type,
+            channel=Channel.store,
+            now=now,
+            settlement=settlement,
+        ).case
     with db.session() as session:
-        cases.attest_identity(session, ctx, actor=world.agent, case_id=case.id, method=Method.id_document, now=now, document_type="passport", document_last4="4321")
+        cases.attest_identity(
+            session,
+            ctx,
+            actor=world.agent,
+            case_id=case.id,
+            method=Method.id_document,
+            now=now,
+            document_type="passport",
+            document_last4="4321",
+        )
     with db.session() as session:
         submitted = cases.submit(session, ctx, actor=world.agent, case_id=case.id, now=now)
         assert submitted.status != "blocked", submitted.blockers
@@ -62,8 +88,20 @@ def _reload(db: Database, case_id: uuid.UUID) -> tuple[Case, Line]:
         return case, line
 
 
-def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime) -> None:
-    world = build_world(db, packs, pack_id="no/telenor", plan="prepaid", balance_minor=12550, bonus_balance_minor=2000, kind="esim", iccid="8947010000000000017", eid="89049032000000000000000000000017")
+def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(
+    db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime
+) -> None:
+    world = build_world(
+        db,
+        packs,
+        pack_id="no/telenor",
+        plan="prepaid",
+        balance_minor=12550,
+        bonus_balance_minor=2000,
+        kind="esim",
+        iccid="8947010000000000017",
+        eid="89049032000000000000000000000017",
+    )
     case_id = _approved(db, ctx, world, now, settlement=SettlementChoice.refund)
     case, line = _reload(db, case_id)
     assert case.status in {"approved", "executing"}
@@ -79,10 +117,13 @@ def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(db: Database
     assert case.status == "completed", case.failure_reason
     assert line.status == "terminated"
     assert line.terminated_on == case.effective_date
-    assert line.quarantine_until is not None and line.quarantine_until > case.effective_date
+    assert line.quarantine_until is not None
+    assert line.quarantine_until > case.effective_date
     assert line.balance_minor == 0
-    assert isinstance(gateways.network, SimulatedHss) and line.msisdn in gateways.network.deactivated
-    assert isinstance(gateways.esim, SimulatedSmdp) and gateways.esim.profiles[line.iccid or ""] == "unavailable"
+    assert isinstance(gateways.network, SimulatedHss)
+    assert line.msisdn in gateways.network.deactivated
+    assert isinstance(gateways.esim, SimulatedSmdp)
+    assert gateways.esim.profiles[line.iccid or ""] == "unavailable"
     with db.read_session() as session:
         assert flows.ledger_balances(session, case)
         entries = session.scalars(select(LedgerEntry).where(LedgerEntry.case_id == case_id)).all()
@@ -91,7 +132,9 @@ def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(db: Database
         assert verify_operator(session, world.operator_id).ok
 
 
-def test_a_failing_network_step_is_retried_then_fails_then_agent_retry_completes(db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime) -> None:
+def test_a_failing_network_step_is_retried_then_fails_then_agent_retry_completes(
+    db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime
+) -> None:
     world = build_world(db, packs, pack_id="no/telenor")
     case_id = _approved(db, ctx, world, now)
     case, _ = _reload(db, case_id)
@@ -106,13 +149,24 @@ def test_a_failing_network_step_is_retried_then_fails_then_agent_retry_completes
         run_pending(db, now=day + timedelta(hours=hour), worker_id="test")
     case, line = _reload(db, case_id)
     assert case.status == "failed"
-    assert case.failure_reason and "HSS unavailable" in case.failure_reason
+    assert case.failure_reason
+    assert "HSS unavailable" in case.failure_reason
     with db.read_session() as session:
-        steps = {s.step: s for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))}
+        steps = {
+            s.step: s
+            for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))
+        }
     assert steps["bar_outgoing"].attempts == ctx.teardown_max_attempts
     hss.fail_next = 0
     with db.session() as session:
-        cases.retry(session, ctx, actor=world.agent, case_id=case_id, now=day + timedelta(days=3), note="HSS back")
+        cases.retry(
+            session,
+            ctx,
+            actor=world.agent,
+            case_id=case_id,
+            now=day + timedelta(days=3),
+            note="HSS back",
+        )
     run_pending(db, now=day + timedelta(days=3, minutes=1), worker_id="test")
     case, line = _reload(db, case_id)
     assert case.status == "completed"
@@ -120,7 +174,9 @@ def test_a_failing_network_step_is_retried_then_fails_then_agent_retry_completes
     assert hss.calls.count(("deactivate", line.msisdn)) == 1
 
 
-def test_suspension_sets_the_voluntary_flag(db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime) -> None:
+def test_suspension_sets_the_voluntary_flag(
+    db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime
+) -> None:
     world = build_world(db, packs, pack_id="no/telenor")
     case_id = _approved(db, ctx, world, now, case_type=RequestType.suspend)
     case, _ = _reload(db, case_id)
@@ -129,4 +185,5 @@ def test_suspension_sets_the_voluntary_flag(db: Database, ctx: CaseContext, pack
     _run_on(db, case.effective_date, now)
     case, line = _reload(db, case_id)
     assert case.status == "completed"
-    assert line.status == "suspended" and line.suspension_flags == ["voluntary"]
+    assert line.status == "suspended"
+    assert line.suspension_flags == ["voluntary"]

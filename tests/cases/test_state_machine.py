@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
 
 import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs
@@ -38,35 +44,80 @@ TYPES = [RequestType.terminate, RequestType.suspend, RequestType.resume, Request
 
 def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[RuleBasedStateMachine]:
     class CaseMachine(RuleBasedStateMachine):
-        @initialize(pack_id=st.sampled_from(PACKS), plan=st.sampled_from(["prepaid", "postpaid"]), balance=st.integers(0, 50_000), unpaid=st.sampled_from([0, 0, 15_000]))
+        @initialize(
+            pack_id=st.sampled_from(PACKS),
+            plan=st.sampled_from(["prepaid", "postpaid"]),
+            balance=st.integers(0, 50_000),
+            unpaid=st.sampled_from([0, 0, 15_000]),
+        )
         def setup(self, pack_id: str, plan: str, balance: int, unpaid: int) -> None:
             self.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
             with db.session() as session:
                 operator = create_operator(session, packs=packs, pack_id=pack_id, prefix="T")
                 subscriber = create_subscriber(session, operator=operator, phone="+4741234567")
-                line = create_line(session, operator=operator, subscriber=subscriber, plan=plan, balance_minor=balance if plan == "prepaid" else 0, unpaid_bills_minor=unpaid, last_topup_on=self.now.date() - timedelta(days=60))
-                self.operator_id, self.line_id, self.subscriber_id = operator.id, line.id, subscriber.id
-            self.agent = Actor(ActorType.agent, "agent", operator_id=self.operator_id, role=StaffRole.supervisor)
-            self.subscriber = Actor(ActorType.subscriber, "sub", operator_id=self.operator_id, subscriber_id=self.subscriber_id)
+                line = create_line(
+                    session,
+                    operator=operator,
+                    subscriber=subscriber,
+                    plan=plan,
+                    balance_minor=balance if plan == "prepaid" else 0,
+                    unpaid_bills_minor=unpaid,
+                    last_topup_on=self.now.date() - timedelta(days=60),
+                )
+                self.operator_id, self.line_id, self.subscriber_id = (
+                    operator.id,
+                    line.id,
+                    subscriber.id,
+                )
+            self.agent = Actor(
+                ActorType.agent, "agent", operator_id=self.operator_id, role=StaffRole.supervisor
+            )
+            self.subscriber = Actor(
+                ActorType.subscriber,
+                "sub",
+                operator_id=self.operator_id,
+                subscriber_id=self.subscriber_id,
+            )
 
         def _cases(self) -> list[Case]:
             with db.read_session() as session:
-                return list(session.scalars(select(Case).where(Case.line_id == self.line_id).order_by(Case.created_at, Case.reference)))
+                return list(
+                    session.scalars(
+                        select(Case)
+                        .where(Case.line_id == self.line_id)
+                        .order_by(Case.created_at, Case.reference)
+                    )
+                )
 
         def _attempt(self, function: Any, **kwargs: Any) -> Any:
             try:
                 with db.session() as session:
                     return function(session, ctx, now=self.now, **kwargs)
             except DomainError:
-                return None  # a refusal is a valid answer; the invariants check nothing half-happened
+                return (
+                    None  # a refusal is a valid answer; the invariants check nothing half-happened
+                )
 
         def _pick(self, index: int) -> Case | None:
             found = self._cases()
             return found[index % len(found)] if found else None
 
-        @rule(case_type=st.sampled_from(TYPES), channel=st.sampled_from(CHANNELS), settlement=st.sampled_from([None, SettlementChoice.refund, SettlementChoice.forfeit]))
-        def open(self, case_type: RequestType, channel: Channel, settlement: SettlementChoice | None) -> None:
-            self._attempt(cases.open_case, actor=self.agent, line_id=self.line_id, case_type=case_type, channel=channel, settlement=settlement)
+        @rule(
+            case_type=st.sampled_from(TYPES),
+            channel=st.sampled_from(CHANNELS),
+            settlement=st.sampled_from([None, SettlementChoice.refund, SettlementChoice.forfeit]),
+        )
+        def open(
+            self, case_type: RequestType, channel: Channel, settlement: SettlementChoice | None
+        ) -> None:
+            self._attempt(
+                cases.open_case,
+                actor=self.agent,
+                line_id=self.line_id,
+                case_type=case_type,
+                channel=channel,
+                settlement=settlement,
+            )
 
         @rule(index=st.integers(0, 20), by_code=st.booleans())
         def verify(self, index: int, by_code: bool) -> None:
@@ -74,19 +125,41 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
             if case is None:
                 return
             if by_code:
-                issued = self._attempt(cases.start_verification, actor=self.subscriber, case_id=case.id, method=Method.sms_otp)
+                issued = self._attempt(
+                    cases.start_verification,
+                    actor=self.subscriber,
+                    case_id=case.id,
+                    method=Method.sms_otp,
+                )
                 if issued is not None:
-                    self._attempt(cases.confirm_verification, actor=self.subscriber, case_id=case.id, code=issued.code)
+                    self._attempt(
+                        cases.confirm_verification,
+                        actor=self.subscriber,
+                        case_id=case.id,
+                        code=issued.code,
+                    )
             else:
-                self._attempt(cases.attest_identity, actor=self.agent, case_id=case.id, method=Method.id_document, document_type="passport", document_last4="1234")
+                self._attempt(
+                    cases.attest_identity,
+                    actor=self.agent,
+                    case_id=case.id,
+                    method=Method.id_document,
+                    document_type="passport",
+                    document_last4="1234",
+                )
 
         @rule(index=st.integers(0, 20))
         def submit(self, index: int) -> None:
             case = self._pick(index)
             if case is not None:
-                self._attempt(cases.submit, actor=self.agent, case_id=case.id, consent_text="agreed")
+                self._attempt(
+                    cases.submit, actor=self.agent, case_id=case.id, consent_text="agreed"
+                )
 
-        @rule(index=st.integers(0, 20), decision=st.sampled_from(["approve", "reject", "withdraw", "retry", "resubmit"]))
+        @rule(
+            index=st.integers(0, 20),
+            decision=st.sampled_from(["approve", "reject", "withdraw", "retry", "resubmit"]),
+        )
         def decide(self, index: int, decision: str) -> None:
             case = self._pick(index)
             if case is None:
@@ -125,12 +198,28 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
             with db.read_session() as session:
                 for case in session.scalars(select(Case).where(Case.line_id == self.line_id)):
                     last = session.scalars(
-                        select(AuditEvent).where(AuditEvent.subject_type == "case", AuditEvent.subject_id == str(case.id), AuditEvent.action.like("case.%")).order_by(AuditEvent.seq.desc()).limit(1)
+                        select(AuditEvent)
+                        .where(
+                            AuditEvent.subject_type == "case",
+                            AuditEvent.subject_id == str(case.id),
+                            AuditEvent.action.like("case.%"),
+                        )
+                        .order_by(AuditEvent.seq.desc())
+                        .limit(1)
                     ).first()
-                    assert last is not None and last.changes["status"][1] == case.status
+                    assert last is not None
+                    assert last.changes["status"][1] == case.status
                     if case.type == "terminate" and case.status in {"completed", "executing"}:
                         # Every termination records how identity was verified, when and by whom.
-                        verified = session.scalar(select(func.count()).select_from(Verification).where(Verification.case_id == case.id, Verification.status == "passed", Verification.verified_by.is_not(None)))
+                        verified = session.scalar(
+                            select(func.count())
+                            .select_from(Verification)
+                            .where(
+                                Verification.case_id == case.id,
+                                Verification.status == "passed",
+                                Verification.verified_by.is_not(None),
+                            )
+                        )
                         assert verified
                     if case.status == "completed":
                         assert flows.ledger_balances(session, case)
@@ -145,14 +234,17 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
                 assert line is not None
                 if line.status == "terminated":
                     assert line.terminated_on is not None
-                    assert line.quarantine_until is not None and line.quarantine_until >= line.terminated_on
+                    assert line.quarantine_until is not None
+                    assert line.quarantine_until >= line.terminated_on
                     assert not line.port_pending
 
     return CaseMachine
 
 
 @pytest.mark.slow
-def test_case_lifecycle_invariants(sqlite_template: Path, tmp_path: Path, packs: PackRegistry) -> None:
+def test_case_lifecycle_invariants(
+    sqlite_template: Path, tmp_path: Path, packs: PackRegistry
+) -> None:
     path = tmp_path / "machine.db"
     shutil.copyfile(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
@@ -161,7 +253,13 @@ def test_case_lifecycle_invariants(sqlite_template: Path, tmp_path: Path, packs:
     try:
         run_state_machine_as_test(
             machine_for(db, ctx, packs),
-            settings=settings(max_examples=30, stateful_step_count=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)),
+            settings=settings(
+                max_examples=30,
+                stateful_step_count=25,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            ),
         )
     finally:
         db.dispose()
@@ -171,5 +269,7 @@ def test_unknown_ids_are_not_found(db: Database, packs: PackRegistry) -> None:
     ctx = CaseContext(packs=packs, secret_key=b"m" * 32)
     actor = Actor(ActorType.agent, "a", operator_id=uuid.uuid4())
     with db.session() as session, pytest.raises(DomainError) as error:
-        cases.approve(session, ctx, actor=actor, case_id=uuid.uuid4(), now=datetime(2026, 1, 1, tzinfo=UTC))
+        cases.approve(
+            session, ctx, actor=actor, case_id=uuid.uuid4(), now=datetime(2026, 1, 1, tzinfo=UTC)
+        )
     assert error.value.status == 404

@@ -25,7 +25,9 @@ def test_transition(current: CaseStatus, trigger: Trigger, expected: CaseStatus)
 
 
 @pytest.mark.parametrize(("current", "trigger"), ILLEGAL)
-def test_illegal_transition_is_refused_with_both_names(current: CaseStatus, trigger: Trigger) -> None:
+def test_illegal_transition_is_refused_with_both_names(
+    current: CaseStatus, trigger: Trigger
+) -> None:
     with pytest.raises(InvalidTransition) as error:
         transition(current, trigger)
     assert error.value.status == 409
@@ -59,7 +61,9 @@ def test_withdraw_is_not_possible_once_execution_started() -> None:
 
 
 def test_database_index_knows_the_same_open_states() -> None:
-    assert {s.value for s in OPEN} == set(OPEN_STATUSES_SQL.split("(")[1].rstrip(")").replace("'", "").split(","))
+    assert {s.value for s in OPEN} == set(
+        OPEN_STATUSES_SQL.split("(")[1].rstrip(")").replace("'", "").split(",")
+    )
 
 
 def test_diagram_lists_every_transition() -> None:

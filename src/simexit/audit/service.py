@@ -115,9 +115,13 @@ def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 50
         for event in events:
             count += 1
             if event.seq != expected_seq:
-                return ChainReport(operator_id, count, expected_seq, f"event {expected_seq} is missing")
+                return ChainReport(
+                    operator_id, count, expected_seq, f"event {expected_seq} is missing"
+                )
             if event.prev_hash != expected_prev:
-                return ChainReport(operator_id, count, event.seq, "does not link to the previous event")
+                return ChainReport(
+                    operator_id, count, event.seq, "does not link to the previous event"
+                )
             recomputed = event_hash(
                 prev_hash=event.prev_hash,
                 seq=event.seq,
@@ -132,7 +136,9 @@ def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 50
                 note=event.note,
             )
             if recomputed != event.hash:
-                return ChainReport(operator_id, count, event.seq, "its content was changed after it was written")
+                return ChainReport(
+                    operator_id, count, event.seq, "its content was changed after it was written"
+                )
             expected_prev, expected_seq, last_id = event.hash, event.seq + 1, event.id
         session.expunge_all()
     del last_id
@@ -142,11 +148,15 @@ def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 50
     return ChainReport(operator_id, count, None, None)
 
 
-def events_for(session: Session, *, subject_type: str, subject_id: uuid.UUID | str) -> list[AuditEvent]:
+def events_for(
+    session: Session, *, subject_type: str, subject_id: uuid.UUID | str
+) -> list[AuditEvent]:
     return list(
         session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+            .where(
+                AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
+            )
             .order_by(AuditEvent.id)
         )
     )

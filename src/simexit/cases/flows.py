@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import repository
 from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import CaseStatus, Trigger
@@ -68,13 +67,40 @@ def _settle(session: Session, case: Case, line: Line, gw: Gateways, now: datetim
     def post(kind: str, debit: str, credit: str, minor: int) -> None:
         if minor <= 0:
             return
-        session.add(LedgerEntry(operator_id=case.operator_id, case_id=case.id, kind=kind, account=debit, amount_minor=minor, currency=currency, created_at=now))
-        session.add(LedgerEntry(operator_id=case.operator_id, case_id=case.id, kind=kind, account=credit, amount_minor=-minor, currency=currency, created_at=now))
+        session.add(
+            LedgerEntry(
+                operator_id=case.operator_id,
+                case_id=case.id,
+                kind=kind,
+                account=debit,
+                amount_minor=minor,
+                currency=currency,
+                created_at=now,
+            )
+        )
+        session.add(
+            LedgerEntry(
+                operator_id=case.operator_id,
+                case_id=case.id,
+                kind=kind,
+                account=credit,
+                amount_minor=-minor,
+                currency=currency,
+                created_at=now,
+            )
+        )
 
     for charge in preview.get("charges", []):
-        post(str(charge.get("code")), "subscriber_receivable", "operator_revenue", _minor(charge.get("amount")))
+        post(
+            str(charge.get("code")),
+            "subscriber_receivable",
+            "operator_revenue",
+            _minor(charge.get("amount")),
+        )
     post("prepaid_refund", "prepaid_liability", "payout_due", _minor(preview.get("refund")))
-    post("prepaid_transfer", "prepaid_liability", "transfer_to_line", _minor(preview.get("transfer")))
+    post(
+        "prepaid_transfer", "prepaid_liability", "transfer_to_line", _minor(preview.get("transfer"))
+    )
     post("prepaid_forfeit", "prepaid_liability", "operator_revenue", _minor(preview.get("forfeit")))
     line.balance_minor = 0
     line.bonus_balance_minor = 0
@@ -86,9 +112,18 @@ def _end_line(session: Session, case: Case, line: Line, gw: Gateways, now: datet
     line.terminated_on = case.effective_date
     line.quarantine_until = _preview_date(case, "quarantine_until")
     line.reactivation_deadline = _preview_date(case, "reactivation_deadline")
-    line.sim_return_required = bool((case.preview or {}).get("sim_return_required")) and line.kind != "esim"
+    line.sim_return_required = (
+        bool((case.preview or {}).get("sim_return_required")) and line.kind != "esim"
+    )
     line.updated_at = now
-    _audit_line(session, line, now, "line.terminated", before, {"quarantine_until": str(line.quarantine_until)})
+    _audit_line(
+        session,
+        line,
+        now,
+        "line.terminated",
+        before,
+        {"quarantine_until": str(line.quarantine_until)},
+    )
 
 
 def _suspend(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
@@ -135,8 +170,19 @@ def _ported(session: Session, case: Case, line: Line, gw: Gateways, now: datetim
     _audit_line(session, line, now, "line.ported_out", before, {})
 
 
-def _audit_line(session: Session, line: Line, now: datetime, action: str, before: str, changes: dict[str, Any]) -> None:
-    audit.record(session, operator_id=line.operator_id, actor=SYSTEM, action=action, subject_type="line", subject_id=line.id, at=now, changes={"status": [before, line.status], **changes})
+def _audit_line(
+    session: Session, line: Line, now: datetime, action: str, before: str, changes: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=SYSTEM,
+        action=action,
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={"status": [before, line.status], **changes},
+    )
 
 
 STEPS: dict[str, tuple[tuple[str, Step], ...]] = {
@@ -148,7 +194,11 @@ STEPS: dict[str, tuple[tuple[str, Step], ...]] = {
         ("settlement", _settle),
         ("line_terminated", _end_line),
     ),
-    "port_out": (("billing_close", _close_billing), ("settlement", _settle), ("line_ported", _ported)),
+    "port_out": (
+        ("billing_close", _close_billing),
+        ("settlement", _settle),
+        ("line_ported", _ported),
+    ),
     "suspend": (("bar_outgoing", _bar), ("line_suspended", _suspend)),
     "resume": (("line_resumed", _resume),),
     "reactivate": (("line_reactivated", _reactivate),),
@@ -156,7 +206,10 @@ STEPS: dict[str, tuple[tuple[str, Step], ...]] = {
 
 
 def _done_steps(session: Session, case: Case) -> dict[str, TeardownStep]:
-    return {s.step: s for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case.id))}
+    return {
+        s.step: s
+        for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case.id))
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,17 +222,25 @@ class ExecutionOutcome:
     attempts: int = 0
 
 
-def execute_case(session: Session, case: Case, *, gateways: Gateways, now: datetime, max_attempts: int) -> ExecutionOutcome:
+def execute_case(
+    session: Session, case: Case, *, gateways: Gateways, now: datetime, max_attempts: int
+) -> ExecutionOutcome:
     """Run the steps not yet done. A step that fails leaves the case executing while it has
     attempts left; after that the case is `failed` and waits for an agent's retry."""
     if case.status != CaseStatus.executing.value:
         log.info("case.execute.skipped", case_id=str(case.id), status=case.status)
         return ExecutionOutcome("skipped")
     line = session.get(Line, case.line_id, with_for_update=True)
-    assert line is not None
+    if line is None:  # lines are never deleted; a missing one is a broken database
+        raise RuntimeError(f"case {case.id} points at a missing line")
     if case.type == "terminate" and line.port_pending:
         # The port started after approval: ending the line now would lose the subscriber's number.
-        fail_case(session, case, now, "port_pending: a port-out started for this number; the port ends the line")
+        fail_case(
+            session,
+            case,
+            now,
+            "port_pending: a port-out started for this number; the port ends the line",
+        )
         return ExecutionOutcome("failed")
     steps = _done_steps(session, case)
     for name, step in STEPS[case.type]:
@@ -187,7 +248,9 @@ def execute_case(session: Session, case: Case, *, gateways: Gateways, now: datet
         if record is not None and record.status == "done":
             continue
         if record is None:
-            record = TeardownStep(case_id=case.id, step=name, status="pending", attempts=0, updated_at=now)
+            record = TeardownStep(
+                case_id=case.id, step=name, status="pending", attempts=0, updated_at=now
+            )
             session.add(record)
         record.attempts += 1
         record.updated_at = now
@@ -197,7 +260,13 @@ def execute_case(session: Session, case: Case, *, gateways: Gateways, now: datet
         except GatewayError as error:
             record.status, record.detail = "failed", str(error)[:500]
             session.flush()
-            log.warning("case.step_failed", case_id=str(case.id), step=name, attempts=record.attempts, error=str(error))
+            log.warning(
+                "case.step_failed",
+                case_id=str(case.id),
+                step=name,
+                attempts=record.attempts,
+                error=str(error),
+            )
             if error.retryable and record.attempts < max_attempts:
                 return ExecutionOutcome("retry", retry_step=name, attempts=record.attempts)
             fail_case(session, case, now, f"{name}: {error}")
@@ -206,7 +275,18 @@ def execute_case(session: Session, case: Case, *, gateways: Gateways, now: datet
         session.flush()
     apply(session, case, Trigger.execution_succeeded, actor=SYSTEM, now=now)
     case.completed_at = case.closed_at = now
-    notify(session, case, "case.completed", now=now, context={**money_context(case), "quarantine_until": line.quarantine_until.isoformat() if line.quarantine_until else None})
+    notify(
+        session,
+        case,
+        "case.completed",
+        now=now,
+        context={
+            **money_context(case),
+            "quarantine_until": line.quarantine_until.isoformat()
+            if line.quarantine_until
+            else None,
+        },
+    )
     return ExecutionOutcome("completed")
 
 

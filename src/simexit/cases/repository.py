@@ -31,11 +31,13 @@ def _scope(statement: Select[Any], actor: Actor, model: type[Case] | type[Line])
     return statement
 
 
-def get_line(session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False) -> Line:
+def get_line(
+    session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False
+) -> Line:
     statement = _scope(select(Line).where(Line.id == line_id), actor, Line)
     if for_update:
         statement = statement.with_for_update()
-    line = session.scalars(statement).one_or_none()
+    line: Line | None = session.scalars(statement).one_or_none()
     if line is None:
         raise LineNotFound("no such line", field="line_id", line_id=str(line_id))
     return line
@@ -51,11 +53,13 @@ def lines_of_subscriber(session: Session, actor: Actor, subscriber_id: uuid.UUID
     return list(session.scalars(statement.order_by(Line.msisdn)))
 
 
-def get_case(session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
+def get_case(
+    session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case:
     statement = _scope(select(Case).where(Case.id == case_id), actor, Case)
     if for_update:
         statement = statement.with_for_update()
-    case = session.scalars(statement).one_or_none()
+    case: Case | None = session.scalars(statement).one_or_none()
     if case is None:
         raise CaseNotFound("no such case", field="case_id", case_id=str(case_id))
     return case
@@ -63,7 +67,7 @@ def get_case(session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: 
 
 def get_case_by_reference(session: Session, actor: Actor, reference: str) -> Case:
     statement = _scope(select(Case).where(Case.reference == reference), actor, Case)
-    case = session.scalars(statement).one_or_none()
+    case: Case | None = session.scalars(statement).one_or_none()
     if case is None:
         raise CaseNotFound("no such case", field="reference", reference=reference)
     return case
@@ -71,7 +75,11 @@ def get_case_by_reference(session: Session, actor: Actor, reference: str) -> Cas
 
 def open_case_for(session: Session, line_id: uuid.UUID, case_type: str) -> Case | None:
     return session.scalars(
-        select(Case).where(Case.line_id == line_id, Case.type == case_type, Case.status.in_([s.value for s in OPEN]))
+        select(Case).where(
+            Case.line_id == line_id,
+            Case.type == case_type,
+            Case.status.in_([s.value for s in OPEN]),
+        )
     ).one_or_none()
 
 
@@ -104,7 +112,9 @@ def list_cases(
     if due_before:
         statement = statement.where(Case.sla_due_date <= due_before)
     if order == "due":
-        statement = statement.order_by(Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id)
+        statement = statement.order_by(
+            Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id
+        )
         return list(session.scalars(statement.limit(limit)))
     if after is not None:
         created, last_id = after
@@ -119,10 +129,12 @@ def count_by_status(session: Session, operator_id: uuid.UUID | None = None) -> d
     statement = select(Case.status, func.count()).group_by(Case.status)
     if operator_id is not None:
         statement = statement.where(Case.operator_id == operator_id)
-    return {status: count for status, count in session.execute(statement).tuples()}
+    return dict(session.execute(statement).tuples())
 
 
-def cases_due_for_execution(session: Session, *, today_by_operator: dict[uuid.UUID, date], limit: int) -> list[Case]:
+def cases_due_for_execution(
+    session: Session, *, today_by_operator: dict[uuid.UUID, date], limit: int
+) -> list[Case]:
     found: list[Case] = []
     for operator_id, today in today_by_operator.items():
         found.extend(
@@ -152,8 +164,15 @@ def stale_drafts(session: Session, *, older_than: datetime, limit: int) -> list[
     )
 
 
-def latest_verification(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Verification | None:
-    statement = select(Verification).where(Verification.case_id == case_id).order_by(Verification.created_at.desc()).limit(1)
+def latest_verification(
+    session: Session, case_id: uuid.UUID, *, for_update: bool = False
+) -> Verification | None:
+    statement = (
+        select(Verification)
+        .where(Verification.case_id == case_id)
+        .order_by(Verification.created_at.desc())
+        .limit(1)
+    )
     if for_update:
         statement = statement.with_for_update()
     return session.scalars(statement).first()
@@ -169,7 +188,13 @@ def passed_verification(session: Session, case_id: uuid.UUID) -> Verification | 
 
 
 def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]:
-    return list(session.scalars(select(Verification).where(Verification.case_id == case_id).order_by(Verification.created_at)))
+    return list(
+        session.scalars(
+            select(Verification)
+            .where(Verification.case_id == case_id)
+            .order_by(Verification.created_at)
+        )
+    )
 
 
 def operator(session: Session, operator_id: uuid.UUID) -> Operator:
@@ -189,8 +214,11 @@ def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
 def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(Line).where(
-                Line.subscriber_id == subscriber_id, Line.status.in_(["active", "suspended", "pending_termination"])
+            select(func.count())
+            .select_from(Line)
+            .where(
+                Line.subscriber_id == subscriber_id,
+                Line.status.in_(["active", "suspended", "pending_termination"]),
             )
         )
         or 0

@@ -78,7 +78,16 @@ OPEN: Final = frozenset(s for s in CaseStatus if s not in TERMINAL)
 SUBSCRIBER_TRIGGERS: Final = frozenset({T.start_verification, T.submit, T.withdraw})
 AGENT_TRIGGERS: Final = frozenset({T.approve, T.reject, T.retry, T.withdraw, T.submit})
 SYSTEM_TRIGGERS: Final = frozenset(
-    {T.policy_passed, T.policy_flagged, T.policy_blocked, T.expire, T.execute, T.execution_succeeded, T.execution_failed, T.supersede}
+    {
+        T.policy_passed,
+        T.policy_flagged,
+        T.policy_blocked,
+        T.expire,
+        T.execute,
+        T.execution_succeeded,
+        T.execution_failed,
+        T.supersede,
+    }
 )
 
 
@@ -108,7 +117,9 @@ def available_triggers(current: CaseStatus) -> frozenset[Trigger]:
 def mermaid_diagram() -> str:
     """A Mermaid stateDiagram-v2 of `TRANSITIONS`, stable in order so the doc diffs cleanly."""
     lines = ["stateDiagram-v2", f"    [*] --> {S.draft.value}"]
-    for (source, trigger), target in sorted(TRANSITIONS.items(), key=lambda kv: (list(S).index(kv[0][0]), kv[0][1].value)):
+    for (source, trigger), target in sorted(
+        TRANSITIONS.items(), key=lambda kv: (list(S).index(kv[0][0]), kv[0][1].value)
+    ):
         lines.append(f"    {source.value} --> {target.value}: {trigger.value}")
     lines.extend(f"    {s.value} --> [*]" for s in sorted(TERMINAL, key=list(S).index))
     return "\n".join(lines) + "\n"

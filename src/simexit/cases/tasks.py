@@ -45,7 +45,7 @@ _installed: TaskContext | None = None
 
 
 def install(cases: CaseContext, gateways: Gateways) -> None:
-    global _installed  # noqa: PLW0603 - one context per worker process, set once at start
+    global _installed
     _installed = TaskContext(cases, gateways)
 
 
@@ -69,7 +69,9 @@ def execute(session: Session, *, now: datetime, case_id: str) -> None:
     if case is None:
         log.warning("case.execute.missing", case_id=case_id)
         return
-    outcome = flows.execute_case(session, case, gateways=ctx.gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts)
+    outcome = flows.execute_case(
+        session, case, gateways=ctx.gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts
+    )
     if outcome.status == "retry":
         enqueue(
             session,
@@ -89,7 +91,9 @@ def _operators(session: Session) -> list[Operator]:
 def scan_due(session: Session, *, now: datetime) -> None:
     """Approved cases whose effective date has come (in the operator's time zone) start executing."""
     today = {op.id: today_for(op, now) for op in _operators(session)}
-    for case in repository.cases_due_for_execution(session, today_by_operator=today, limit=SCAN_BATCH):
+    for case in repository.cases_due_for_execution(
+        session, today_by_operator=today, limit=SCAN_BATCH
+    ):
         locked = session.get(Case, case.id, with_for_update=True, populate_existing=True)
         if locked is not None and locked.status == CaseStatus.approved.value:
             begin_execution(session, locked, actor=SYSTEM, now=now)
@@ -98,7 +102,9 @@ def scan_due(session: Session, *, now: datetime) -> None:
 @periodic("cases.expire_stale", every=timedelta(minutes=10))
 def expire_stale(session: Session, *, now: datetime) -> None:
     ctx = context()
-    for case in repository.stale_drafts(session, older_than=now - ctx.cases.draft_ttl, limit=SCAN_BATCH):
+    for case in repository.stale_drafts(
+        session, older_than=now - ctx.cases.draft_ttl, limit=SCAN_BATCH
+    ):
         expire(session, ctx.cases, actor=SYSTEM, case_id=case.id, now=now)
 
 
@@ -108,16 +114,26 @@ def sla_watch(session: Session, *, now: datetime) -> None:
     for operator in _operators(session):
         today = today_for(operator, now)
         due_soon = session.scalars(
-            select(Case).where(
+            select(Case)
+            .where(
                 Case.operator_id == operator.id,
                 Case.status.in_([CaseStatus.in_review.value, CaseStatus.blocked.value]),
                 Case.sla_due_date <= today + timedelta(days=1),
-            ).limit(SCAN_BATCH)
+            )
+            .limit(SCAN_BATCH)
         )
         for case in due_soon:
-            assert case.sla_due_date is not None
+            if case.sla_due_date is None:
+                continue
             kind = "case.sla_breached" if case.sla_due_date < today else "case.sla_due_soon"
-            enqueue(session, "cases.sla_event", now=now, dedup_key=f"{kind}:{case.id}", case_id=str(case.id), kind=kind)
+            enqueue(
+                session,
+                "cases.sla_event",
+                now=now,
+                dedup_key=f"{kind}:{case.id}",
+                case_id=str(case.id),
+                kind=kind,
+            )
 
 
 @job("cases.sla_event")
@@ -125,7 +141,16 @@ def sla_event(session: Session, *, now: datetime, case_id: str, kind: str) -> No
     case = session.get(Case, uuid.UUID(case_id))
     if case is None or case.status not in {CaseStatus.in_review.value, CaseStatus.blocked.value}:
         return
-    audit.record(session, operator_id=case.operator_id, actor=SYSTEM, action=kind, subject_type="case", subject_id=case.id, at=now, changes={"sla_due_date": str(case.sla_due_date)})
+    audit.record(
+        session,
+        operator_id=case.operator_id,
+        actor=SYSTEM,
+        action=kind,
+        subject_type="case",
+        subject_id=case.id,
+        at=now,
+        changes={"sla_due_date": str(case.sla_due_date)},
+    )
 
 
 @periodic("lines.release_numbers", every=timedelta(hours=1))
@@ -134,36 +159,65 @@ def release_numbers(session: Session, *, now: datetime) -> None:
     for operator in _operators(session):
         today = today_for(operator, now)
         lines = session.scalars(
-            select(Line).where(
+            select(Line)
+            .where(
                 Line.operator_id == operator.id,
                 Line.status == LineStatus.terminated.value,
                 Line.quarantine_until <= today,
-            ).limit(SCAN_BATCH).with_for_update()
+            )
+            .limit(SCAN_BATCH)
+            .with_for_update()
         )
         for line in lines:
             line.status = LineStatus.number_released.value
             line.number_released_at = now
             line.updated_at = now
-            audit.record(session, operator_id=line.operator_id, actor=SYSTEM, action="line.number_released", subject_type="line", subject_id=line.id, at=now, changes={"status": ["terminated", "number_released"]})
+            audit.record(
+                session,
+                operator_id=line.operator_id,
+                actor=SYSTEM,
+                action="line.number_released",
+                subject_type="line",
+                subject_id=line.id,
+                at=now,
+                changes={"status": ["terminated", "number_released"]},
+            )
 
 
 @periodic("lines.sim_return_reminders", every=timedelta(hours=6))
 def sim_return_reminders(session: Session, *, now: datetime) -> None:
     """Remind once, a week after termination, when the pack wants the SIM back and it isn't."""
     lines = session.scalars(
-        select(Line).where(
+        select(Line)
+        .where(
             Line.status.in_([LineStatus.terminated.value, LineStatus.number_released.value]),
             Line.sim_return_required.is_(True),
             Line.sim_returned_at.is_(None),
             Line.terminated_on <= (now - timedelta(days=7)).date(),
-        ).limit(SCAN_BATCH)
+        )
+        .limit(SCAN_BATCH)
     )
     for line in lines:
         case = session.scalars(
-            select(Case).where(Case.line_id == line.id, Case.status == CaseStatus.completed.value).order_by(Case.completed_at.desc()).limit(1)
+            select(Case)
+            .where(Case.line_id == line.id, Case.status == CaseStatus.completed.value)
+            .order_by(Case.completed_at.desc())
+            .limit(1)
         ).first()
         if case is not None:
-            notify(session, case, "case.reminder", now=now, context={"reminder": "sim_return", "due_date": (case.preview or {}).get("sim_return_deadline") or (line.terminated_on + timedelta(days=30)).isoformat() if line.terminated_on else None})
+            notify(
+                session,
+                case,
+                "case.reminder",
+                now=now,
+                context={
+                    "reminder": "sim_return",
+                    "due_date": (case.preview or {}).get("sim_return_deadline")
+                    or (line.terminated_on + timedelta(days=30)).isoformat()
+                    if line.terminated_on
+                    else None,
+                },
+            )
 
 
 @periodic("privacy.retention_purge", every=timedelta(hours=24))
@@ -177,16 +231,36 @@ def retention_purge(session: Session, *, now: datetime) -> None:
             continue
         cutoff = today_for(operator, now) - timedelta(days=days)
         subscribers = session.scalars(
-            select(Subscriber).where(Subscriber.operator_id == operator.id, Subscriber.erased_at.is_(None)).limit(SCAN_BATCH * 5)
+            select(Subscriber)
+            .where(Subscriber.operator_id == operator.id, Subscriber.erased_at.is_(None))
+            .limit(SCAN_BATCH * 5)
         )
         for subscriber in subscribers:
             lines = session.scalars(select(Line).where(Line.subscriber_id == subscriber.id)).all()
-            ended = [ln for ln in lines if ln.status in {LineStatus.terminated.value, LineStatus.number_released.value} and ln.terminated_on]
-            if not lines or len(ended) != len(lines) or max(ln.terminated_on for ln in ended if ln.terminated_on) > cutoff:
+            ended = [
+                ln
+                for ln in lines
+                if ln.status in {LineStatus.terminated.value, LineStatus.number_released.value}
+                and ln.terminated_on
+            ]
+            if (
+                not lines
+                or len(ended) != len(lines)
+                or max(ln.terminated_on for ln in ended if ln.terminated_on) > cutoff
+            ):
                 continue
             subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
             subscriber.id_document_hash = subscriber.id_document_last4 = None
             subscriber.erased_at = now
             for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):
                 case.comment = None
-            audit.record(session, operator_id=operator.id, actor=SYSTEM, action="subscriber.erased", subject_type="subscriber", subject_id=subscriber.id, at=now, changes={"retention_days": days})
+            audit.record(
+                session,
+                operator_id=operator.id,
+                actor=SYSTEM,
+                action="subscriber.erased",
+                subject_type="subscriber",
+                subject_id=subscriber.id,
+                at=now,
+                changes={"retention_days": days},
+            )

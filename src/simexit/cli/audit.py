@@ -23,5 +23,8 @@ def verify() -> None:
                 typer.echo(f"{operator.code}: {report.events} events, chain intact")
             else:
                 broken = True
-                typer.secho(f"{operator.code}: broken at event {report.first_broken_seq}: {report.problem}", fg=typer.colors.RED)
+                typer.secho(
+                    f"{operator.code}: broken at event {report.first_broken_seq}: {report.problem}",
+                    fg=typer.colors.RED,
+                )
     raise typer.Exit(1 if broken else 0)

@@ -38,13 +38,22 @@ def list_cases(
     """Cases, newest first."""
     for value in status:
         if value not in CaseStatus.__members__:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(CaseStatus)}", param_hint="--status")
+            raise typer.BadParameter(
+                f"{value!r} is not one of {', '.join(CaseStatus)}", param_hint="--status"
+            )
     runtime = runtime_from_env()
     with runtime.db.read_session() as session:
         rows = repository.list_cases(session, _cli_actor("list"), statuses=status, limit=limit)
         table = Table("reference", "id", "type", "status", "effective", "SLA due")
         for case in rows:
-            table.add_row(case.reference, str(case.id), case.type, case.status, str(case.effective_date or ""), str(case.sla_due_date or ""))
+            table.add_row(
+                case.reference,
+                str(case.id),
+                case.type,
+                case.status,
+                str(case.effective_date or ""),
+                str(case.sla_due_date or ""),
+            )
     console.print(table)
 
 
@@ -54,26 +63,43 @@ def show(case_id: str) -> None:
     runtime = runtime_from_env()
     with runtime.db.read_session() as session:
         case = repository.get_case(session, _cli_actor("show"), _case_id(case_id))
-        console.print(f"[bold]{case.reference}[/] {case.type} via {case.channel}: [bold]{case.status}[/]")
-        console.print(f"effective {case.effective_date}  billing end {case.billing_end_date}  SLA due {case.sla_due_date}")
+        console.print(
+            f"[bold]{case.reference}[/] {case.type} via {case.channel}: [bold]{case.status}[/]"
+        )
+        console.print(
+            f"effective {case.effective_date}  billing end {case.billing_end_date}  SLA due {case.sla_due_date}"
+        )
         for blocker in case.blockers or []:
             console.print(f"  blocker: {blocker.get('code')} {blocker.get('params', {})}")
         for reason in case.review_reasons or []:
             console.print(f"  review: {reason.get('code')} {reason.get('params', {})}")
         for event in audit.events_for(session, subject_type="case", subject_id=case.id):
-            console.print(f"  {event.at:%Y-%m-%d %H:%M:%S} {event.action:<28} {event.actor_type}:{event.actor_id} {event.changes.get('status', '')}")
+            console.print(
+                f"  {event.at:%Y-%m-%d %H:%M:%S} {event.action:<28} {event.actor_type}:{event.actor_id} {event.changes.get('status', '')}"
+            )
 
 
 def _decide(action: str, case_id: str, user: str, **kwargs: str | None) -> None:
     runtime = runtime_from_env()
     with runtime.db.session() as session:
         function = getattr(case_service, action)
-        case = function(session, runtime.cases, actor=_cli_actor(user), case_id=_case_id(case_id), now=utc_now(), **kwargs)
+        case = function(
+            session,
+            runtime.cases,
+            actor=_cli_actor(user),
+            case_id=_case_id(case_id),
+            now=utc_now(),
+            **kwargs,
+        )
         console.print(f"{case.reference}: {case.status}")
 
 
 @app.command()
-def approve(case_id: str, note: str = typer.Option(None), user: str = typer.Option("operator", envvar="USER")) -> None:
+def approve(
+    case_id: str,
+    note: str = typer.Option(None),
+    user: str = typer.Option("operator", envvar="USER"),
+) -> None:
     """Approve a case in review."""
     _decide("approve", case_id, user, note=note)
 
@@ -81,7 +107,9 @@ def approve(case_id: str, note: str = typer.Option(None), user: str = typer.Opti
 @app.command()
 def reject(
     case_id: str,
-    reason: str = typer.Option(..., help="Reason code, e.g. identity_not_confirmed, unpaid_bills, other."),
+    reason: str = typer.Option(
+        ..., help="Reason code, e.g. identity_not_confirmed, unpaid_bills, other."
+    ),
     note: str = typer.Option(None),
     user: str = typer.Option("operator", envvar="USER"),
 ) -> None:
@@ -90,19 +118,29 @@ def reject(
 
 
 @app.command()
-def withdraw(case_id: str, note: str = typer.Option(None), user: str = typer.Option("operator", envvar="USER")) -> None:
+def withdraw(
+    case_id: str,
+    note: str = typer.Option(None),
+    user: str = typer.Option("operator", envvar="USER"),
+) -> None:
     """Withdraw a case before its effective date (on the subscriber's behalf)."""
     _decide("withdraw", case_id, user, note=note)
 
 
 @app.command()
-def retry(case_id: str, reason: str = typer.Option(None, "--reason"), user: str = typer.Option("operator", envvar="USER")) -> None:
+def retry(
+    case_id: str,
+    reason: str = typer.Option(None, "--reason"),
+    user: str = typer.Option("operator", envvar="USER"),
+) -> None:
     """Run a failed case's teardown again."""
     _decide("retry", case_id, user, note=reason)
 
 
 @app.command()
-def diagram(output: Path = typer.Option(Path("docs/workflow.md"), help="Where to write the Markdown.")) -> None:
+def diagram(
+    output: Path = typer.Option(Path("docs/workflow.md"), help="Where to write the Markdown."),
+) -> None:
     """Write the lifecycle diagram (Mermaid), generated from the transition table."""
     from simexit.cases.workflow_doc import render_workflow_doc
 

@@ -21,4 +21,6 @@ def current() -> None:
     """Print the database's migration revision and whether it is at head."""
     runtime = runtime_from_env()
     rev = migrate.current_revision(runtime.db.engine)
-    typer.echo(f"{rev} ({'head' if migrate.is_at_head(runtime.db.engine) else 'behind head ' + str(migrate.head_revision())})")
+    typer.echo(
+        f"{rev} ({'head' if migrate.is_at_head(runtime.db.engine) else 'behind head ' + str(migrate.head_revision())})"
+    )

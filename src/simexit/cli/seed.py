@@ -16,12 +16,19 @@ def seed_if_empty(runtime: Runtime) -> SeedResult | None:
     with runtime.db.session() as session:
         if is_seeded(session):
             return None
-        return seed_demo(session, packs=runtime.packs, now=utc_now(), password_hash=runtime.passwords.hash(DEMO_PASSWORD))
+        return seed_demo(
+            session,
+            packs=runtime.packs,
+            now=utc_now(),
+            password_hash=runtime.passwords.hash(DEMO_PASSWORD),
+        )
 
 
 def print_seed(result: SeedResult) -> None:
     typer.echo(f"seeded {result.operators} demo operators and {result.lines} lines")
-    typer.echo(f"staff sign-in: agent@telenor-no.demo (also supervisor@, admin@; any operator code) / password {DEMO_PASSWORD}")
+    typer.echo(
+        f"staff sign-in: agent@telenor-no.demo (also supervisor@, admin@; any operator code) / password {DEMO_PASSWORD}"
+    )
     for code, key in result.api_keys.items():
         typer.echo(f"API key {code}: {key}")
     typer.echo(f"API key telenor-no reseller: {result.reseller_key}")

@@ -21,7 +21,9 @@ def exponent_of(currency: str) -> int:
     try:
         return MINOR_UNIT_EXPONENT[currency]
     except KeyError:
-        raise MoneyError(f"unsupported currency {currency!r}; expected one of {sorted(MINOR_UNIT_EXPONENT)}") from None
+        raise MoneyError(
+            f"unsupported currency {currency!r}; expected one of {sorted(MINOR_UNIT_EXPONENT)}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -68,7 +70,9 @@ class Money:
 
     def times(self, factor: Decimal | int) -> Money:
         """Multiply and round half-even to a whole minor unit."""
-        product = (Decimal(self.minor) * Decimal(factor)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        product = (Decimal(self.minor) * Decimal(factor)).quantize(
+            Decimal(1), rounding=ROUND_HALF_EVEN
+        )
         return Money(int(product), self.currency)
 
     def clamp_min_zero(self) -> Money:

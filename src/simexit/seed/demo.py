@@ -53,9 +53,24 @@ MCC = {"NO": "242", "US": "310", "RU": "250"}
 
 # (name, language, region) per country; several subscribers are Chinese speakers abroad.
 PEOPLE: dict[str, tuple[tuple[str, str, str | None], ...]] = {
-    "NO": (("Li Wei", "zh", None), ("Ingrid Hansen", "nb", None), ("Ola Nordmann", "nb", None), ("Anna Smith", "en", None)),
-    "US": (("Zhang Min", "zh", "CA"), ("John Carter", "en", "NY"), ("Maria Lopez", "en", "CA"), ("Chen Jie", "zh", "WA")),
-    "RU": (("Иван Петров", "ru", "MOW"), ("Wang Fang", "zh", "SPE"), ("Ольга Смирнова", "ru", "MOW"), ("Alex Brown", "en", "MOW")),
+    "NO": (
+        ("Li Wei", "zh", None),
+        ("Ingrid Hansen", "nb", None),
+        ("Ola Nordmann", "nb", None),
+        ("Anna Smith", "en", None),
+    ),
+    "US": (
+        ("Zhang Min", "zh", "CA"),
+        ("John Carter", "en", "NY"),
+        ("Maria Lopez", "en", "CA"),
+        ("Chen Jie", "zh", "WA"),
+    ),
+    "RU": (
+        ("Иван Петров", "ru", "MOW"),
+        ("Wang Fang", "zh", "SPE"),
+        ("Ольга Смирнова", "ru", "MOW"),
+        ("Alex Brown", "en", "MOW"),
+    ),
 }
 
 
@@ -83,20 +98,67 @@ class LineSpec:
 def _specs(country: str) -> list[LineSpec]:
     fee = {"NO": 39900, "US": 6500, "RU": 65000}[country]
     return [
-        LineSpec("physical_sim", "postpaid", monthly_fee=fee, linked=["autopay_card", "two_factor"], product="Mobile 20GB"),
-        LineSpec("esim", "postpaid", monthly_fee=fee, commitment_months_ago=7, commitment_kind="smartphone", instalments=fee * 10, linked=["two_factor"], product="eSIM Unlimited"),
-        LineSpec("data_only", "prepaid", balance=fee // 2, bonus=fee // 10, topup_days_ago=40, product="Data SIM"),
-        LineSpec("physical_sim", "prepaid", balance=fee, topup_days_ago=3, linked=["third_party_billing"], product="Prepaid"),
+        LineSpec(
+            "physical_sim",
+            "postpaid",
+            monthly_fee=fee,
+            linked=["autopay_card", "two_factor"],
+            product="Mobile 20GB",
+        ),
+        LineSpec(
+            "esim",
+            "postpaid",
+            monthly_fee=fee,
+            commitment_months_ago=7,
+            commitment_kind="smartphone",
+            instalments=fee * 10,
+            linked=["two_factor"],
+            product="eSIM Unlimited",
+        ),
+        LineSpec(
+            "data_only",
+            "prepaid",
+            balance=fee // 2,
+            bonus=fee // 10,
+            topup_days_ago=40,
+            product="Data SIM",
+        ),
+        LineSpec(
+            "physical_sim",
+            "prepaid",
+            balance=fee,
+            topup_days_ago=3,
+            linked=["third_party_billing"],
+            product="Prepaid",
+        ),
         LineSpec("physical_sim", "postpaid", monthly_fee=fee, unpaid=fee * 2, product="Mobile 5GB"),
         LineSpec("esim", "prepaid", balance=fee // 3, topup_days_ago=90, product="Travel eSIM"),
     ]
 
 
 EXTRA_SPECS: dict[str, list[LineSpec]] = {
-    "telenor-no": [LineSpec("physical_sim", "postpaid", monthly_fee=29900, port_pending=True, product="Mobile 10GB")],
-    "ice-no": [LineSpec("physical_sim", "postpaid", monthly_fee=34900, suspended=True, product="Ice 15GB")],
-    "att-us": [LineSpec("physical_sim", "postpaid", monthly_fee=7500, commitment_months_ago=7, commitment_kind="smartphone", product="Unlimited Premium", signed_up="store")],
-    "mts-ru": [LineSpec("physical_sim", "prepaid", balance=0, terminated_days_ago=20, product="Тариф Мой")],
+    "telenor-no": [
+        LineSpec(
+            "physical_sim", "postpaid", monthly_fee=29900, port_pending=True, product="Mobile 10GB"
+        )
+    ],
+    "ice-no": [
+        LineSpec("physical_sim", "postpaid", monthly_fee=34900, suspended=True, product="Ice 15GB")
+    ],
+    "att-us": [
+        LineSpec(
+            "physical_sim",
+            "postpaid",
+            monthly_fee=7500,
+            commitment_months_ago=7,
+            commitment_kind="smartphone",
+            product="Unlimited Premium",
+            signed_up="store",
+        )
+    ],
+    "mts-ru": [
+        LineSpec("physical_sim", "prepaid", balance=0, terminated_days_ago=20, product="Тариф Мой")
+    ],
 }
 
 
@@ -129,7 +191,9 @@ def is_seeded(session: Session) -> bool:
     return session.scalars(select(Operator.id).limit(1)).first() is not None
 
 
-def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_hash: str) -> SeedResult:
+def seed_demo(
+    session: Session, *, packs: PackRegistry, now: datetime, password_hash: str
+) -> SeedResult:
     today = now.date()
     keys: dict[str, str] = {}
     staff: list[str] = []
@@ -150,18 +214,52 @@ def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_
             created_at=now,
         )
         session.add(operator)
-        reseller = Reseller(id=uuid.uuid4(), operator_id=operator.id, name=f"{spec.name} Partner Shop", created_at=now)
+        reseller = Reseller(
+            id=uuid.uuid4(),
+            operator_id=operator.id,
+            name=f"{spec.name} Partner Shop",
+            created_at=now,
+        )
         session.add(reseller)
         prefix, key = new_api_key()
-        session.add(ApiKey(operator_id=operator.id, name="demo integration", prefix=prefix, key_hash=hash_api_key(key), scopes=["*"], created_at=now))
+        session.add(
+            ApiKey(
+                operator_id=operator.id,
+                name="demo integration",
+                prefix=prefix,
+                key_hash=hash_api_key(key),
+                scopes=["*"],
+                created_at=now,
+            )
+        )
         keys[spec.code] = key
         if index == 0:
             prefix, reseller_key = new_api_key()
-            session.add(ApiKey(operator_id=operator.id, reseller_id=reseller.id, name="demo reseller", prefix=prefix, key_hash=hash_api_key(reseller_key), scopes=["*"], created_at=now))
+            session.add(
+                ApiKey(
+                    operator_id=operator.id,
+                    reseller_id=reseller.id,
+                    name="demo reseller",
+                    prefix=prefix,
+                    key_hash=hash_api_key(reseller_key),
+                    scopes=["*"],
+                    created_at=now,
+                )
+            )
         for role in ("agent", "supervisor", "admin"):
             email = f"{role}@{spec.code}.demo"
             staff.append(email)
-            session.add(StaffUser(operator_id=operator.id, email=email, full_name=f"Demo {role.title()}", role=role, password_hash=password_hash, language=pack.languages[0] if pack.languages else "en", created_at=now))
+            session.add(
+                StaffUser(
+                    operator_id=operator.id,
+                    email=email,
+                    full_name=f"Demo {role.title()}",
+                    role=role,
+                    password_hash=password_hash,
+                    language=pack.languages[0] if pack.languages else "en",
+                    created_at=now,
+                )
+            )
         session.flush()
         people = PEOPLE[pack.country]
         specs = _specs(pack.country) + EXTRA_SPECS.get(spec.code, [])
@@ -184,7 +282,11 @@ def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_
             if line_spec.commitment_months_ago is not None:
                 commitment_start = today - timedelta(days=30 * line_spec.commitment_months_ago)
                 commitment_end = commitment_start + timedelta(days=30 * line_spec.commitment_months)
-            terminated_on = today - timedelta(days=line_spec.terminated_days_ago) if line_spec.terminated_days_ago else None
+            terminated_on = (
+                today - timedelta(days=line_spec.terminated_days_ago)
+                if line_spec.terminated_days_ago
+                else None
+            )
             line = Line(
                 id=uuid.uuid4(),
                 operator_id=operator.id,
@@ -198,7 +300,11 @@ def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_
                 imsi=f"{MCC[pack.country]}{index:02d}{n:010d}",
                 eid=f"89049032{index:04d}{n:020d}"[:32] if line_spec.kind == "esim" else None,
                 smdp_order_id=f"ord-{spec.code}-{n}" if line_spec.kind == "esim" else None,
-                status="terminated" if terminated_on else "suspended" if line_spec.suspended else "active",
+                status="terminated"
+                if terminated_on
+                else "suspended"
+                if line_spec.suspended
+                else "active",
                 suspension_flags=["voluntary"] if line_spec.suspended else [],
                 region=region,
                 currency=pack.currency,
@@ -208,7 +314,9 @@ def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_
                 commitment_kind=line_spec.commitment_kind,
                 monthly_fee_minor=line_spec.monthly_fee,
                 billing_cycle_day=None,
-                last_topup_on=today - timedelta(days=line_spec.topup_days_ago) if line_spec.topup_days_ago is not None else None,
+                last_topup_on=today - timedelta(days=line_spec.topup_days_ago)
+                if line_spec.topup_days_ago is not None
+                else None,
                 last_chargeable_activity_on=today - timedelta(days=2),
                 balance_minor=line_spec.balance,
                 bonus_balance_minor=line_spec.bonus,
@@ -222,7 +330,9 @@ def seed_demo(session: Session, *, packs: PackRegistry, now: datetime, password_
                 suspensions_this_year=1 if line_spec.suspended else 0,
                 terminated_on=terminated_on,
                 quarantine_until=(terminated_on + timedelta(days=180)) if terminated_on else None,
-                reactivation_deadline=(terminated_on + timedelta(days=30)) if terminated_on else None,
+                reactivation_deadline=(terminated_on + timedelta(days=30))
+                if terminated_on
+                else None,
                 created_at=now,
                 updated_at=now,
             )

@@ -20,11 +20,17 @@ def hash_code(code: str, *, key: bytes, verification_id: str) -> str:
 
 
 def code_matches(code: str, *, stored_hash: str, key: bytes, verification_id: str) -> bool:
-    return hmac.compare_digest(hash_code(code, key=key, verification_id=verification_id), stored_hash)
+    return hmac.compare_digest(
+        hash_code(code, key=key, verification_id=verification_id), stored_hash
+    )
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "•" * max(len(phone) - 5, 0) + phone[-2:] if len(phone) > 5 else "•" * len(phone)
+    return (
+        phone[:3] + "•" * max(len(phone) - 5, 0) + phone[-2:]
+        if len(phone) > 5
+        else "•" * len(phone)
+    )
 
 
 def mask_email(email: str) -> str:

@@ -15,7 +15,9 @@ class Method(StrEnum):
 
 
 CODE_METHODS = frozenset({Method.sms_otp, Method.email_otp})
-ATTESTED_METHODS = frozenset({Method.id_document, Method.account_pin, Method.bankid, Method.gosuslugi})
+ATTESTED_METHODS = frozenset(
+    {Method.id_document, Method.account_pin, Method.bankid, Method.gosuslugi}
+)
 
 # Pack identity names that a one-time code by SMS or e-mail satisfies.
 PACK_NAMES: dict[str, Method] = {

@@ -2,9 +2,9 @@
 audit row (and its jobs) for every state change it makes."""
 
 from simexit.cases.service.intake import (
-    OpenResult,
     ConfirmResult,
     IssuedCode,
+    OpenResult,
     VerificationOutcome,
     attest_identity,
     confirm_verification,
@@ -16,9 +16,9 @@ from simexit.cases.service.intake import (
 from simexit.cases.service.review import approve, expire, reject, resubmit, retry, withdraw
 
 __all__ = [
-    "OpenResult",
     "ConfirmResult",
     "IssuedCode",
+    "OpenResult",
     "VerificationOutcome",
     "approve",
     "attest_identity",

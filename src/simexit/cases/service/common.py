@@ -70,8 +70,16 @@ def apply(
     )
     event = WEBHOOK_EVENTS.get(target)
     if event is not None and target is not previous:
-        webhooks.emit(session, now=now, operator_id=case.operator_id, event_type=event, data=case_summary(case))
-    log.info(f"case.{trigger.value}", case_id=str(case.id), reference=case.reference, status=target.value)
+        webhooks.emit(
+            session,
+            now=now,
+            operator_id=case.operator_id,
+            event_type=event,
+            data=case_summary(case),
+        )
+    log.info(
+        f"case.{trigger.value}", case_id=str(case.id), reference=case.reference, status=target.value
+    )
     return target
 
 
@@ -99,10 +107,14 @@ def request_for(case: Case) -> CaseRequest:
     )
 
 
-def decide(session: Session, ctx: CaseContext, *, line: Line, request: CaseRequest, today: date) -> Decision:
+def decide(
+    session: Session, ctx: CaseContext, *, line: Line, request: CaseRequest, today: date
+) -> Decision:
     operator = repository.operator(session, line.operator_id)
     pack = ctx.packs.get(operator.policy_pack)
-    facts = line_facts(line, subscriber_sim_count=repository.subscriber_line_count(session, line.subscriber_id))
+    facts = line_facts(
+        line, subscriber_sim_count=repository.subscriber_line_count(session, line.subscriber_id)
+    )
     return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
 
 
@@ -123,7 +135,9 @@ def money_context(case: Case) -> dict[str, Any]:
     }
 
 
-def notify(session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any] | None = None) -> None:
+def notify(
+    session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any] | None = None
+) -> None:
     subscriber = repository.subscriber(session, case.subscriber_id)
     if subscriber.erased_at is not None:
         return

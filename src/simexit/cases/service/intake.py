@@ -25,7 +25,14 @@ from simexit.cases.service.common import apply, decide, notify, request_for, tod
 from simexit.cases.states import CaseStatus, Trigger
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Verification
-from simexit.policies.model import CaseRequest, Channel, Decision, Outcome, RequestType, SettlementChoice
+from simexit.policies.model import (
+    CaseRequest,
+    Channel,
+    Decision,
+    Outcome,
+    RequestType,
+    SettlementChoice,
+)
 from simexit.policies.serialize import decision_to_dict
 from simexit.principals import Actor, ActorType
 from simexit.verification import codes
@@ -172,7 +179,9 @@ def start_verification(
     case = repository.get_case(session, actor, case_id, for_update=True)
     if method not in CODE_METHODS:
         raise MethodNotAllowed(
-            f"{method.value} is checked by an agent, not by a code", field="method", method=method.value
+            f"{method.value} is checked by an agent, not by a code",
+            field="method",
+            method=method.value,
         )
     subscriber = repository.subscriber(session, case.subscriber_id)
     destination = subscriber.phone_e164 if method is Method.sms_otp else subscriber.email
@@ -183,22 +192,37 @@ def start_verification(
         )
     if method is Method.sms_otp:
         line = session.get(Line, case.line_id)
-        if line is not None and line.status == LineStatus.suspended.value and "lost_stolen" in (line.suspension_flags or []):
+        if (
+            line is not None
+            and line.status == LineStatus.suspended.value
+            and "lost_stolen" in (line.suspension_flags or [])
+        ):
             # A code to the SIM of a lost phone would go to whoever found it.
             destination = subscriber.phone_e164 if subscriber.phone_e164 != line.msisdn else None
             if not destination:
-                raise MethodNotAllowed("the SIM is reported lost: use e-mail or an ID check", field="method")
+                raise MethodNotAllowed(
+                    "the SIM is reported lost: use e-mail or an ID check", field="method"
+                )
     previous = repository.latest_verification(session, case.id, for_update=True)
     if previous is not None and previous.status == "pending":
         previous.status = "replaced"
-    apply(session, case, Trigger.start_verification, actor=actor, now=now, changes={"method": method.value})
+    apply(
+        session,
+        case,
+        Trigger.start_verification,
+        actor=actor,
+        now=now,
+        changes={"method": method.value},
+    )
     code = codes.new_code()
     verification = Verification(
         id=uuid.uuid4(),
         operator_id=case.operator_id,
         case_id=case.id,
         method=method.value,
-        destination_masked=codes.mask_phone(destination) if method is Method.sms_otp else codes.mask_email(destination),
+        destination_masked=codes.mask_phone(destination)
+        if method is Method.sms_otp
+        else codes.mask_email(destination),
         attempts=0,
         max_attempts=ctx.code_max_attempts,
         status="pending",
@@ -206,10 +230,15 @@ def start_verification(
         created_at=now,
         evidence={},
     )
-    verification.code_hash = codes.hash_code(code, key=ctx.secret_key, verification_id=str(verification.id))
+    verification.code_hash = codes.hash_code(
+        code, key=ctx.secret_key, verification_id=str(verification.id)
+    )
     session.add(verification)
     session.flush()
-    notifications_context: dict[str, Any] = {"code": code, "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60)}
+    notifications_context: dict[str, Any] = {
+        "code": code,
+        "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60),
+    }
     from simexit.notifications import service as notifications
 
     notifications.notify(
@@ -270,9 +299,13 @@ def confirm_verification(
         verification.status = "expired"
         _audit_verification(session, case, actor, now, "verification.expired", verification)
         return ConfirmResult(VerificationOutcome.expired, 0)
-    assert verification.code_hash is not None
     verification.attempts += 1
-    if codes.code_matches(code, stored_hash=verification.code_hash, key=ctx.secret_key, verification_id=str(verification.id)):
+    if verification.code_hash and codes.code_matches(
+        code,
+        stored_hash=verification.code_hash,
+        key=ctx.secret_key,
+        verification_id=str(verification.id),
+    ):
         verification.status = "passed"
         verification.verified_at = now
         verification.verified_by = actor.label
@@ -302,15 +335,26 @@ def attest_identity(
     note: str | None = None,
 ) -> Verification:
     """An agent or store clerk records an identity check they made (ID document, PIN, eID)."""
-    if actor.type not in {ActorType.agent, ActorType.cli} and not (actor.type is ActorType.integrator and actor.reseller_id is None):
+    if actor.type not in {ActorType.agent, ActorType.cli} and not (
+        actor.type is ActorType.integrator and actor.reseller_id is None
+    ):
         raise NotPermitted("only staff can record an identity check", field="method")
     if method not in ATTESTED_METHODS:
         raise MethodNotAllowed(f"{method.value} is checked with a code", field="method")
     case = repository.get_case(session, actor, case_id, for_update=True)
     if case.status == CaseStatus.draft.value:
-        apply(session, case, Trigger.start_verification, actor=actor, now=now, changes={"method": method.value})
+        apply(
+            session,
+            case,
+            Trigger.start_verification,
+            actor=actor,
+            now=now,
+            changes={"method": method.value},
+        )
     elif case.status != CaseStatus.awaiting_verification.value:
-        apply(session, case, Trigger.start_verification, actor=actor, now=now)  # raises InvalidTransition
+        apply(
+            session, case, Trigger.start_verification, actor=actor, now=now
+        )  # raises InvalidTransition
     verification = Verification(
         id=uuid.uuid4(),
         operator_id=case.operator_id,
@@ -323,7 +367,11 @@ def attest_identity(
         created_at=now,
         verified_at=now,
         verified_by=actor.label,
-        evidence={"document_type": document_type, "document_last4": (document_last4 or "")[-4:] or None, "note": note},
+        evidence={
+            "document_type": document_type,
+            "document_last4": (document_last4 or "")[-4:] or None,
+            "note": note,
+        },
     )
     session.add(verification)
     case.verified_at = now
@@ -332,7 +380,14 @@ def attest_identity(
     return verification
 
 
-def _audit_verification(session: Session, case: Case, actor: Actor, now: datetime, action: str, verification: Verification) -> None:
+def _audit_verification(
+    session: Session,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    verification: Verification,
+) -> None:
     audit.record(
         session,
         operator_id=case.operator_id,
@@ -341,7 +396,11 @@ def _audit_verification(session: Session, case: Case, actor: Actor, now: datetim
         subject_type="case",
         subject_id=case.id,
         at=now,
-        changes={"verification_id": str(verification.id), "method": verification.method, "attempts": verification.attempts},
+        changes={
+            "verification_id": str(verification.id),
+            "method": verification.method,
+            "attempts": verification.attempts,
+        },
     )
 
 
@@ -356,35 +415,77 @@ def submit(
 ) -> Case:
     """Run the policy gates: blocked, in review with an SLA due date, or approved with a date."""
     case = repository.get_case(session, actor, case_id, for_update=True)
-    if case.status == CaseStatus.awaiting_verification.value or case.status == CaseStatus.draft.value:
+    if (
+        case.status == CaseStatus.awaiting_verification.value
+        or case.status == CaseStatus.draft.value
+    ):
         verification = repository.passed_verification(session, case.id)
         if verification is None:
-            raise IdentityNotVerified("identity must be verified before submitting", field="verification")
+            raise IdentityNotVerified(
+                "identity must be verified before submitting", field="verification"
+            )
     channel = Channel(case.channel)
     if consent_text is not None:
         case.consent_text, case.consented_at = consent_text.strip(), now
-    if channel in SELF_SERVICE_CHANNELS and not case.consent_text and actor.type is ActorType.subscriber:
+    if (
+        channel in SELF_SERVICE_CHANNELS
+        and not case.consent_text
+        and actor.type is ActorType.subscriber
+    ):
         raise ConsentRequired("consent to the consequences is required", field="consent")
     apply(session, case, Trigger.submit, actor=actor, now=now)  # refuses wrong states
     case.submitted_at = case.submitted_at or now
     line = repository.get_line(session, actor, case.line_id, for_update=True)
     operator = repository.operator(session, case.operator_id)
-    decision = decide(session, ctx, line=line, request=request_for(case), today=today_for(operator, now))
+    decision = decide(
+        session, ctx, line=line, request=request_for(case), today=today_for(operator, now)
+    )
     _freeze(case, decision)
     verified = repository.passed_verification(session, case.id)
     required = _identity_methods(case)
     review_extra: list[dict[str, Any]] = []
     if verified is not None and Method(verified.method) not in required:
-        review_extra.append({"code": "identity_method_differs", "params": {"used": verified.method, "required": [m.value for m in required]}})
+        review_extra.append(
+            {
+                "code": "identity_method_differs",
+                "params": {"used": verified.method, "required": [m.value for m in required]},
+            }
+        )
     changes = {"effective_date": str(decision.effective_date), "outcome": decision.outcome.value}
     if decision.outcome is Outcome.block:
-        apply(session, case, Trigger.policy_blocked, actor=actor, now=now, changes={**changes, "blockers": [b["code"] for b in case.blockers]})
-        notify(session, case, "case.blocked", now=now, context={"blockers": [b["code"] for b in case.blockers]})
+        apply(
+            session,
+            case,
+            Trigger.policy_blocked,
+            actor=actor,
+            now=now,
+            changes={**changes, "blockers": [b["code"] for b in case.blockers]},
+        )
+        notify(
+            session,
+            case,
+            "case.blocked",
+            now=now,
+            context={"blockers": [b["code"] for b in case.blockers]},
+        )
         return case
-    notify(session, case, "case.received", now=now, context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())})
+    notify(
+        session,
+        case,
+        "case.received",
+        now=now,
+        context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())},
+    )
     if decision.outcome is Outcome.review or review_extra:
         case.review_reasons = [*case.review_reasons, *review_extra]
-        apply(session, case, Trigger.policy_flagged, actor=actor, now=now, changes={**changes, "review": [r["code"] for r in case.review_reasons]})
+        apply(
+            session,
+            case,
+            Trigger.policy_flagged,
+            actor=actor,
+            now=now,
+            changes={**changes, "review": [r["code"] for r in case.review_reasons]},
+        )
         return case
     apply(session, case, Trigger.policy_passed, actor=actor, now=now, changes=changes)
     from simexit.cases.service.review import on_approved

@@ -31,14 +31,21 @@ REJECTION_REASONS = frozenset(
 
 
 def _require_staff(actor: Actor, action: str) -> None:
-    if actor.type in {ActorType.subscriber, ActorType.reseller} or (actor.type is ActorType.integrator and actor.reseller_id is not None):
+    if actor.type in {ActorType.subscriber, ActorType.reseller} or (
+        actor.type is ActorType.integrator and actor.reseller_id is not None
+    ):
         raise NotPermitted(f"only the operator's staff can {action} a case", field="action")
 
 
-def on_approved(session: Session, case: Case, line: Line, *, actor: Actor, now: datetime, today: date) -> None:
+def on_approved(
+    session: Session, case: Case, line: Line, *, actor: Actor, now: datetime, today: date
+) -> None:
     """Approved: the line waits for its date and the scheduler starts execution on that day."""
     case.decided_at = now
-    if case.type == "terminate" and line.status in {LineStatus.active.value, LineStatus.suspended.value}:
+    if case.type == "terminate" and line.status in {
+        LineStatus.active.value,
+        LineStatus.suspended.value,
+    }:
         line.status = LineStatus.pending_termination.value
         line.updated_at = now
     if case.effective_date is None or case.effective_date < today:
@@ -58,18 +65,37 @@ def begin_execution(session: Session, case: Case, *, actor: Actor, now: datetime
     apply(session, case, Trigger.execute, actor=actor, now=now)
     case.executing_at = now
     case.attempts += 1
-    enqueue(session, "cases.execute", now=now, dedup_key=f"cases.execute:{case.id}:{case.attempts}", case_id=str(case.id))
+    enqueue(
+        session,
+        "cases.execute",
+        now=now,
+        dedup_key=f"cases.execute:{case.id}:{case.attempts}",
+        case_id=str(case.id),
+    )
 
 
 def approve(
-    session: Session, ctx: CaseContext, *, actor: Actor, case_id: uuid.UUID, now: datetime, note: str | None = None
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    now: datetime,
+    note: str | None = None,
 ) -> Case:
     _require_staff(actor, "approve")
     case = repository.get_case(session, actor, case_id, for_update=True)
     apply(session, case, Trigger.approve, actor=actor, now=now, note=note)
     case.decision_note = note
     line = repository.get_line(session, actor, case.line_id, for_update=True)
-    on_approved(session, case, line, actor=actor, now=now, today=today_for(repository.operator(session, case.operator_id), now))
+    on_approved(
+        session,
+        case,
+        line,
+        actor=actor,
+        now=now,
+        today=today_for(repository.operator(session, case.operator_id), now),
+    )
     return case
 
 
@@ -91,19 +117,42 @@ def reject(
             f"{reason_code!r} is not one of {', '.join(sorted(REJECTION_REASONS))}", field="reason"
         )
     case = repository.get_case(session, actor, case_id, for_update=True)
-    apply(session, case, Trigger.reject, actor=actor, now=now, note=note, changes={"reason": reason_code})
-    case.rejection_reason, case.decision_note, case.decided_at, case.closed_at = reason_code, note, now, now
+    apply(
+        session,
+        case,
+        Trigger.reject,
+        actor=actor,
+        now=now,
+        note=note,
+        changes={"reason": reason_code},
+    )
+    case.rejection_reason, case.decision_note, case.decided_at, case.closed_at = (
+        reason_code,
+        note,
+        now,
+        now,
+    )
     notify(session, case, "case.rejected", now=now, context={"reason": reason_code, "note": note})
     return case
 
 
 def withdraw(
-    session: Session, ctx: CaseContext, *, actor: Actor, case_id: uuid.UUID, now: datetime, note: str | None = None
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    now: datetime,
+    note: str | None = None,
 ) -> Case:
     """The subscriber changes their mind. An approved case can be withdrawn until its date."""
     case = repository.get_case(session, actor, case_id, for_update=True)
     operator = repository.operator(session, case.operator_id)
-    if case.status == CaseStatus.approved.value and case.effective_date is not None and case.effective_date <= today_for(operator, now):
+    if (
+        case.status == CaseStatus.approved.value
+        and case.effective_date is not None
+        and case.effective_date <= today_for(operator, now)
+    ):
         raise TooLateToWithdraw(
             "the cancellation takes effect today or has started; it can no longer be withdrawn",
             field="status",
@@ -115,7 +164,9 @@ def withdraw(
     if was is CaseStatus.approved and case.type == "terminate":
         line = repository.get_line(session, actor, case.line_id, for_update=True)
         if line.status == LineStatus.pending_termination.value:
-            line.status = LineStatus.suspended.value if line.suspension_flags else LineStatus.active.value
+            line.status = (
+                LineStatus.suspended.value if line.suspension_flags else LineStatus.active.value
+            )
             line.updated_at = now
     notify(session, case, "case.withdrawn", now=now)
     return case
@@ -163,7 +214,13 @@ def resubmit(
 
 
 def retry(
-    session: Session, ctx: CaseContext, *, actor: Actor, case_id: uuid.UUID, now: datetime, note: str | None = None
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    now: datetime,
+    note: str | None = None,
 ) -> Case:
     """Operations run a failed teardown again; completed steps are skipped."""
     _require_staff(actor, "retry")
@@ -171,11 +228,19 @@ def retry(
     apply(session, case, Trigger.retry, actor=actor, now=now, note=note)
     case.failure_reason = None
     case.attempts += 1
-    enqueue(session, "cases.execute", now=now, dedup_key=f"cases.execute:{case.id}:{case.attempts}", case_id=str(case.id))
+    enqueue(
+        session,
+        "cases.execute",
+        now=now,
+        dedup_key=f"cases.execute:{case.id}:{case.attempts}",
+        case_id=str(case.id),
+    )
     return case
 
 
-def expire(session: Session, ctx: CaseContext, *, actor: Actor, case_id: uuid.UUID, now: datetime) -> Case:
+def expire(
+    session: Session, ctx: CaseContext, *, actor: Actor, case_id: uuid.UUID, now: datetime
+) -> Case:
     case = repository.get_case(session, actor, case_id, for_update=True)
     apply(session, case, Trigger.expire, actor=actor, now=now)
     case.closed_at = now
