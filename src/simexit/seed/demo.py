@@ -214,6 +214,7 @@ def seed_demo(
             created_at=now,
         )
         session.add(operator)
+        session.flush()
         reseller = Reseller(
             id=uuid.uuid4(),
             operator_id=operator.id,
@@ -221,6 +222,7 @@ def seed_demo(
             created_at=now,
         )
         session.add(reseller)
+        session.flush()  # no ORM relationships here: parents are flushed before their children
         prefix, key = new_api_key()
         session.add(
             ApiKey(
@@ -278,6 +280,7 @@ def seed_demo(
                 created_at=now,
             )
             session.add(subscriber)
+            session.flush()
             commitment_start = commitment_end = None
             if line_spec.commitment_months_ago is not None:
                 commitment_start = today - timedelta(days=30 * line_spec.commitment_months_ago)

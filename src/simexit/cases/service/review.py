@@ -187,7 +187,7 @@ def resubmit(
 
     case = repository.get_case(session, actor, case_id, for_update=True)
     if case.status == CaseStatus.failed.value:
-        apply(session, case, Trigger.supersede, actor=actor, now=now, note=comment)
+        apply(session, case, Trigger.supersede, actor=actor, now=now)
         case.closed_at = now
     elif case.status != CaseStatus.rejected.value:
         from simexit.cases.states import InvalidTransition
