@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlalchemy import Connection
 
-import simexit.models  # noqa: F401 - registers every table on Base.metadata
+import simexit.models
 from simexit.db import Base, make_engine
 from simexit.models._types import UtcDateTime
 
@@ -23,7 +23,6 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False
-
 
 
 def _run(connection: Connection) -> None:

@@ -41,5 +41,19 @@ class Runtime:
         return PasswordHasher()
 
 
+    def prepare_jobs(self) -> None:
+        """Give the job handlers what they need in this process: the case context, the operator
+        systems (simulated in embedded mode) and the message transports from settings."""
+        from simexit.cases import tasks as case_tasks
+        from simexit.integrations.simulated import simulated_gateways
+        from simexit.integrations.transports import build_transports
+        from simexit.notifications.tasks import use_transports
+        from simexit.worker.main import import_task_modules
+
+        import_task_modules()
+        case_tasks.install(self.cases, simulated_gateways())
+        use_transports(build_transports(self.settings))
+
+
 def runtime_from_env() -> Runtime:
     return Runtime(get_settings())

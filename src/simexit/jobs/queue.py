@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simexit.models import Job
@@ -44,3 +45,33 @@ def enqueue(
     session.add(job)
     session.flush()
     return job
+
+
+def enqueue_once(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    dedup_key: str,
+    run_at: datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    **payload: Any,
+) -> Job:
+    """`enqueue` that also survives a concurrent transaction inserting the same `dedup_key`.
+
+    Two workers may queue the same periodic slot at once (both start together); the loser's insert
+    fails on the unique key inside a savepoint, and the winner's row is returned instead.
+    """
+    try:
+        with session.begin_nested():
+            return enqueue(
+                session,
+                name,
+                now=now,
+                run_at=run_at,
+                dedup_key=dedup_key,
+                max_attempts=max_attempts,
+                **payload,
+            )
+    except IntegrityError:
+        return session.scalars(select(Job).where(Job.dedup_key == dedup_key)).one()

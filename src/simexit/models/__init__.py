@@ -28,3 +28,20 @@ __all__ = [
     "TeardownStep",
     "Verification",
 ]
+
+from simexit.models.notification import (
+    Notification,
+    NotificationDelivery,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+
+__all__ += ["Notification", "NotificationDelivery", "WebhookAttempt", "WebhookDelivery"]
+
+from simexit.models.rate_limit import RateLimitCounter  # noqa: E402
+
+__all__ += ["RateLimitCounter"]
+
+from simexit.models.web_session import LoginChallenge  # noqa: E402
+
+__all__ += ["LoginChallenge"]

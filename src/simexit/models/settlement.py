@@ -19,7 +19,9 @@ class LedgerEntry(Base):
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # refund, transfer, forfeit, early_exit_fee, ...
-    account: Mapped[str] = mapped_column(String(40))  # subscriber_balance, operator_revenue, payout, ...
+    account: Mapped[str] = mapped_column(
+        String(40)
+    )  # subscriber_balance, operator_revenue, payout, ...
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

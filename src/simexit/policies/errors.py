@@ -14,7 +14,7 @@ class PolicyPackError(ValueError):
         self.rule = rule
 
 
-class UnknownPack(KeyError):  # noqa: N818 - the public name other modules import
+class UnknownPack(KeyError):
     """`PackRegistry.get` was asked for a pack id it does not hold."""
 
     def __init__(self, pack_id: str, known: list[str]) -> None:

@@ -85,7 +85,9 @@ class LineFacts:
     region: str | None = None  # state / subject code, e.g. "CA"
     commitment_start: date | None = None
     commitment_end: date | None = None
-    commitment_kind: str | None = None  # e.g. "smartphone", "basic" — selects an early-exit schedule
+    commitment_kind: str | None = (
+        None  # e.g. "smartphone", "basic" — selects an early-exit schedule
+    )
     monthly_fee: Money | None = None
     billing_cycle_day: int | None = None  # 1..28; None = calendar month
     plan_expiry: date | None = None
@@ -95,7 +97,9 @@ class LineFacts:
     bonus_balance: Money | None = None  # the part of `balance` that is bonus/promo credit
     unpaid_bills: Money | None = None
     device_instalment_balance: Money | None = None
-    linked_services: tuple[str, ...] = ()  # autopay_card, third_party_billing, two_factor, bankid, gosuslugi, ...
+    linked_services: tuple[
+        str, ...
+    ] = ()  # autopay_card, third_party_billing, two_factor, bankid, gosuslugi, ...
     port_pending: bool = False
     suspended_since: date | None = None
     suspensions_this_year: int = 0

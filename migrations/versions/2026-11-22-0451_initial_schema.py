@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:38:52.285306
+Create Date: 2026-11-22 04:51:43.081085
 """
 
 from collections.abc import Sequence
@@ -71,6 +71,31 @@ def upgrade() -> None:
         batch_op.create_index("ix_jobs_status", ["status"], unique=False)
 
     op.create_table(
+        "login_challenges",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("identifier_hash", sa.String(length=64), nullable=False),
+        sa.Column("client_hash", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_challenges")),
+    )
+    with op.batch_alter_table("login_challenges", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_login_challenges_client_created", ["client_hash", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_login_challenges_identifier_created",
+            ["identifier_hash", "created_at"],
+            unique=False,
+        )
+
+    op.create_table(
         "operators",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -89,6 +114,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_operators")),
         sa.UniqueConstraint("code", name=op.f("uq_operators_code")),
     )
+    op.create_table(
+        "rate_limit_counters",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_limit_counters")),
+    )
+    with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rate_limit_counters_expires_at"), ["expires_at"], unique=False
+        )
+
     op.create_table(
         "audit_chain_heads",
         sa.Column("operator_id", sa.Uuid(), nullable=False),
@@ -134,6 +171,43 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_audit_events_subject", ["subject_type", "subject_id"], unique=False
         )
+
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("operator_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("subject_id", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("language", sa.String(length=10), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=True),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("transport", sa.String(length=20), nullable=True),
+        sa.Column("sms_encoding", sa.String(length=10), nullable=True),
+        sa.Column("sms_segments", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("dedup_key", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("redacted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["operators.id"], name=op.f("fk_notifications_operator_id_operators")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("dedup_key", name=op.f("uq_notifications_dedup_key")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notifications_operator_transport_created",
+            ["operator_id", "transport", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index("ix_notifications_subject", ["subject_id"], unique=False)
 
     op.create_table(
         "reference_counters",
@@ -206,6 +280,33 @@ def upgrade() -> None:
             batch_op.f("ix_subscribers_operator_id"), ["operator_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_subscribers_phone_e164"), ["phone_e164"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("operator_id", sa.Uuid(), nullable=False),
+        sa.Column("message_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=60), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_webhook_deliveries_operator_id_operators"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_webhook_deliveries_message_id")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_operator_created", ["operator_id", "created_at"], unique=False
+        )
 
     op.create_table(
         "api_keys",
@@ -303,6 +404,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lines_reseller_id"), ["reseller_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_lines_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_lines_subscriber_id"), ["subscriber_id"], unique=False)
+
+    op.create_table(
+        "notification_deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("notification_id", sa.Uuid(), nullable=False),
+        sa.Column("event", sa.String(length=10), nullable=False),
+        sa.Column("transport", sa.String(length=20), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("detail", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notification_id"],
+            ["notifications.id"],
+            name=op.f("fk_notification_deliveries_notification_id_notifications"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_deliveries")),
+    )
+    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_deliveries_notification_id"),
+            ["notification_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "webhook_attempts",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("delivery_id", sa.Uuid(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
+            name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False
+        )
 
     op.create_table(
         "cases",
@@ -536,6 +682,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_line_id"))
 
     op.drop_table("cases")
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
+
+    op.drop_table("webhook_attempts")
+    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_deliveries_notification_id"))
+
+    op.drop_table("notification_deliveries")
     with op.batch_alter_table("lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lines_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_lines_status"))
@@ -548,6 +702,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_operator_id"))
 
     op.drop_table("api_keys")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_operator_created")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("subscribers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscribers_phone_e164"))
         batch_op.drop_index(batch_op.f("ix_subscribers_operator_id"))
@@ -562,12 +720,26 @@ def downgrade() -> None:
 
     op.drop_table("resellers")
     op.drop_table("reference_counters")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_subject")
+        batch_op.drop_index("ix_notifications_operator_transport_created")
+
+    op.drop_table("notifications")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_subject")
 
     op.drop_table("audit_events")
     op.drop_table("audit_chain_heads")
+    with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rate_limit_counters_expires_at"))
+
+    op.drop_table("rate_limit_counters")
     op.drop_table("operators")
+    with op.batch_alter_table("login_challenges", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_challenges_identifier_created")
+        batch_op.drop_index("ix_login_challenges_client_created")
+
+    op.drop_table("login_challenges")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_status")
         batch_op.drop_index(

@@ -1,0 +1,55 @@
+"""Operating the queue: list, show and retry jobs (behind `simexit jobs ...` and the console)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from simexit.errors import Conflict, NotFound
+from simexit.models import Job
+
+JOB_STATUSES = ("queued", "running", "done", "dead")
+
+
+def list_jobs(session: Session, *, status: str | None = None, limit: int = 50) -> list[Job]:
+    statement = select(Job).order_by(Job.run_at.desc(), Job.id).limit(limit)
+    if status is not None:
+        statement = statement.where(Job.status == status)
+    return list(session.scalars(statement))
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+    counts = dict.fromkeys(JOB_STATUSES, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def get_job(session: Session, job_id: uuid.UUID) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No job {job_id}.", field="job_id")
+    return job
+
+
+def retry_job(session: Session, *, job_id: uuid.UUID, now: datetime) -> Job:
+    """Put a dead job back in the queue with a fresh set of attempts; its last error is kept."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None:
+        raise NotFound(f"No job {job_id}.", field="job_id")
+    if job.status != "dead":
+        raise Conflict(
+            f"Only dead jobs can be retried; job {job_id} is {job.status}.", field="job_id"
+        )
+    job.status = "queued"
+    job.run_at = now
+    job.attempts = 0
+    job.finished_at = None
+    job.locked_by = None
+    job.locked_at = None
+    job.lease_expires_at = None
+    session.flush()
+    return job

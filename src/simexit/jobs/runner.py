@@ -1,0 +1,350 @@
+"""Claiming and running due jobs: the engine under `simexit worker` and the embedded server.
+
+Claiming. One short write transaction marks up to `batch_size` due jobs `running`, with this
+worker's id, the claim time and a lease. Due means `queued` with `run_at <= now`, or `running`
+with an expired lease (its worker died). On PostgreSQL the rows are picked with
+`FOR UPDATE SKIP LOCKED`, so any number of workers claim disjoint batches without waiting on each
+other; on SQLite the claim is a `BEGIN IMMEDIATE` write transaction, so claimers queue on the
+database lock and never see the same row as free. Claiming counts the attempt, so a job that
+kills its worker every time still ends up dead instead of looping.
+
+Running. Each job runs in its own transaction, whose first statement marks the job `done` — but
+only if this worker's claim still holds (same `locked_by` and `locked_at`). That update takes the
+row lock, so no other worker can reclaim the job while it runs, and the handler's writes commit
+together with `done` or not at all: a worker killed mid-job leaves neither, and the job is
+claimed again when its lease expires. Effects outside the database (an e-mail, an HTTP call)
+cannot join the transaction; their handlers make them idempotent (see `simexit.jobs`).
+
+Failing. An exception rolls the job's transaction back; a fresh transaction then records the
+error (short, with anything that looks like a credential removed), sets `run_at` by the job's
+back-off, or marks the job `dead` after `max_attempts`. A handler that must keep its writes while
+failing (a delivery log row) raises `AttemptFailed` instead: its transaction is kept and the
+failure recorded in it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from simexit.clock import utc_now
+from simexit.db import Database, is_sqlite
+from simexit.jobs import registry
+from simexit.jobs.queue import enqueue_once
+from simexit.jobs.registry import JobSpec
+from simexit.models import Job
+
+log = structlog.get_logger()
+
+DEFAULT_LEASE_SECONDS = 300
+MAX_ERROR_LENGTH = 400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Credentials that gateway errors like to echo back (URLs with query strings, auth headers).
+_SECRET_PATTERN = re.compile(
+    r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|authorization)([=:]\s*)([^&\s,;'\"]+)"
+)
+_URL_USERINFO = re.compile(r"(?i)(\w+://)[^/@\s]+@")
+
+
+# Built once: constructing the statement per job costs more than running it (see bench/).
+_jobs = Job.__table__
+if not isinstance(_jobs, Table):  # pragma: no cover - narrows the type for mypy
+    raise TypeError("jobs must be a Table")
+_MARK_DONE = (
+    update(_jobs)
+    .where(
+        _jobs.c.id == bindparam("job_id"),
+        _jobs.c.locked_by == bindparam("worker_id"),
+        _jobs.c.locked_at == bindparam("claimed_at"),
+        _jobs.c.status == "running",
+    )
+    .values(status="done", finished_at=bindparam("finished"), lease_expires_at=None)
+)
+
+
+class AttemptFailed(Exception):
+    """Raised by a handler that recorded its own failed attempt: keep the writes, retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: uuid.UUID
+    name: str
+    payload: dict[str, Any]
+    attempts: int  # including this one
+    max_attempts: int
+    locked_at: datetime
+
+
+def short_error(error: BaseException | str) -> str:
+    """The error as one short line, with credentials removed, fit for `last_error` and logs."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    text = _SECRET_PATTERN.sub(r"\1\2***", " ".join(text.split()))
+    text = _URL_USERINFO.sub(r"\1***@", text)
+    return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+def slot_start(now: datetime, every: timedelta) -> datetime:
+    return _EPOCH + ((now - _EPOCH) // every) * every
+
+
+def periodic_dedup_key(name: str, slot: datetime) -> str:
+    return f"periodic:{name}:{slot:%Y%m%dT%H%M%SZ}"
+
+
+def _enqueue_slot(session: Session, spec: JobSpec, slot: datetime, *, now: datetime) -> Job:
+    return enqueue_once(
+        session,
+        spec.name,
+        now=now,
+        run_at=slot,
+        dedup_key=periodic_dedup_key(spec.name, slot),
+        max_attempts=spec.max_attempts,
+    )
+
+
+def _schedule_next_slot(session: Session, spec: JobSpec, *, now: datetime) -> Job:
+    # Missed slots (a worker down for an hour) are not replayed: scans catch up by design.
+    every = spec.every or timedelta(minutes=1)  # only periodic specs get here
+    return _enqueue_slot(session, spec, slot_start(now, every) + every, now=now)
+
+
+def ensure_periodic_jobs(session: Session, *, now: datetime) -> list[Job]:
+    """Make sure every registered periodic job has a queued (or running) run; return them."""
+    waiting: list[Job] = []
+    for spec in registry.periodic_specs():
+        every = spec.every or timedelta(minutes=1)
+        pending = session.scalars(
+            select(Job).where(Job.name == spec.name, Job.status.in_(("queued", "running"))).limit(1)
+        ).first()
+        if pending is not None:
+            waiting.append(pending)
+            continue
+        current = _enqueue_slot(session, spec, slot_start(now, every), now=now)
+        if current.status in ("done", "dead"):  # this slot already ran: wait for the next one
+            current = _schedule_next_slot(session, spec, now=now)
+        waiting.append(current)
+    return waiting
+
+
+def claim(
+    db: Database, *, now: datetime, worker_id: str, batch_size: int, lease: timedelta
+) -> list[ClaimedJob]:
+    """Mark up to `batch_size` due jobs as running for this worker, in one short transaction."""
+    with db.session() as session:
+        skip_locked = not is_sqlite(session)
+        queued = (
+            select(Job.id)
+            .where(Job.status == "queued", Job.run_at <= now)
+            .order_by(Job.run_at)
+            .limit(batch_size)
+        )
+        if skip_locked:
+            queued = queued.with_for_update(skip_locked=True)
+        ids = list(session.scalars(queued))
+        if len(ids) < batch_size:
+            abandoned = (
+                select(Job.id)
+                .where(Job.status == "running", Job.lease_expires_at <= now)
+                .limit(batch_size - len(ids))
+            )
+            if skip_locked:
+                abandoned = abandoned.with_for_update(skip_locked=True)
+            ids.extend(session.scalars(abandoned))
+        if not ids:
+            return []
+        rows = session.execute(
+            update(Job)
+            .where(Job.id.in_(ids))
+            .values(
+                status="running",
+                locked_by=worker_id,
+                locked_at=now,
+                lease_expires_at=now + lease,
+                attempts=Job.attempts + 1,
+            )
+            .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+    return [
+        ClaimedJob(row.id, row.name, dict(row.payload or {}), row.attempts, row.max_attempts, now)
+        for row in rows
+    ]
+
+
+def _still_ours(claimed: ClaimedJob, worker_id: str) -> Any:
+    return and_(
+        Job.id == claimed.id,
+        Job.locked_by == worker_id,
+        Job.locked_at == claimed.locked_at,
+    )
+
+
+def _record_failure(
+    session: Session,
+    spec: JobSpec | None,
+    claimed: ClaimedJob,
+    *,
+    now: datetime,
+    worker_id: str,
+    error: str,
+    force_dead: bool = False,
+) -> str:
+    dead = spec is None or force_dead or claimed.attempts >= claimed.max_attempts
+    values: dict[str, Any] = {
+        "last_error": error,
+        "locked_by": None,
+        "lease_expires_at": None,
+    }
+    if spec is None or dead:
+        values.update(status="dead", finished_at=now)
+    else:
+        values.update(
+            status="queued", finished_at=None, run_at=now + spec.backoff.delay(claimed.attempts)
+        )
+    result = session.execute(
+        update(Job)
+        .where(_still_ours(claimed, worker_id))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return "lost_claim"
+    if dead and spec is not None:
+        if spec.on_dead is not None:
+            spec.on_dead(session, error=error, **claimed.payload)
+        if spec.every is not None:
+            _schedule_next_slot(session, spec, now=now)
+    return "dead" if dead else "retry"
+
+
+def run_claimed(db: Database, claimed: ClaimedJob, *, now: datetime, worker_id: str) -> str:
+    """Run one claimed job to its outcome: done | retry | dead | lost_claim."""
+    bound = log.bind(job_id=str(claimed.id), job=claimed.name, attempt=claimed.attempts)
+    spec = registry.get(claimed.name)
+    if spec is None or claimed.attempts > claimed.max_attempts:
+        error = (
+            f"no handler is registered for job name {claimed.name!r} in this worker"
+            if spec is None
+            else "the worker stopped during the last allowed attempt (lease expired)"
+        )
+        with db.session() as session:
+            outcome = _record_failure(
+                session, spec, claimed, now=now, worker_id=worker_id, error=error, force_dead=True
+            )
+        bound.error("job.dead", error=error)
+        return outcome
+    try:
+        with db.session() as session:
+            marked = session.connection().execute(
+                _MARK_DONE,
+                {
+                    "job_id": claimed.id,
+                    "worker_id": worker_id,
+                    "claimed_at": claimed.locked_at,
+                    "finished": now,
+                },
+            )
+            if marked.rowcount != 1:
+                bound.warning("job.claim_lost")
+                return "lost_claim"
+            try:
+                spec.handler(session, now=now, **claimed.payload)
+            except AttemptFailed as failure:
+                outcome = _record_failure(
+                    session,
+                    spec,
+                    claimed,
+                    now=now,
+                    worker_id=worker_id,
+                    error=short_error(str(failure)),
+                )
+                bound.warning(f"job.{outcome}", error=short_error(str(failure)))
+                return outcome
+            if spec.every is not None:
+                _schedule_next_slot(session, spec, now=now)
+    except Exception as exc:
+        error = short_error(exc)
+        with db.session() as session:
+            outcome = _record_failure(
+                session, spec, claimed, now=now, worker_id=worker_id, error=error
+            )
+        bound.warning(f"job.{outcome}", error=error)
+        return outcome
+    bound.info("job.done")
+    return "done"
+
+
+def release(db: Database, claimed: Sequence[ClaimedJob], *, worker_id: str) -> None:
+    """Give back claimed jobs that were not started (graceful stop), without counting an attempt."""
+    if not claimed:
+        return
+    with db.session() as session:
+        for job in claimed:
+            session.execute(
+                update(Job)
+                .where(_still_ours(job, worker_id), Job.status == "running")
+                .values(
+                    status="queued",
+                    locked_by=None,
+                    lease_expires_at=None,
+                    attempts=Job.attempts - 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+
+def drain(
+    db: Database,
+    *,
+    clock: Callable[[], datetime],
+    worker_id: str,
+    batch_size: int,
+    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    stop: threading.Event | None = None,
+) -> int:
+    """Claim and run batches until nothing is due (or `stop` is set); return how many ran."""
+    lease = timedelta(seconds=lease_seconds)
+    ran = 0
+    while stop is None or not stop.is_set():
+        batch = claim(db, now=clock(), worker_id=worker_id, batch_size=batch_size, lease=lease)
+        if not batch:
+            break
+        for index, claimed in enumerate(batch):
+            if stop is not None and stop.is_set():
+                release(db, batch[index:], worker_id=worker_id)
+                return ran
+            run_claimed(db, claimed, now=clock(), worker_id=worker_id)
+            ran += 1
+    return ran
+
+
+def run_pending(
+    db: Database,
+    *,
+    now: datetime | None = None,
+    worker_id: str,
+    batch_size: int = 20,
+    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+) -> int:
+    """Run every job due at `now` (the wall clock when None), batch by batch; return the count.
+
+    With a fixed `now`, a job that fails is rescheduled after `now` and is not run again in this
+    call, so tests drive retries by calling again with a later `now`.
+    """
+
+    def clock() -> datetime:
+        return now if now is not None else utc_now()
+
+    return drain(
+        db, clock=clock, worker_id=worker_id, batch_size=batch_size, lease_seconds=lease_seconds
+    )

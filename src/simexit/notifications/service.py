@@ -1,0 +1,307 @@
+"""Notifying subscribers: write the message now, deliver it from a job, record every attempt.
+
+At most once per (kind, subject, channel): the row's unique `dedup_key` comes from `dedup_key()`
+and the delivery job's key from the row's, so calling `notify` twice, or retrying its job, never
+sends a second message. A delivery job that runs again after a crash finds the row `sent` and
+stops. The one gap no database can close: a worker killed after the SMTP server or Kannel
+accepted a message and before the commit sends it again on the next run; the stable Message-ID
+lets mail systems recognise that duplicate.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from simexit.errors import InvalidInput
+from simexit.i18n import normalize_language
+from simexit.jobs.queue import enqueue
+from simexit.jobs.runner import AttemptFailed, short_error
+from simexit.models import Notification, NotificationDelivery
+from simexit.notifications import sms_encoding
+from simexit.notifications.ports import DeliveryError, OutgoingEmail, OutgoingSms, Transports
+from simexit.notifications.templates import SENSITIVE_KINDS, TEMPLATES, render
+
+log = structlog.get_logger()
+
+DELIVER_JOB = "notifications.deliver"
+CHANNELS = ("email", "sms")
+SINK = "sink"
+REDACTED_BODY = "[removed after sending]"
+FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
+
+
+def dedup_key(kind: str, subject_id: str, channel: str) -> str:
+    """The one definition of "the same notification": one per kind, subject and channel."""
+    return f"{kind}:{subject_id}:{channel}"
+
+
+def notify(
+    session: Session,
+    *,
+    now: datetime,
+    operator_id: uuid.UUID,
+    kind: str,
+    subject_id: str | uuid.UUID,
+    language: str,
+    email: str | None = None,
+    phone: str | None = None,
+    context: Mapping[str, Any],
+) -> list[Notification]:
+    """Queue `kind` about `subject_id` (the case; for verification.code the verification) by
+    e-mail and/or SMS. Returns the rows, existing ones included when already queued or sent."""
+    if kind not in TEMPLATES:
+        raise InvalidInput(f"There is no notification template '{kind}'.", field="kind")
+    if not email and not phone:
+        raise InvalidInput(
+            "A notification needs an e-mail address or a phone number.", field="email"
+        )
+    language = normalize_language(language) or "en"
+    rendered = render(kind, language, context)
+    rows: list[Notification] = []
+    for channel, recipient in (("email", email), ("sms", phone)):
+        if not recipient:
+            continue
+        key = dedup_key(kind, str(subject_id), channel)
+        existing = session.scalars(
+            select(Notification).where(Notification.dedup_key == key)
+        ).first()
+        if existing is not None:
+            rows.append(existing)
+            continue
+        shape = sms_encoding.shape(rendered.sms) if channel == "sms" else None
+        row = Notification(
+            operator_id=operator_id,
+            kind=kind,
+            subject_id=str(subject_id),
+            channel=channel,
+            language=language,
+            recipient=recipient,
+            subject=rendered.subject if channel == "email" else None,
+            body_text=rendered.text if channel == "email" else rendered.sms,
+            body_html=rendered.html if channel == "email" else None,
+            status="queued",
+            sms_encoding=shape.encoding.value if shape else None,
+            sms_segments=shape.segments if shape else None,
+            attempts=0,
+            dedup_key=key,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # a concurrent notify may insert the same key first
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            rows.append(
+                session.scalars(select(Notification).where(Notification.dedup_key == key)).one()
+            )
+            continue
+        enqueue(
+            session,
+            DELIVER_JOB,
+            now=now,
+            dedup_key=f"{DELIVER_JOB}:{key}",
+            notification_id=str(row.id),
+        )
+        log.info("notification.queued", notification_id=str(row.id), kind=kind, channel=channel)
+        rows.append(row)
+    return rows
+
+
+def _record(
+    session: Session,
+    notification: Notification,
+    *,
+    now: datetime,
+    event: str,
+    transport: str,
+    outcome: str,
+    detail: str | None = None,
+    duration_ms: int | None = None,
+) -> None:
+    session.add(
+        NotificationDelivery(
+            notification_id=notification.id,
+            event=event,
+            transport=transport,
+            outcome=outcome,
+            detail=detail[:500] if detail else None,
+            duration_ms=duration_ms,
+            created_at=now,
+        )
+    )
+
+
+def deliver_notification(
+    session: Session, *, now: datetime, notification_id: uuid.UUID, transports: Transports
+) -> None:
+    """Hand one notification to its transport (or the sink). Idempotent: a sent one is left alone."""
+    notification = session.get(Notification, notification_id, with_for_update=True)
+    bound = log.bind(notification_id=str(notification_id))
+    if notification is None:
+        bound.warning("notification.deliver.skipped", reason="missing")
+        return
+    if notification.status in FINAL_STATUSES:
+        bound.info("notification.deliver.skipped", reason=notification.status)
+        return
+    notification.attempts += 1
+    sender = transports.email if notification.channel == "email" else transports.sms
+    if sender is None:
+        notification.status, notification.transport, notification.sent_at = "sent", SINK, now
+        _record(session, notification, now=now, event="attempt", transport=SINK, outcome="stored")
+        bound.info("notification.stored_in_sink", channel=notification.channel)
+        return
+    started = time.monotonic()
+    try:
+        if notification.channel == "email":
+            receipt = transports.email.send(_email(notification)) if transports.email else None
+        else:
+            receipt = transports.sms.send(_sms(notification)) if transports.sms else None
+    except DeliveryError as error:
+        message = short_error(str(error))
+        elapsed = int((time.monotonic() - started) * 1000)
+        _record(
+            session,
+            notification,
+            now=now,
+            event="attempt",
+            transport=sender.name,
+            outcome="error",
+            detail=message,
+            duration_ms=elapsed,
+        )
+        notification.status, notification.last_error = "failed", message
+        bound.warning("notification.deliver.failed", transport=sender.name, error=message)
+        raise AttemptFailed(message) from None
+    elapsed = int((time.monotonic() - started) * 1000)
+    detail = receipt.detail if receipt else None
+    _record(
+        session,
+        notification,
+        now=now,
+        event="attempt",
+        transport=sender.name,
+        outcome="sent",
+        detail=detail,
+        duration_ms=elapsed,
+    )
+    notification.status, notification.transport, notification.sent_at = "sent", sender.name, now
+    notification.last_error = None
+    if notification.kind in SENSITIVE_KINDS:  # the code has reached the subscriber: drop our copy
+        notification.body_text, notification.body_html, notification.redacted_at = (
+            REDACTED_BODY,
+            None,
+            now,
+        )
+    bound.info("notification.sent", transport=sender.name, channel=notification.channel)
+
+
+def _email(notification: Notification) -> OutgoingEmail:
+    return OutgoingEmail(
+        message_id=f"<{notification.id}@simexit>",
+        to=notification.recipient,
+        subject=notification.subject or "",
+        text=notification.body_text,
+        html=notification.body_html,
+        language=notification.language,
+        created_at=notification.created_at,
+    )
+
+
+def _sms(notification: Notification) -> OutgoingSms:
+    shape = sms_encoding.shape(notification.body_text)
+    return OutgoingSms(
+        delivery_id=str(notification.id),
+        to=notification.recipient,
+        text=notification.body_text,
+        encoding=shape.encoding,
+        segments=shape.segments,
+    )
+
+
+def mark_dead(session: Session, *, notification_id: str, error: str) -> None:
+    """The delivery job gave up: say so on the notification (the job's `on_dead` hook)."""
+    notification = session.get(Notification, uuid.UUID(notification_id), with_for_update=True)
+    if notification is not None and notification.status not in FINAL_STATUSES:
+        notification.status, notification.last_error = "dead", error
+        log.error("notification.dead", notification_id=notification_id, error=error)
+
+
+# Kannel's dlr-url %d values: 1 delivered to phone, 2 not delivered to phone, 4 queued on the
+# SMSC, 8 accepted by the SMSC, 16 refused by the SMSC.
+DLR_OUTCOMES = {
+    1: "delivered",
+    2: "undeliverable",
+    4: "queued_at_smsc",
+    8: "accepted_by_smsc",
+    16: "refused_by_smsc",
+}
+
+
+def apply_delivery_report(
+    session: Session,
+    *,
+    now: datetime,
+    delivery_id: str | uuid.UUID,
+    dlr_type: int | str,
+    smsc_reply: str | None = None,
+) -> Notification | None:
+    """Apply one Kannel delivery report (the dlr-url callback). Returns None for an unknown id.
+
+    Reports only move a message forward: a late "accepted by SMSC" never undoes "delivered".
+    """
+    try:
+        notification_uuid = (
+            delivery_id if isinstance(delivery_id, uuid.UUID) else uuid.UUID(str(delivery_id))
+        )
+        code = int(dlr_type)
+    except ValueError:
+        raise InvalidInput(
+            "The delivery report has a malformed id or type.", field="delivery_id"
+        ) from None
+    notification = session.get(Notification, notification_uuid, with_for_update=True)
+    if notification is None or notification.channel != "sms":
+        return None
+    outcome = DLR_OUTCOMES.get(code, f"type_{code}")
+    _record(
+        session,
+        notification,
+        now=now,
+        event="report",
+        transport=notification.transport or "kannel",
+        outcome=outcome,
+        detail=short_error(smsc_reply) if smsc_reply else None,
+    )
+    if notification.status == "delivered":
+        return notification
+    if code == 1:
+        notification.status, notification.delivered_at = "delivered", now
+    elif code in (2, 16):
+        notification.status, notification.last_error = (
+            "undeliverable",
+            f"delivery report: {outcome}",
+        )
+    log.info("notification.delivery_report", notification_id=str(notification.id), outcome=outcome)
+    return notification
+
+
+def list_sink_messages(
+    session: Session, *, operator_id: uuid.UUID, limit: int = 50
+) -> list[Notification]:
+    """Messages kept by the local sink (no SMTP host / Kannel URL configured), newest first."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.operator_id == operator_id, Notification.transport == SINK)
+            .order_by(Notification.created_at.desc(), Notification.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,393 @@
+"""The messages we send, one template per kind, rendered in the subscriber's language.
+
+Every sentence is an English gettext msgid with `{named}` placeholders, translated in the
+`notifications` domain (`simexit/locales/*/LC_MESSAGES/notifications.po`). `N_` only marks a
+string as a message; the tests extract the marked strings with Babel and check every catalog.
+Context values are raw (dates, minor units); they are formatted for the locale here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from simexit.errors import InvalidInput
+from simexit.i18n import format_date, format_money, normalize_language, translator
+
+DOMAIN = "notifications"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
+    return message
+
+
+GREETING = N_("Hello,")
+SIGN_OFF = N_("Kind regards,")
+DEFAULT_SENDER = N_("Customer service")
+
+BLOCKER_SENTENCES = {
+    "unpaid_balance": N_(
+        "There is an unpaid balance on the account. Please pay it, or ask us about a payment plan."
+    ),
+    "port_out_pending": N_(
+        "Your number is being moved to another operator. That move ends this subscription by "
+        "itself, so no separate cancellation is needed."
+    ),
+    "minimum_topup_age": N_(
+        "The line was topped up only recently. Please try again when the waiting period is over."
+    ),
+    "missing_consent": N_("We still need your confirmation that you want to go ahead."),
+    "identity_not_verified": N_(
+        "We could not confirm your identity yet. Please complete the verification step."
+    ),
+}
+UNKNOWN_BLOCKER = N_(
+    "Something on the line needs a closer look (code {code}). Our customer service can help."
+)
+
+REMINDER_SENTENCES = {
+    "sim_not_returned": N_(
+        "We have not received the SIM card yet. Please send it back by {due_date} to avoid a fee."
+    ),
+    "verification_pending": N_(
+        "Your request is waiting for you to confirm your identity. Please do it by {due_date}."
+    ),
+    "payment_due": N_("There is still an amount to pay. Please pay it by {due_date}."),
+}
+UNKNOWN_REMINDER = N_("There is still something to do for your request by {due_date}.")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    subject: str
+    paragraphs: tuple[str, ...]
+    sms: str
+    sender_name: str
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs) + "\n"
+
+    @property
+    def html(self) -> str:
+        # Every piece is escaped: context values (a rejection reason typed by an agent) are data.
+        body = "\n".join(
+            f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in self.paragraphs
+        )
+        return (
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.subject)}</title></head>\n"
+            f'<body style="font-family: sans-serif; line-height: 1.5">\n{body}\n</body></html>\n'
+        )
+
+
+class _Writer:
+    """Translates and fills one message's sentences in one language."""
+
+    def __init__(self, language: str, context: Mapping[str, Any]) -> None:
+        self.language = language
+        self.context = context
+        self._gettext = translator(language, DOMAIN).gettext
+
+    def require(self, key: str) -> Any:
+        if self.context.get(key) in (None, ""):
+            raise InvalidInput(
+                f"The notification needs '{key}' in its context.", field=f"context.{key}"
+            )
+        return self.context[key]
+
+    def date(self, key: str) -> str:
+        value = self.require(key)
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        if not isinstance(value, date):
+            raise InvalidInput(f"'{key}' must be a date.", field=f"context.{key}")
+        return format_date(value, self.language)
+
+    def money(self, key: str) -> str:
+        return format_money(
+            int(self.context.get(key) or 0), str(self.require("currency")), self.language
+        )
+
+    def __call__(self, message: str, **values: Any) -> str:
+        translated = self._gettext(message)
+        for name, value in values.items():
+            # "31 декабря 2026 г." ends a sentence by itself: no second full stop after it.
+            if isinstance(value, str) and value.endswith("."):
+                translated = translated.replace("{" + name + "}.", "{" + name + "}")
+        return translated.format(**values)
+
+
+Parts = tuple[str, list[str], str]  # subject, body paragraphs, sms
+Builder = Callable[[_Writer], Parts]
+
+
+def _received(w: _Writer) -> Parts:
+    ref, expected = w.require("reference"), w.date("expected_date")
+    return (
+        w(N_("We have received your request {reference}"), reference=ref),
+        [
+            w(
+                N_(
+                    "Thank you. We have received your request and given it the reference {reference}."
+                ),
+                reference=ref,
+            ),
+            w(
+                N_(
+                    "We expect to give you an answer by {expected_date}. You do not need to do anything right now."
+                ),
+                expected_date=expected,
+            ),
+        ],
+        w(
+            N_("We have received your request {reference}. Expect an answer by {expected_date}."),
+            reference=ref,
+            expected_date=expected,
+        ),
+    )
+
+
+def _verification_code(w: _Writer) -> Parts:
+    code, minutes = w.require("code"), int(w.require("expiry_minutes"))
+    return (
+        w(N_("Your confirmation code")),
+        [
+            w(N_("Your confirmation code is {code}."), code=code),
+            w(
+                N_(
+                    "It is valid for {minutes} minutes. Do not share it with anyone. If you did not ask for it, you can ignore this message; nothing will change."
+                ),
+                minutes=minutes,
+            ),
+        ],
+        w(
+            N_(
+                "Your confirmation code is {code}. It is valid for {minutes} minutes. Do not share it with anyone."
+            ),
+            code=code,
+            minutes=minutes,
+        ),
+    )
+
+
+def _blocked(w: _Writer) -> Parts:
+    ref = w.require("reference")
+    codes = w.context.get("blockers") or []
+    reasons = [
+        w(BLOCKER_SENTENCES[code]) if code in BLOCKER_SENTENCES else w(UNKNOWN_BLOCKER, code=code)
+        for code in codes
+    ]
+    return (
+        w(N_("Your request {reference} needs something from you"), reference=ref),
+        [
+            w(
+                N_("We cannot go ahead with your request {reference} yet. This is what is needed:"),
+                reference=ref,
+            ),
+            *(f"• {reason}" for reason in reasons),
+            w(N_("Once this is sorted out, your request continues where it left off.")),
+        ],
+        w(
+            N_(
+                "Your request {reference} is on hold until something is sorted out. Your case page shows what to do."
+            ),
+            reference=ref,
+        ),
+    )
+
+
+def _approved(w: _Writer) -> Parts:
+    ref, effective = w.require("reference"), w.date("effective_date")
+    body = [
+        w(
+            N_("Your request {reference} is approved. Your subscription ends on {effective_date}."),
+            reference=ref,
+            effective_date=effective,
+        )
+    ]
+    if int(w.context.get("amount_due_minor") or 0) > 0:
+        body.append(w(N_("Amount still to pay: {amount}."), amount=w.money("amount_due_minor")))
+    if int(w.context.get("refund_minor") or 0) > 0:
+        body.append(w(N_("You will get a refund of {amount}."), amount=w.money("refund_minor")))
+    body.append(w(N_("Until then you can use the line as usual.")))
+    return (
+        w(N_("Your request {reference} is approved"), reference=ref),
+        body,
+        w(
+            N_("Your request {reference} is approved. The subscription ends on {effective_date}."),
+            reference=ref,
+            effective_date=effective,
+        ),
+    )
+
+
+def _completed(w: _Writer) -> Parts:
+    ref = w.require("reference")
+    body = [
+        w(
+            N_("Your request {reference} is complete, and the subscription has ended."),
+            reference=ref,
+        )
+    ]
+    if int(w.context.get("refund_minor") or 0) > 0:
+        body.append(
+            w(N_("A refund of {amount} is on its way to you."), amount=w.money("refund_minor"))
+        )
+    if w.context.get("quarantine_until"):
+        body.append(
+            w(
+                N_(
+                    "The phone number is held until {date}. After that it may be given to someone else."
+                ),
+                date=w.date("quarantine_until"),
+            )
+        )
+    body.append(w(N_("Thank you for having been with us.")))
+    return (
+        w(N_("Your subscription has ended")),
+        body,
+        w(
+            N_(
+                "Your subscription has ended (request {reference}). Thank you for having been with us."
+            ),
+            reference=ref,
+        ),
+    )
+
+
+def _reminder(w: _Writer) -> Parts:
+    ref, due = w.require("reference"), w.date("due_date")
+    code = str(w.require("reminder"))
+    sentence = w(REMINDER_SENTENCES.get(code, UNKNOWN_REMINDER), due_date=due)
+    return (
+        w(N_("A reminder about your request {reference}"), reference=ref),
+        [sentence],
+        w(N_("Reminder about request {reference}: {sentence}"), reference=ref, sentence=sentence),
+    )
+
+
+def _rejected(w: _Writer) -> Parts:
+    ref, reason = w.require("reference"), w.require("reason")
+    return (
+        w(N_("We could not accept your request {reference}"), reference=ref),
+        [
+            w(N_("We are sorry, but we could not accept your request {reference}."), reference=ref),
+            w(N_("The reason: {reason}"), reason=reason),
+            w(
+                N_(
+                    "If you think this is a mistake, or your situation changes, you are welcome to send a new request."
+                )
+            ),
+        ],
+        w(
+            N_("We could not accept your request {reference}. The reason: {reason}"),
+            reference=ref,
+            reason=reason,
+        ),
+    )
+
+
+def _failed(w: _Writer) -> Parts:
+    ref = w.require("reference")
+    return (
+        w(N_("A delay with your request {reference}"), reference=ref),
+        [
+            w(
+                N_(
+                    "Something went wrong on our side while we were ending your subscription ({reference})."
+                ),
+                reference=ref,
+            ),
+            w(
+                N_(
+                    "You do not need to do anything. Our team knows about it and will finish the work, and we will write to you when it is done."
+                )
+            ),
+        ],
+        w(
+            N_(
+                "A technical problem has delayed your request {reference}. You do not need to do anything; we will tell you when it is done."
+            ),
+            reference=ref,
+        ),
+    )
+
+
+def _withdrawn(w: _Writer) -> Parts:
+    ref = w.require("reference")
+    return (
+        w(N_("Your request {reference} is withdrawn"), reference=ref),
+        [
+            w(
+                N_(
+                    "As you asked, we have withdrawn your request {reference}. Your subscription continues as before."
+                ),
+                reference=ref,
+            )
+        ],
+        w(
+            N_("Your request {reference} is withdrawn. Your subscription continues as before."),
+            reference=ref,
+        ),
+    )
+
+
+def _esim_deleted(w: _Writer) -> Parts:
+    msisdn = w.require("msisdn")
+    return (
+        w(N_("Your eSIM was removed, but your subscription is still active")),
+        [
+            w(
+                N_(
+                    "The eSIM for {msisdn} was deleted from a phone. Deleting an eSIM does not end the subscription, so the line is still active and still billed."
+                ),
+                msisdn=msisdn,
+            ),
+            w(
+                N_(
+                    "If you want to end the subscription, send us a cancellation request. If you want to use the line again, we can give you a new eSIM."
+                )
+            ),
+        ],
+        w(
+            N_(
+                "The eSIM for {msisdn} was deleted, but the subscription is still active and billed. To end it, send a cancellation request."
+            ),
+            msisdn=msisdn,
+        ),
+    )
+
+
+TEMPLATES: dict[str, Builder] = {
+    "case.received": _received,
+    "verification.code": _verification_code,
+    "case.blocked": _blocked,
+    "case.approved": _approved,
+    "case.completed": _completed,
+    "case.reminder": _reminder,
+    "case.rejected": _rejected,
+    "case.failed": _failed,
+    "case.withdrawn": _withdrawn,
+    "esim.deleted_line_active": _esim_deleted,
+}
+
+# Kinds whose body is a secret: kept only until sent (and for the local sink), never logged.
+SENSITIVE_KINDS = frozenset({"verification.code"})
+
+
+def render(kind: str, language: str, context: Mapping[str, Any]) -> RenderedMessage:
+    builder = TEMPLATES.get(kind)
+    if builder is None:
+        raise InvalidInput(f"There is no notification template '{kind}'.", field="kind")
+    writer = _Writer(normalize_language(language) or "en", context)
+    subject, body, sms = builder(writer)
+    sender = str(context.get("operator_name") or writer(DEFAULT_SENDER))
+    paragraphs = (writer(GREETING), *body, f"{writer(SIGN_OFF)}\n{sender}")
+    # Babel puts no-break spaces in money and dates; in an SMS one would force UCS-2 (70
+    # characters a part instead of 160) for Norwegian or English text.
+    sms = sms.replace("\u00a0", " ").replace("\u202f", " ")
+    return RenderedMessage(subject=subject, paragraphs=paragraphs, sms=sms, sender_name=sender)

@@ -1,0 +1,202 @@
+"""Events to integrators, signed per the Standard Webhooks spec (standardwebhooks.com).
+
+Each event is one `WebhookDelivery` row with a stable `webhook-id` and the exact body that is
+signed, written in the caller's transaction with its delivery job. Every POST is logged as a
+`WebhookAttempt` (status code, duration, error). Receivers de-duplicate on `webhook-id`, which
+stays the same across retries; the timestamp and signature are fresh on each attempt.
+
+Signature: `webhook-signature: v1,<base64 HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>`, where
+the key is the base64 part of the operator's secret `whsec_<base64>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from simexit.errors import NotFound
+from simexit.jobs.queue import enqueue
+from simexit.jobs.runner import AttemptFailed, short_error
+from simexit.models import Operator, WebhookAttempt, WebhookDelivery
+from simexit.notifications.ports import DeliveryError, WebhookSender
+
+log = structlog.get_logger()
+
+DELIVER_JOB = "webhooks.deliver"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a format prefix, not a secret
+DEFAULT_TOLERANCE = timedelta(minutes=5)
+
+
+class WebhookVerificationError(Exception):
+    pass
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+
+
+def sign(secret: str, *, message_id: str, timestamp: int, body: str) -> str:
+    digest = hmac.new(
+        _key(secret), f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256
+    ).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(secret: str, *, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, message_id=message_id, timestamp=timestamp, body=body),
+        "content-type": "application/json",
+    }
+
+
+def verify_webhook_signature(
+    *,
+    secret: str,
+    headers: Mapping[str, str],
+    body: str | bytes,
+    now: datetime,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+) -> None:
+    """Check a received webhook; raise WebhookVerificationError when it must be refused."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    message_id = lowered.get("webhook-id")
+    raw_timestamp = lowered.get("webhook-timestamp")
+    signatures = lowered.get("webhook-signature")
+    if not message_id or not raw_timestamp or not signatures:
+        raise WebhookVerificationError("missing webhook-id, webhook-timestamp or webhook-signature")
+    try:
+        timestamp = int(raw_timestamp)
+    except ValueError:
+        raise WebhookVerificationError("webhook-timestamp is not a number") from None
+    if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
+        raise WebhookVerificationError("webhook-timestamp is outside the tolerance (replay?)")
+    text = body.decode() if isinstance(body, bytes) else body
+    expected = sign(secret, message_id=message_id, timestamp=timestamp, body=text)
+    # The header may carry several space-separated signatures (during secret rotation).
+    if not any(hmac.compare_digest(candidate, expected) for candidate in signatures.split(" ")):
+        raise WebhookVerificationError("no signature matches")
+
+
+def emit(
+    session: Session,
+    *,
+    now: datetime,
+    operator_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+) -> WebhookDelivery | None:
+    """Queue `event_type` for the operator's webhook endpoint; None when it has none."""
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound(f"No operator {operator_id}.", field="operator_id")
+    if not operator.webhook_url:
+        return None
+    message_id = f"msg_{uuid.uuid4().hex}"
+    payload = {"type": event_type, "timestamp": now.astimezone(UTC).isoformat(), "data": data}
+    body = json.dumps(
+        payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
+    )
+    delivery = WebhookDelivery(
+        operator_id=operator_id,
+        message_id=message_id,
+        event_type=event_type,
+        url=operator.webhook_url,
+        body=body,
+        data=json.loads(body)["data"],
+        status="pending",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    enqueue(
+        session,
+        DELIVER_JOB,
+        now=now,
+        dedup_key=f"{DELIVER_JOB}:{message_id}",
+        delivery_id=str(delivery.id),
+    )
+    log.info("webhook.queued", delivery_id=str(delivery.id), event_type=event_type)
+    return delivery
+
+
+def deliver(
+    session: Session, *, now: datetime, delivery_id: uuid.UUID, sender: WebhookSender | None
+) -> None:
+    """POST one webhook; a 2xx answer delivers it, anything else is a logged, retried attempt."""
+    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status == "delivered":
+        log.info("webhook.deliver.skipped", delivery_id=str(delivery_id))
+        return
+    operator = session.get(Operator, delivery.operator_id)
+    secret = operator.webhook_secret if operator else None
+    delivery.attempts += 1
+    status_code: int | None = None
+    error: str | None = None
+    started = time.monotonic()
+    if sender is None:
+        error = "no webhook transport is configured in this worker"
+    elif not secret:
+        error = "the operator has no webhook secret; refusing to send unsigned"
+    else:
+        headers = signed_headers(
+            secret,
+            message_id=delivery.message_id,
+            timestamp=int(now.timestamp()),
+            body=delivery.body,
+        )
+        try:
+            status_code = sender.post(delivery.url, body=delivery.body.encode(), headers=headers)
+        except DeliveryError as failure:
+            error = short_error(str(failure))
+        except ValueError:  # a malformed secret (not base64)
+            error = "the operator's webhook secret is malformed"
+        if status_code is not None and not 200 <= status_code < 300:
+            error = f"the endpoint answered HTTP {status_code}"
+    duration_ms = int((time.monotonic() - started) * 1000)
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempt=delivery.attempts,
+            status_code=status_code,
+            duration_ms=duration_ms,
+            error=error,
+            created_at=now,
+        )
+    )
+    delivery.last_status_code = status_code
+    bound = log.bind(
+        delivery_id=str(delivery.id),
+        attempt=delivery.attempts,
+        status_code=status_code,
+        duration_ms=duration_ms,
+    )
+    if error is not None:
+        bound.warning("webhook.attempt_failed", error=error)
+        raise AttemptFailed(error)
+    delivery.status, delivery.delivered_at = "delivered", now
+    bound.info("webhook.delivered")
+
+
+def mark_dead(session: Session, *, delivery_id: str, error: str) -> None:
+    delivery = session.get(WebhookDelivery, uuid.UUID(delivery_id), with_for_update=True)
+    if delivery is not None and delivery.status != "delivered":
+        delivery.status = "dead"
+        log.error("webhook.dead", delivery_id=delivery_id, error=error)

@@ -1,0 +1,85 @@
+"""The worker loop. Many may run at once against PostgreSQL; on SQLite they take turns.
+
+Stopping is graceful: SIGTERM or SIGINT sets `stop`; the job that is running finishes and commits,
+claimed jobs not yet started are handed back to the queue, and the loop returns.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import socket
+import threading
+from collections.abc import Iterable
+from types import FrameType
+
+import structlog
+
+from simexit.clock import utc_now
+from simexit.db import Database
+from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, drain, ensure_periodic_jobs
+
+log = structlog.get_logger()
+
+# Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
+TASK_MODULES: tuple[str, ...] = ("simexit.notifications.tasks", "simexit.cases.tasks")
+
+
+def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(
+    db: Database,
+    *,
+    stop: threading.Event,
+    poll_seconds: float,
+    batch_size: int,
+    worker_id: str,
+    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+) -> int:
+    """Run jobs until `stop` is set; sleep `poll_seconds` when nothing is due. Return jobs run."""
+    with db.session() as session:
+        periodic = ensure_periodic_jobs(session, now=utc_now())
+    log.info(
+        "worker.started",
+        worker_id=worker_id,
+        batch_size=batch_size,
+        periodic=[job.name for job in periodic],
+    )
+    total = 0
+    while not stop.is_set():
+        try:
+            ran = drain(
+                db,
+                clock=utc_now,
+                worker_id=worker_id,
+                batch_size=batch_size,
+                lease_seconds=lease_seconds,
+                stop=stop,
+            )
+        except Exception as error:  # the database went away: keep the process, try again
+            log.error("worker.batch_failed", worker_id=worker_id, error=type(error).__name__)
+            ran = 0
+        total += ran
+        if ran == 0:
+            stop.wait(poll_seconds)
+    log.info("worker.stopped", worker_id=worker_id, jobs_run=total)
+    return total
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """Turn SIGTERM and SIGINT into a graceful stop (main thread only)."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker.stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
