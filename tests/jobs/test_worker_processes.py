@@ -116,7 +116,12 @@ def _enqueue_many(db: Database, count: int, now: datetime, *, pause_ms: int = 0)
 
 def _count(db: Database, *statuses: str, locked_by: str | None = None) -> int:
     with db.read_session() as session:
-        statement = select(func.count()).select_from(Job).where(Job.status.in_(statuses))
+        # Only the test's own jobs: the worker also runs the periodic scans registered at start.
+        statement = (
+            select(func.count())
+            .select_from(Job)
+            .where(Job.name == EFFECT_JOB, Job.status.in_(statuses))
+        )
         if locked_by is not None:
             statement = statement.where(Job.locked_by == locked_by)
         return int(session.scalar(statement) or 0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,9 @@ def record(
     if head is None:
         head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
         session.add(head)
+    if request_id is None:
+        # The edges bind the request id to the log context; the audit row carries the same id.
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
     # Microsecond precision survives both back ends, so the stored time re-hashes identically.
     at = at.astimezone(UTC)
     safe_changes = _json_safe(changes or {})

@@ -129,7 +129,7 @@ def count_by_status(session: Session, operator_id: uuid.UUID | None = None) -> d
     statement = select(Case.status, func.count()).group_by(Case.status)
     if operator_id is not None:
         statement = statement.where(Case.operator_id == operator_id)
-    return dict(session.execute(statement).tuples())
+    return {str(status): int(count) for status, count in session.execute(statement).all()}
 
 
 def cases_due_for_execution(

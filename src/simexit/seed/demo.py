@@ -163,7 +163,7 @@ EXTRA_SPECS: dict[str, list[LineSpec]] = {
 
 
 def _iccid(prefix: str, serial: int) -> str:
-    body = f"{prefix}{serial:011d}"[:18]
+    body = f"{prefix}{serial:012d}"  # 6 + 12 digits + Luhn check = 19, as ITU-T E.118 allows
     return body + luhn.calc_check_digit(body)
 
 

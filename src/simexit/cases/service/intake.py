@@ -335,13 +335,13 @@ def attest_identity(
     note: str | None = None,
 ) -> Verification:
     """An agent or store clerk records an identity check they made (ID document, PIN, eID)."""
+    case = repository.get_case(session, actor, case_id, for_update=True)
     if actor.type not in {ActorType.agent, ActorType.cli} and not (
         actor.type is ActorType.integrator and actor.reseller_id is None
     ):
         raise NotPermitted("only staff can record an identity check", field="method")
     if method not in ATTESTED_METHODS:
         raise MethodNotAllowed(f"{method.value} is checked with a code", field="method")
-    case = repository.get_case(session, actor, case_id, for_update=True)
     if case.status == CaseStatus.draft.value:
         apply(
             session,

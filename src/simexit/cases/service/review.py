@@ -83,8 +83,8 @@ def approve(
     now: datetime,
     note: str | None = None,
 ) -> Case:
-    _require_staff(actor, "approve")
     case = repository.get_case(session, actor, case_id, for_update=True)
+    _require_staff(actor, "approve")  # after loading: a caller who cannot see the case gets 404
     apply(session, case, Trigger.approve, actor=actor, now=now, note=note)
     case.decision_note = note
     line = repository.get_line(session, actor, case.line_id, for_update=True)
@@ -109,6 +109,7 @@ def reject(
     now: datetime,
     note: str | None = None,
 ) -> Case:
+    case = repository.get_case(session, actor, case_id, for_update=True)
     _require_staff(actor, "reject")
     if reason_code not in REJECTION_REASONS:
         from simexit.errors import InvalidInput
@@ -116,7 +117,6 @@ def reject(
         raise InvalidInput(
             f"{reason_code!r} is not one of {', '.join(sorted(REJECTION_REASONS))}", field="reason"
         )
-    case = repository.get_case(session, actor, case_id, for_update=True)
     apply(
         session,
         case,
@@ -223,8 +223,8 @@ def retry(
     note: str | None = None,
 ) -> Case:
     """Operations run a failed teardown again; completed steps are skipped."""
-    _require_staff(actor, "retry")
     case = repository.get_case(session, actor, case_id, for_update=True)
+    _require_staff(actor, "retry")
     apply(session, case, Trigger.retry, actor=actor, now=now, note=note)
     case.failure_reason = None
     case.attempts += 1

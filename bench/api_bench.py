@@ -1,0 +1,292 @@
+"""API throughput and latency against a real `simexit serve` process (SQLite, seeded, no worker).
+
+    uv run python bench/api_bench.py [--threads 16] [--seconds 5] [--cases 1500]
+
+Prints, in one run: requests/s, p50 and p99 for a bare endpoint (/healthz, touches nothing), for
+opening cases and for submitting cases, each as a ratio to the bare endpoint; then p99 at half of
+each measured maximum rate (open loop). Figures only; no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+SIMEXIT = Path(sys.executable).parent / "simexit"
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return (
+            ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+            if ordered
+            else float("nan")
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+    port = free_port()
+    database = directory / "bench.db"
+    log = directory / "server.log"
+    env = {
+        **os.environ,
+        "SIMEXIT_DATABASE_URL": f"sqlite:///{database}",
+        "SIMEXIT_LOG_LEVEL": "WARNING",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(SIMEXIT), "serve", "--no-worker", "--port", str(port)],
+            cwd=directory,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    key = re.search(r"API key telenor-no: (sx_\S+)", log.read_text())
+    if key is None:
+        raise SystemExit(f"server did not print a key:\n{log.read_text()[:2000]}")
+    return process, base, key.group(1), database
+
+
+def clone_lines(database: Path, count: int) -> list[str]:
+    """Fresh active lines (copies of one clean Telenor line) so every open creates a case."""
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA busy_timeout=30000")
+        template = conn.execute(
+            "SELECT lines.* FROM lines JOIN operators ON operators.id = lines.operator_id WHERE operators.code='telenor-no' "
+            "AND lines.status='active' AND lines.plan='postpaid' AND lines.kind='physical_sim' AND lines.unpaid_bills_minor=0 "
+            "AND lines.port_pending=0 LIMIT 1"
+        )
+        columns = [d[0] for d in template.description]
+        row = dict(zip(columns, template.fetchone(), strict=True))
+        ids = []
+        for n in range(count):
+            clone = {**row, "id": uuid.uuid4().hex, "msisdn": f"+479{n:07d}", "iccid": None}
+            conn.execute(
+                f"INSERT INTO lines ({', '.join(clone)}) VALUES ({', '.join('?' * len(clone))})",  # noqa: S608 - column names from the table itself
+                list(clone.values()),
+            )
+            ids.append(str(uuid.UUID(clone["id"])))
+    return ids
+
+
+def closed_loop(
+    name: str,
+    threads: int,
+    work: list[Callable[[httpx.Client], int]],
+    seconds: float | None,
+    base: str,
+    headers: dict[str, str],
+) -> Result:
+    """Each thread takes the next request as soon as its last one answered."""
+    lock = threading.Lock()
+    items = iter(work) if seconds is None else None
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + (seconds or 0)
+
+    def run() -> None:
+        nonlocal errors
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            while True:
+                if items is not None:
+                    with lock:
+                        call = next(items, None)
+                    if call is None:
+                        return
+                else:
+                    if time.perf_counter() >= stop_at:
+                        return
+                    call = work[0]
+                began = time.perf_counter()
+                status = call(client)
+                elapsed = time.perf_counter() - began
+                with lock:
+                    latencies.append(elapsed)
+                    errors += status >= 400
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(run) for _ in range(threads)]:
+            future.result()
+    return Result(name, len(latencies), time.perf_counter() - began, latencies, errors)
+
+
+def open_loop(
+    name: str,
+    rate: float,
+    work: list[Callable[[httpx.Client], int]],
+    base: str,
+    headers: dict[str, str],
+    threads: int,
+) -> Result:
+    """Requests start on a fixed schedule (rate/s) whatever the server does: latency under load."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    clients = threading.local()
+
+    def fire(call: Callable[[httpx.Client], int], at: float) -> None:
+        nonlocal errors
+        if not hasattr(clients, "client"):
+            clients.client = httpx.Client(base_url=base, headers=headers, timeout=30)
+        delay = at - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        began = time.perf_counter()
+        status = call(clients.client)
+        with lock:
+            latencies.append(time.perf_counter() - began)
+            errors += status >= 400
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(threads * 4) as pool:
+        futures = [pool.submit(fire, call, start + i / rate) for i, call in enumerate(work)]
+        for future in futures:
+            future.result()
+    return Result(name, len(latencies), time.perf_counter() - start, latencies, errors)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--cases", type=int, default=1500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="simexit-bench-") as tmp:
+        process, base, key, database = start_server(Path(tmp))
+        headers = {"Authorization": f"Bearer {key}"}
+        try:
+            line_ids = clone_lines(database, args.cases * 3)
+            bare_call: list[Callable[[httpx.Client], int]] = [
+                lambda c: c.get("/healthz").status_code
+            ]
+            closed_loop("warm-up", args.threads, bare_call, 1.0, base, headers)
+            bare = closed_loop(
+                "bare GET /healthz", args.threads, bare_call, args.seconds, base, headers
+            )
+
+            case_ids: list[str] = []
+            ids_lock = threading.Lock()
+
+            def opener(line_id: str) -> Callable[[httpx.Client], int]:
+                def call(client: httpx.Client) -> int:
+                    response = client.post(
+                        "/v1/cases", json={"line_id": line_id, "type": "terminate"}
+                    )
+                    if response.status_code == 201:
+                        with ids_lock:
+                            case_ids.append(response.json()["id"])
+                    return response.status_code
+
+                return call
+
+            opened = closed_loop(
+                "POST /v1/cases (open)",
+                args.threads,
+                [opener(i) for i in line_ids[: args.cases]],
+                None,
+                base,
+                headers,
+            )
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                for case_id in case_ids:
+                    client.post(f"/v1/cases/{case_id}/identity", json={"method": "id_document"})
+
+            def submitter(case_id: str) -> Callable[[httpx.Client], int]:
+                return lambda client: (
+                    client.post(f"/v1/cases/{case_id}/submit", json={"consent": "yes"}).status_code
+                )
+
+            half = case_ids[: len(case_ids) // 2]
+            rest = case_ids[len(case_ids) // 2 :]
+            submitted = closed_loop(
+                "POST /v1/cases/{id}/submit",
+                args.threads,
+                [submitter(c) for c in half],
+                None,
+                base,
+                headers,
+            )
+
+            n_bare = int(bare.rate / 2 * 3)
+            bare_half = open_loop(
+                "bare at half rate", bare.rate / 2, bare_call * n_bare, base, headers, args.threads
+            )
+            open_half = open_loop(
+                "open at half rate",
+                opened.rate / 2,
+                [opener(i) for i in line_ids[args.cases : args.cases + int(opened.rate * 1.5)]],
+                base,
+                headers,
+                args.threads,
+            )
+            submit_half = open_loop(
+                "submit at half rate",
+                submitted.rate / 2,
+                [submitter(c) for c in rest[: int(submitted.rate * 1.5)]],
+                base,
+                headers,
+                args.threads,
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+    print(
+        f"simexit API benchmark: SQLite, one `simexit serve --no-worker` process, {args.threads} client threads (httpx)"
+    )
+    print(f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
+    for result in (bare, opened, submitted):
+        print(
+            f"{result.name:34} {result.rate:9.0f} {result.pct(0.5):8.1f} {result.pct(0.99):8.1f} {result.errors:7d} {result.rate / bare.rate:8.0%}"
+        )
+    print("open loop at half of each maximum rate:")
+    for result in (bare_half, open_half, submit_half):
+        print(
+            f"{result.name:34} {result.rate:9.0f} {result.pct(0.5):8.1f} {result.pct(0.99):8.1f} {result.errors:7d}"
+        )
+
+
+if __name__ == "__main__":
+    main()

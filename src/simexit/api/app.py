@@ -1,0 +1,65 @@
+"""The API application: `create_app(runtime)` wires routers, errors, middleware and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from simexit.api import errors, health, v1
+from simexit.api.metrics import ApiMetrics
+from simexit.api.middleware import RequestContextMiddleware
+from simexit.api.openapi import build_openapi
+from simexit.api.ratelimit import RateLimits
+from simexit.clock import utc_now
+from simexit.runtime import Runtime, runtime_from_env
+
+DESCRIPTION = """\
+Open and track requests to end (or suspend, resume, port out, reactivate) mobile subscriptions.
+
+* Authenticate with `Authorization: Bearer sx_...` (a key per operator or per reseller).
+* Every POST accepts `Idempotency-Key`; the same key and body return the first response.
+* Errors are RFC 9457 `application/problem+json` with a stable `code`, a `detail` in the
+  language of `Accept-Language` (en, nb, ru, zh-Hans) and the offending `field`.
+* Money is `{"amount": "12.50", "currency": "NOK"}`; times are RFC 3339 in UTC.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(
+    runtime: Runtime | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    rate_limits: RateLimits | None = None,
+) -> FastAPI:
+    runtime = runtime or runtime_from_env()
+    app = FastAPI(
+        title="simexit API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.runtime = runtime
+    app.state.clock = clock
+    app.state.rate_limits = rate_limits or RateLimits()
+    metrics = ApiMetrics(runtime)
+    app.state.metrics = metrics
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(v1.router)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+    def openapi() -> dict[str, Any]:
+        return build_openapi(app)
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

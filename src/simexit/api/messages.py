@@ -1,0 +1,255 @@
+"""The `detail` of every problem code in the four languages simexit speaks.
+
+Messages are keyed by the stable problem `code`; `{name}` placeholders are filled from the
+error's context. A code without an entry falls back to the service's English message, and a
+language without an entry to English.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from simexit.i18n import negotiate_language
+
+LANGUAGES: Final = ("en", "nb", "ru", "zh_Hans")
+# What goes into the Content-Language header for each catalog language.
+CONTENT_LANGUAGE: Final = {"en": "en", "nb": "nb", "ru": "ru", "zh_Hans": "zh-Hans"}
+
+M = dict[str, str]
+
+CATALOG: Final[dict[str, M]] = {
+    "validation_failed": {
+        "en": "The request has invalid fields; see errors.",
+        "nb": "Forespørselen har ugyldige felt; se errors.",
+        "ru": "В запросе есть неверные поля; см. errors.",
+        "zh_Hans": "请求中有无效字段；请查看 errors。",
+    },
+    "not_found": {
+        "en": "There is nothing at this address.",
+        "nb": "Det finnes ingenting på denne adressen.",
+        "ru": "По этому адресу ничего нет.",
+        "zh_Hans": "此地址下没有任何内容。",
+    },
+    "method_not_allowed": {
+        "en": "This address does not accept that method.",
+        "nb": "Denne adressen godtar ikke den metoden.",
+        "ru": "Этот адрес не поддерживает такой метод.",
+        "zh_Hans": "此地址不支持该请求方法。",
+    },
+    "unauthenticated": {
+        "en": "Send a valid API key as 'Authorization: Bearer sx_...'.",
+        "nb": "Send en gyldig API-nøkkel som 'Authorization: Bearer sx_...'.",
+        "ru": "Передайте действующий API-ключ: 'Authorization: Bearer sx_...'.",
+        "zh_Hans": "请以 'Authorization: Bearer sx_...' 的形式提供有效的 API 密钥。",
+    },
+    "api_key_revoked": {
+        "en": "This API key has been revoked.",
+        "nb": "Denne API-nøkkelen er trukket tilbake.",
+        "ru": "Этот API-ключ отозван.",
+        "zh_Hans": "此 API 密钥已被吊销。",
+    },
+    "internal_error": {
+        "en": "Something went wrong on our side. Nothing was changed; please try again.",
+        "nb": "Noe gikk galt hos oss. Ingenting ble endret; prøv igjen.",
+        "ru": "У нас произошла ошибка. Ничего не изменено; попробуйте ещё раз.",
+        "zh_Hans": "我们这边出了问题。没有做任何更改，请重试。",
+    },
+    "not_ready": {
+        "en": "The service is not ready: {reason}.",
+        "nb": "Tjenesten er ikke klar: {reason}.",
+        "ru": "Сервис не готов: {reason}.",
+        "zh_Hans": "服务尚未就绪：{reason}。",
+    },
+    "rate_limited": {
+        "en": "Too many attempts. Try again in {retry_after} seconds.",
+        "nb": "For mange forsøk. Prøv igjen om {retry_after} sekunder.",
+        "ru": "Слишком много попыток. Повторите через {retry_after} с.",
+        "zh_Hans": "尝试次数过多。请在 {retry_after} 秒后重试。",
+    },
+    "idempotency_key_reused": {
+        "en": "This Idempotency-Key was already used for a different request.",
+        "nb": "Denne Idempotency-Key er allerede brukt for en annen forespørsel.",
+        "ru": "Этот Idempotency-Key уже использован для другого запроса.",
+        "zh_Hans": "此 Idempotency-Key 已用于另一个不同的请求。",
+    },
+    "idempotency_in_progress": {
+        "en": "A request with this Idempotency-Key is still being processed; retry shortly.",
+        "nb": "En forespørsel med denne Idempotency-Key behandles fortsatt; prøv igjen straks.",
+        "ru": "Запрос с этим Idempotency-Key ещё обрабатывается; повторите чуть позже.",
+        "zh_Hans": "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+    },
+    "invalid_cursor": {
+        "en": "The cursor is not one this API gave out.",
+        "nb": "Markøren er ikke en som dette API-et har gitt ut.",
+        "ru": "Этот курсор не был выдан данным API.",
+        "zh_Hans": "该游标不是本 API 发出的。",
+    },
+    "case_not_found": {
+        "en": "No such case.",
+        "nb": "Saken finnes ikke.",
+        "ru": "Такой заявки нет.",
+        "zh_Hans": "没有这个申请。",
+    },
+    "line_not_found": {
+        "en": "No such line.",
+        "nb": "Abonnementet finnes ikke.",
+        "ru": "Такого номера нет.",
+        "zh_Hans": "没有这条线路。",
+    },
+    "operator_not_found": {
+        "en": "No such operator.",
+        "nb": "Operatøren finnes ikke.",
+        "ru": "Такого оператора нет.",
+        "zh_Hans": "没有这个运营商。",
+    },
+    "port_out_not_found": {
+        "en": "No such port-out.",
+        "nb": "Nummeroverføringen finnes ikke.",
+        "ru": "Такого переноса номера нет.",
+        "zh_Hans": "没有这个携号转出请求。",
+    },
+    "invalid_transition": {
+        "en": "A case that is {current} cannot do that ({trigger}).",
+        "nb": "En sak med status {current} kan ikke gjøre det ({trigger}).",
+        "ru": "Заявка в статусе {current} не допускает этого действия ({trigger}).",
+        "zh_Hans": "处于 {current} 状态的申请不能执行此操作（{trigger}）。",
+    },
+    "identity_not_verified": {
+        "en": "Identity must be verified before submitting.",
+        "nb": "Identiteten må bekreftes før innsending.",
+        "ru": "Перед отправкой нужно подтвердить личность.",
+        "zh_Hans": "提交前必须先验证身份。",
+    },
+    "consent_required": {
+        "en": "Consent to the consequences is required.",
+        "nb": "Du må samtykke til konsekvensene.",
+        "ru": "Требуется согласие с последствиями.",
+        "zh_Hans": "需要您同意相关后果。",
+    },
+    "verification_missing": {
+        "en": "No code was sent for this case; ask for one first.",
+        "nb": "Ingen kode er sendt for denne saken; be om en først.",
+        "ru": "Код для этой заявки не отправлялся; сначала запросите его.",
+        "zh_Hans": "尚未为此申请发送验证码；请先申请验证码。",
+    },
+    "verification_method_not_allowed": {
+        "en": "This identity method cannot be used here.",
+        "nb": "Denne identifiseringsmetoden kan ikke brukes her.",
+        "ru": "Этот способ подтверждения личности здесь недоступен.",
+        "zh_Hans": "此处不能使用这种身份验证方式。",
+    },
+    "verification_code_wrong": {
+        "en": "The code is wrong. {attempts_left} attempts left.",
+        "nb": "Koden er feil. {attempts_left} forsøk igjen.",
+        "ru": "Неверный код. Осталось попыток: {attempts_left}.",
+        "zh_Hans": "验证码错误。还剩 {attempts_left} 次机会。",
+    },
+    "verification_locked": {
+        "en": "Too many wrong codes. Ask for a new code.",
+        "nb": "For mange feil koder. Be om en ny kode.",
+        "ru": "Слишком много неверных кодов. Запросите новый код.",
+        "zh_Hans": "错误次数过多。请重新申请验证码。",
+    },
+    "verification_expired": {
+        "en": "The code has expired. Ask for a new code.",
+        "nb": "Koden er utløpt. Be om en ny kode.",
+        "ru": "Срок действия кода истёк. Запросите новый код.",
+        "zh_Hans": "验证码已过期。请重新申请。",
+    },
+    "not_permitted": {
+        "en": "Only the operator's staff can do this.",
+        "nb": "Bare operatørens ansatte kan gjøre dette.",
+        "ru": "Это может сделать только сотрудник оператора.",
+        "zh_Hans": "只有运营商的工作人员可以执行此操作。",
+    },
+    "forbidden": {
+        "en": "You may not do this.",
+        "nb": "Du har ikke lov til å gjøre dette.",
+        "ru": "Вам это действие недоступно.",
+        "zh_Hans": "您无权执行此操作。",
+    },
+    "too_late_to_withdraw": {
+        "en": "The request takes effect today or has started; it can no longer be withdrawn.",
+        "nb": "Forespørselen gjelder fra i dag eller er startet; den kan ikke lenger trekkes.",
+        "ru": "Заявка вступает в силу сегодня или уже исполняется; отозвать её нельзя.",
+        "zh_Hans": "该申请今天生效或已开始执行，无法撤回。",
+    },
+    "request_not_applicable": {
+        "en": "This request does not apply to this line.",
+        "nb": "Denne forespørselen gjelder ikke for dette abonnementet.",
+        "ru": "Этот запрос неприменим к данному номеру.",
+        "zh_Hans": "此请求不适用于这条线路。",
+    },
+    "concurrent_change": {
+        "en": "The case changed while you were working on it; reload and try again.",
+        "nb": "Saken ble endret mens du jobbet med den; last inn på nytt og prøv igjen.",
+        "ru": "Заявка изменилась, пока вы с ней работали; обновите и повторите.",
+        "zh_Hans": "在您操作期间申请已被修改；请刷新后重试。",
+    },
+    "conflict": {
+        "en": "The request conflicts with the current state.",
+        "nb": "Forespørselen er i konflikt med gjeldende tilstand.",
+        "ru": "Запрос противоречит текущему состоянию.",
+        "zh_Hans": "该请求与当前状态冲突。",
+    },
+    "invalid_input": {
+        "en": "A value in the request is not acceptable.",
+        "nb": "En verdi i forespørselen kan ikke godtas.",
+        "ru": "Значение в запросе недопустимо.",
+        "zh_Hans": "请求中的某个值不可接受。",
+    },
+    "line_not_esim": {
+        "en": "This line has no eSIM.",
+        "nb": "Dette abonnementet har ikke eSIM.",
+        "ru": "У этого номера нет eSIM.",
+        "zh_Hans": "这条线路没有 eSIM。",
+    },
+    "port_out_pending": {
+        "en": "A port-out of this number is already pending.",
+        "nb": "En nummeroverføring for dette nummeret pågår allerede.",
+        "ru": "Перенос этого номера уже выполняется.",
+        "zh_Hans": "此号码已有正在进行的携号转出。",
+    },
+    "port_out_closed": {
+        "en": "This port-out is {status} and cannot be completed.",
+        "nb": "Denne nummeroverføringen er {status} og kan ikke fullføres.",
+        "ru": "Этот перенос номера в статусе {status} и не может быть завершён.",
+        "zh_Hans": "该携号转出处于 {status} 状态，无法完成。",
+    },
+    "line_not_active": {
+        "en": "The line is {status}; this needs an active line.",
+        "nb": "Abonnementet er {status}; dette krever et aktivt abonnement.",
+        "ru": "Номер в статусе {status}; нужен активный номер.",
+        "zh_Hans": "线路状态为 {status}；此操作需要有效线路。",
+    },
+    "policy_error": {
+        "en": "The operator's rules cannot decide this request.",
+        "nb": "Operatørens regler kan ikke avgjøre denne forespørselen.",
+        "ru": "Правила оператора не позволяют решить этот запрос.",
+        "zh_Hans": "运营商的规则无法处理此请求。",
+    },
+}
+
+
+class _Fill(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The catalog language for an Accept-Language header ("en" when nothing fits)."""
+    if not accept_language:
+        return "en"
+    try:
+        language = negotiate_language(accept_language, LANGUAGES)
+    except Exception:  # a malformed header must never turn a refusal into a crash
+        return "en"
+    return language if language in LANGUAGES else "en"
+
+
+def message(code: str, language: str, fallback: str | None = None, **params: object) -> str:
+    entry = CATALOG.get(code)
+    if entry is None:
+        return fallback or code.replace("_", " ")
+    template = entry.get(language) or entry["en"]
+    return template.format_map(_Fill(params))

@@ -1,0 +1,153 @@
+"""One POST = one transaction: idempotency claim, the effect, the stored response, one commit.
+
+Handlers hand `Transaction.run` an effect `(session, now) -> Reply`. The reply is rendered to
+JSON inside the transaction so that the idempotency row stores exactly what the caller gets. A
+`DomainError` raised by the effect rolls everything back (key included) and becomes a problem
+response; a problem the effect *returns* (a wrong verification code) is committed with the
+attempt it records.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from simexit.api import idempotency, messages
+from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
+from simexit.db import Database
+from simexit.principals import Actor
+from simexit.runtime import Runtime
+
+request_fingerprint = idempotency.fingerprint
+
+# SQLite has one writer at a time. Threads of this process queue on a lock (an instant hand-off)
+# instead of in SQLite's busy handler, which sleeps and polls and turns contention into seconds
+# of tail latency. Other processes (a separate worker) still meet the busy handler.
+_SQLITE_WRITERS = threading.Lock()
+
+
+@contextmanager
+def write_session(db: Database) -> Iterator[Session]:
+    if db.engine.dialect.name == "sqlite":
+        with _SQLITE_WRITERS, db.session() as session:
+            yield session
+    else:
+        with db.session() as session:
+            yield session
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    body: BaseModel | dict[str, Any]
+    status: int = 200
+    location: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        return self.body.model_dump(mode="json") if isinstance(self.body, BaseModel) else self.body
+
+
+def response(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    if status >= 400:
+        language = messages.CONTENT_LANGUAGE[language_of(request)]
+        return JSONResponse(
+            body,
+            status_code=status,
+            media_type=PROBLEM_MEDIA_TYPE,
+            headers={"Content-Language": language, **(headers or {})},
+        )
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@dataclass
+class Transaction:
+    runtime: Runtime
+    actor: Actor
+    now: datetime
+    request: Request
+    idempotency_key: str | None
+    fingerprint: str
+    _replayed: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def request_id(self) -> str | None:
+        value = getattr(self.request.state, "request_id", None)
+        return value if isinstance(value, str) else None
+
+    @property
+    def principal(self) -> str:
+        return self.actor.label[:120]
+
+    def problem(self, *, code: str, status: int, field: str | None = None, **extra: Any) -> Reply:
+        """A refusal that is still committed (e.g. the wrong-code attempt it counted)."""
+        return Reply(
+            problem_body(self.request, code=code, status=status, field=field, extra=extra), status
+        )
+
+    def run(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
+        if self.idempotency_key is None:
+            with write_session(self.runtime.db) as session:
+                reply = effect(session, self.now)
+                body = reply.render()
+            return self._respond(reply.status, body, reply.location)
+        key = self.idempotency_key
+        try:
+            with write_session(self.runtime.db) as session:
+                row, seen = idempotency.claim(
+                    session,
+                    principal=self.principal,
+                    key=key,
+                    request_hash=self.fingerprint,
+                    now=self.now,
+                )
+                if seen:
+                    replay = (row.request_hash, row.response_status, row.response_body)
+                else:
+                    reply = effect(session, self.now)
+                    body = reply.render()
+                    idempotency.complete(session, row, status=reply.status, body=body)
+        except idempotency.KeyTaken:
+            with self.runtime.db.read_session() as session:
+                winner = idempotency.find(session, principal=self.principal, key=key, now=self.now)
+                if winner is None or winner.response_status == idempotency.IN_PROGRESS:
+                    raise ApiError(
+                        "a request with this key is in progress",
+                        code="idempotency_in_progress",
+                        status=409,
+                        field="Idempotency-Key",
+                        headers={"Retry-After": "1"},
+                    ) from None
+                replay = (winner.request_hash, winner.response_status, winner.response_body)
+        else:
+            if not seen:
+                return self._respond(reply.status, body, reply.location)
+        request_hash, status, stored_body = replay
+        if request_hash != self.fingerprint:
+            raise ApiError(
+                "this Idempotency-Key was used for a different request",
+                code="idempotency_key_reused",
+                status=422,
+                field="Idempotency-Key",
+            )
+        if status == idempotency.IN_PROGRESS or not isinstance(stored_body, dict):
+            raise ApiError(
+                "a request with this key is in progress",
+                code="idempotency_in_progress",
+                status=409,
+                field="Idempotency-Key",
+                headers={"Retry-After": "1"},
+            )
+        return response(self.request, status, stored_body, {"Idempotent-Replayed": "true"})
+
+    def _respond(self, status: int, body: dict[str, Any], location: str | None) -> JSONResponse:
+        return response(self.request, status, body, {"Location": location} if location else None)

@@ -1,0 +1,427 @@
+"""Pydantic models of API v1: `XCreate` in, `XRead` / `XList` out.
+
+Money is `{"amount": "12.50", "currency": "NOK"}`; times are RFC 3339 in UTC; dates are ISO.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simexit.api.validators import E164, BoundedDate, Code, Iccid, LongText, ShortText
+from simexit.cases.states import CaseStatus
+from simexit.kit.money import Money as MoneyValue
+from simexit.models import AuditEvent, Case, Line, Operator, PortOut, Verification
+from simexit.policies.model import Channel, RequestType, SettlementChoice
+
+# Spelled out for OpenAPI and mypy; tests/api/test_operations.py checks they match the domain.
+RejectionReason = Literal[
+    "duplicate_request",
+    "fraud_suspected",
+    "identity_not_confirmed",
+    "not_account_holder",
+    "other",
+    "policy_not_met",
+    "unpaid_bills",
+]
+CodeMethod = Literal["email_otp", "sms_otp"]
+AttestedMethod = Literal["account_pin", "bankid", "gosuslugi", "id_document"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+class Money(BaseModel):
+    amount: str = Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["12.50"])
+    currency: str = Field(min_length=3, max_length=3, examples=["NOK"])
+
+    @classmethod
+    def of(cls, minor: int, currency: str) -> Money:
+        return cls(amount=MoneyValue(minor, currency).as_str(), currency=currency)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any] | None) -> Money | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(amount=str(data["amount"]), currency=str(data["currency"]))
+
+
+class Evidence(BaseModel):
+    path: str
+    status: str = Field(description="V verified, S secondary, U unverified.")
+    sources: list[str]
+
+
+class Finding(BaseModel):
+    """A reason, checklist item or alternative as a code with parameters; words are the client's."""
+
+    code: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Charge(BaseModel):
+    code: str
+    amount: Money
+
+
+class Preview(BaseModel):
+    """The consequences of a request: dates, money, blockers and the personal checklist."""
+
+    outcome: Literal["approve", "review", "block"]
+    effective_date: date | None
+    billing_end_date: date | None
+    sla_due_date: date | None
+    currency: str
+    charges: list[Charge]
+    total_due: Money
+    balance_outcome: str | None
+    refund: Money
+    transfer: Money
+    forfeit: Money
+    applied_to_debt: Money | None
+    blockers: list[Finding]
+    review_reasons: list[Finding]
+    identity_methods: list[str]
+    quarantine_until: date | None
+    reactivation_deadline: date | None
+    sim_return_required: bool
+    sim_return_deadline: date | None
+    checklist: list[Finding]
+    alternatives: list[Finding]
+    pack_id: str
+    pack_reviewed: date | None
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Preview:
+        """From `decision_to_dict` output (also what a case froze at submission)."""
+        money_keys = ("total_due", "refund", "transfer", "forfeit", "applied_to_debt")
+        values = {key: data.get(key) for key in cls.model_fields if key not in money_keys}
+        values["charges"] = [
+            {"code": c["code"], "amount": Money.from_stored(c["amount"])}
+            for c in data.get("charges", [])
+        ]
+        for key in money_keys:
+            values[key] = Money.from_stored(data.get(key))
+        return cls.model_validate(values)
+
+
+# --- operators ------------------------------------------------------------------------------
+
+
+class OperatorRead(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    country: str
+    currency: str
+    timezone: str
+    languages: list[str]
+    policy_pack: str
+
+    @classmethod
+    def of(cls, operator: Operator) -> OperatorRead:
+        return cls.model_validate(operator, from_attributes=True)
+
+
+class OperatorList(BaseModel):
+    items: list[OperatorRead]
+
+
+class PolicyRead(BaseModel):
+    operator_id: uuid.UUID
+    pack_id: str
+    pack: dict[str, Any] = Field(description="The merged pack; each value with status and sources.")
+
+
+# --- lines ----------------------------------------------------------------------------------
+
+
+class LineRead(BaseModel):
+    id: uuid.UUID
+    operator_id: uuid.UUID
+    reseller_id: uuid.UUID | None
+    msisdn: str
+    kind: str
+    plan: str
+    product_name: str | None
+    iccid: str | None
+    eid: str | None
+    status: str
+    suspension_flags: list[str]
+    port_pending: bool
+    balance: Money
+    unpaid_bills: Money
+    device_instalments: Money
+    commitment_end: date | None
+    linked_services: list[str]
+    sim_return_required: bool
+    sim_returned_at: datetime | None
+    terminated_on: date | None
+    quarantine_until: date | None
+    reactivation_deadline: date | None
+    number_released_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, line: Line) -> LineRead:
+        return cls(
+            id=line.id,
+            operator_id=line.operator_id,
+            reseller_id=line.reseller_id,
+            msisdn=line.msisdn,
+            kind=line.kind,
+            plan=line.plan,
+            product_name=line.product_name,
+            iccid=line.iccid,
+            eid=line.eid,
+            status=line.status,
+            suspension_flags=list(line.suspension_flags or []),
+            port_pending=line.port_pending,
+            balance=Money.of(line.balance_minor, line.currency),
+            unpaid_bills=Money.of(line.unpaid_bills_minor, line.currency),
+            device_instalments=Money.of(line.device_instalment_minor, line.currency),
+            commitment_end=line.commitment_end,
+            linked_services=list(line.linked_services or []),
+            sim_return_required=line.sim_return_required,
+            sim_returned_at=line.sim_returned_at,
+            terminated_on=line.terminated_on,
+            quarantine_until=line.quarantine_until,
+            reactivation_deadline=line.reactivation_deadline,
+            number_released_at=line.number_released_at,
+            updated_at=line.updated_at,
+        )
+
+
+class LineList(BaseModel):
+    items: list[LineRead]
+
+
+class SimReturnCreate(Input):
+    returned_at: datetime | None = Field(
+        default=None, description="When the SIM arrived; now if left out."
+    )
+    note: LongText | None = None
+
+
+class EsimNotificationCreate(Input):
+    """A notice relayed from the SM-DP+ (GSMA SGP.22 ES2+ HandleNotification)."""
+
+    iccid: Iccid
+    eid: ShortText | None = None
+    event: Literal["deleted", "disabled", "enabled", "installed"]
+    at: datetime
+
+
+class EsimNotificationRead(BaseModel):
+    line_id: uuid.UUID
+    line_status: str
+    contract_changed: bool = Field(
+        description="Always false: a profile event never ends a contract."
+    )
+    subscriber_notified: bool
+
+
+class PortOutCreate(Input):
+    msisdn: E164
+    recipient_operator: ShortText = Field(min_length=1)
+
+
+class PortOutRead(BaseModel):
+    id: uuid.UUID
+    line_id: uuid.UUID
+    recipient_operator: str
+    status: str
+    requested_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, port_out: PortOut) -> PortOutRead:
+        return cls.model_validate(port_out, from_attributes=True)
+
+
+class PortOutComplete(Input):
+    completed_at: datetime | None = None
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+class CaseCreate(Input):
+    line_id: uuid.UUID
+    type: RequestType = RequestType.terminate
+    channel: Channel = Channel.api
+    reason: Code | None = None
+    comment: LongText | None = None
+    requested_date: BoundedDate | None = None
+    settlement: SettlementChoice | None = None
+    transfer_to_msisdn: E164 | None = None
+    suspend_until: BoundedDate | None = None
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    reference: str
+    operator_id: uuid.UUID
+    line_id: uuid.UUID
+    parent_case_id: uuid.UUID | None
+    type: str
+    channel: str
+    status: CaseStatus
+    reason: str | None
+    comment: str | None
+    requested_date: date | None
+    settlement: str | None
+    transfer_to_msisdn: str | None
+    suspend_until: date | None
+    effective_date: date | None
+    billing_end_date: date | None
+    sla_due_date: date | None
+    blockers: list[Finding]
+    review_reasons: list[Finding]
+    rejection_reason: str | None
+    decision_note: str | None
+    failure_reason: str | None
+    language: str
+    consented_at: datetime | None
+    created_at: datetime
+    status_changed_at: datetime
+    submitted_at: datetime | None
+    verified_at: datetime | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    actions: list[str] = Field(
+        description="What the caller may do next (POST /v1/cases/{id}/<action>)."
+    )
+    preview: Preview | None
+
+    @classmethod
+    def of(cls, case: Case, actions: list[str]) -> CaseRead:
+        return cls(
+            id=case.id,
+            reference=case.reference,
+            operator_id=case.operator_id,
+            line_id=case.line_id,
+            parent_case_id=case.parent_case_id,
+            type=case.type,
+            channel=case.channel,
+            status=CaseStatus(case.status),
+            reason=case.reason_code,
+            comment=case.comment,
+            requested_date=case.requested_date,
+            settlement=case.settlement,
+            transfer_to_msisdn=case.transfer_to_msisdn,
+            suspend_until=case.suspend_until,
+            effective_date=case.effective_date,
+            billing_end_date=case.billing_end_date,
+            sla_due_date=case.sla_due_date,
+            blockers=[Finding.model_validate(f) for f in case.blockers or []],
+            review_reasons=[Finding.model_validate(f) for f in case.review_reasons or []],
+            rejection_reason=case.rejection_reason,
+            decision_note=case.decision_note,
+            failure_reason=case.failure_reason,
+            language=case.language,
+            consented_at=case.consented_at,
+            created_at=case.created_at,
+            status_changed_at=case.status_changed_at,
+            submitted_at=case.submitted_at,
+            verified_at=case.verified_at,
+            decided_at=case.decided_at,
+            completed_at=case.completed_at,
+            closed_at=case.closed_at,
+            actions=actions,
+            preview=Preview.from_stored(case.preview) if case.preview else None,
+        )
+
+
+class CaseList(BaseModel):
+    items: list[CaseRead]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end."
+    )
+    next: str | None = Field(description="The URL of the next page, or null.")
+
+
+class EventRead(BaseModel):
+    seq: int
+    at: datetime
+    actor_type: str
+    actor_id: str
+    action: str
+    changes: dict[str, Any]
+    note: str | None
+    request_id: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> EventRead:
+        return cls.model_validate(event, from_attributes=True)
+
+
+class EventList(BaseModel):
+    items: list[EventRead]
+
+
+class VerificationCreate(Input):
+    method: CodeMethod = Field(description="How to send the one-time code.")
+
+
+class VerificationConfirm(Input):
+    code: str = Field(pattern=r"^[0-9]{4,10}$", examples=["123456"])
+
+
+class IdentityAttest(Input):
+    method: AttestedMethod
+    document_type: Code | None = None
+    document_last4: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,4}$")
+    note: LongText | None = None
+
+
+class VerificationRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    method: str
+    status: str
+    destination_masked: str | None
+    expires_at: datetime
+    verified_at: datetime | None
+
+    @classmethod
+    def of(cls, verification: Verification) -> VerificationRead:
+        return cls.model_validate(verification, from_attributes=True)
+
+
+class VerificationResult(BaseModel):
+    outcome: Literal["passed"]
+    case: CaseRead
+
+
+class SubmitCreate(Input):
+    consent: LongText | None = Field(
+        default=None, description="The consent text the subscriber agreed to."
+    )
+
+
+class NoteCreate(Input):
+    note: LongText | None = None
+
+
+class RejectCreate(Input):
+    reason: RejectionReason
+    note: LongText | None = None
+
+
+class ResubmitCreate(Input):
+    comment: LongText | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    checks: dict[str, str] = Field(default_factory=dict)

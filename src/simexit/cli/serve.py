@@ -1,0 +1,40 @@
+"""`simexit serve`: the API, portal and worker in one process (the embedded mode)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from simexit import migrate
+from simexit.cli.seed import print_seed, seed_if_empty
+from simexit.logging import configure_logging
+from simexit.runtime import runtime_from_env
+from simexit.server import serve as run_server
+
+app = typer.Typer(help="Run the HTTP server.", no_args_is_help=False)
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run no job worker (scaled mode).")
+    ] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+) -> None:
+    runtime = runtime_from_env()
+    settings = runtime.settings
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.seed_demo_on_empty:
+        seeded = seed_if_empty(runtime)
+        if seeded is not None:
+            print_seed(seeded)
+    else:
+        migrate.upgrade(runtime.db.engine)
+    host = host or settings.host
+    port = port or settings.port
+    base = settings.base_url or f"http://{host}:{port}"
+    typer.echo(f"simexit listening on {base}  (API docs: {base}/docs)", err=False)
+    run_server(runtime, host=host, port=port, with_worker=not no_worker, workers=workers)

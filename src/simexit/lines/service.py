@@ -1,0 +1,143 @@
+"""Line use cases the edges call directly: a returned SIM, an eSIM profile notice.
+
+Each takes the session first, never commits, and writes an audit row for what it changes.
+The queries live here until lines get a repository of their own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simexit.audit import service as audit
+from simexit.cases import repository
+from simexit.cases.errors import LineNotFound, NotPermitted
+from simexit.errors import InvalidInput
+from simexit.lines.states import LineStatus
+from simexit.models import Line
+from simexit.notifications import service as notifications
+from simexit.principals import Actor, ActorType
+
+log = structlog.get_logger()
+
+# Profile events after which the phone no longer uses the line, although the contract runs on.
+PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
+BILLED_STATUSES = frozenset({LineStatus.active.value, LineStatus.suspended.value})
+
+
+class LineNotEsim(InvalidInput):
+    code = "line_not_esim"
+
+
+def _require_operator_side(actor: Actor, action: str) -> None:
+    """Staff, operator keys and reseller keys (a store takes SIMs back); never a subscriber."""
+    if actor.type is ActorType.subscriber:
+        raise NotPermitted(f"only the operator or its reseller can {action}", field="line_id")
+
+
+def record_sim_return(
+    session: Session,
+    *,
+    actor: Actor,
+    line_id: uuid.UUID,
+    now: datetime,
+    returned_at: datetime | None = None,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> Line:
+    """Record that the physical SIM came back. Repeating it changes nothing."""
+    line = repository.get_line(session, actor, line_id, for_update=True)
+    _require_operator_side(actor, "record a returned SIM")
+    if line.sim_returned_at is not None:
+        return line
+    line.sim_returned_at = returned_at or now
+    line.updated_at = now
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=actor,
+        action="line.sim_returned",
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={"sim_returned_at": [None, line.sim_returned_at.isoformat()]},
+        note=note,
+        request_id=request_id,
+    )
+    log.info("line.sim_returned", line_id=str(line.id))
+    return line
+
+
+def find_line_by_iccid(session: Session, actor: Actor, iccid: str) -> Line:
+    statement = select(Line).where(Line.iccid == iccid)
+    if actor.operator_id is not None:
+        statement = statement.where(Line.operator_id == actor.operator_id)
+    if actor.reseller_id is not None:
+        statement = statement.where(Line.reseller_id == actor.reseller_id)
+    if actor.type is ActorType.subscriber:
+        statement = statement.where(Line.subscriber_id == actor.subscriber_id)
+    line = session.scalars(statement.with_for_update()).one_or_none()
+    if line is None:
+        raise LineNotFound("no line has this ICCID", field="iccid")
+    return line
+
+
+@dataclass(frozen=True, slots=True)
+class EsimNoticeResult:
+    line: Line
+    subscriber_notified: bool
+
+
+def handle_esim_notice(
+    session: Session,
+    *,
+    actor: Actor,
+    iccid: str,
+    event: str,
+    at: datetime,
+    now: datetime,
+    eid: str | None = None,
+    request_id: str | None = None,
+) -> EsimNoticeResult:
+    """An SM-DP+ says a profile was deleted, disabled, ... on a device.
+
+    Never changes the contract (DESIGN.md §4): deleting a profile is not a cancellation. When the
+    line is still billed and the profile is gone, the subscriber is told so, once per notice."""
+    line = find_line_by_iccid(session, actor, iccid)
+    _require_operator_side(actor, "relay eSIM notices")
+    if line.kind != "esim":
+        raise LineNotEsim("this ICCID belongs to a line without an eSIM", field="iccid")
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=actor,
+        action=f"line.esim_profile_{event}",
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={"event": event, "at": at.isoformat(), "eid": eid, "line_status": line.status},
+        request_id=request_id,
+    )
+    notified = False
+    if event in PROFILE_GONE_EVENTS and line.status in BILLED_STATUSES:
+        subscriber = repository.subscriber(session, line.subscriber_id)
+        if subscriber.erased_at is None and (subscriber.email or subscriber.phone_e164):
+            notifications.notify(
+                session,
+                now=now,
+                operator_id=line.operator_id,
+                kind="esim.deleted_line_active",
+                subject_id=f"{line.id}:{at.isoformat()}",
+                language=subscriber.language,
+                email=subscriber.email,
+                phone=subscriber.phone_e164,
+                context={"msisdn": line.msisdn},
+            )
+            notified = True
+    log.info("line.esim_notice", line_id=str(line.id), notice=event, subscriber_notified=notified)
+    return EsimNoticeResult(line, notified)

@@ -1,0 +1,1 @@
+"""Subscriber portal, public guides and agent console: server-rendered pages in four languages."""

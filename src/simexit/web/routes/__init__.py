@@ -1,0 +1,1 @@
+"""Routes by screen: guides, portal (subscriber), console (agents)."""

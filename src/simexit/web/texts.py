@@ -1,0 +1,441 @@
+"""Codes to sentences: findings, charges, guide rules, states and choices, in the page's language.
+
+Every sentence is an English msgid of the `web` domain, marked with `N_` for extraction and
+formatted with named `{placeholders}` after translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from simexit.guides import GuideRule
+from simexit.kit.money import Money
+from simexit.web.i18n import N_, Texts
+
+STATUS = {
+    "draft": N_("Draft"),
+    "awaiting_verification": N_("Waiting for your code"),
+    "submitted": N_("Received"),
+    "blocked": N_("On hold"),
+    "in_review": N_("Being reviewed"),
+    "approved": N_("Approved"),
+    "executing": N_("In progress"),
+    "completed": N_("Completed"),
+    "expired": N_("Expired"),
+    "rejected": N_("Not approved"),
+    "withdrawn": N_("Withdrawn"),
+    "failed": N_("Needs attention"),
+    "superseded": N_("Replaced by a new request"),
+}
+LINE_STATUS = {
+    "active": N_("Active"),
+    "suspended": N_("Paused"),
+    "pending_termination": N_("Cancellation scheduled"),
+    "terminated": N_("Cancelled"),
+    "number_released": N_("Number released"),
+}
+CASE_TYPE = {
+    "terminate": N_("Cancellation"),
+    "suspend": N_("Pause"),
+    "resume": N_("Resume"),
+    "port_out": N_("Number transfer"),
+    "reactivate": N_("Reactivation"),
+}
+LINE_KIND = {"physical_sim": N_("SIM card"), "esim": N_("eSIM"), "data_only": N_("Data-only SIM")}
+PLAN = {"prepaid": N_("Prepaid"), "postpaid": N_("Monthly bill")}
+CHANNEL = {
+    "web": N_("Website"),
+    "app": N_("App"),
+    "api": N_("Partner systems"),
+    "agent": N_("Customer service agent"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "chat": N_("Chat"),
+    "store": N_("Store"),
+    "reseller": N_("The shop that sold the card"),
+    "port_in_operator": N_("Your new operator"),
+}
+METHOD = {
+    "sms_otp": N_("a code sent by SMS"),
+    "sms_code": N_("a code sent by SMS"),
+    "email_otp": N_("a code sent by e-mail"),
+    "email_code": N_("a code sent by e-mail"),
+    "id_document": N_("an ID document"),
+    "passport": N_("an ID document"),
+    "passport_in_person": N_("an ID document shown in person"),
+    "account_pin": N_("your account PIN"),
+    "account_login": N_("your account login"),
+    "bankid": N_("BankID"),
+    "gosuslugi": N_("Gosuslugi"),
+    "written_mandate": N_("a signed authorisation"),
+}
+REASONS = {
+    "moving_abroad": N_("Moving abroad"),
+    "switching_operator": N_("Switching to another operator"),
+    "too_expensive": N_("Too expensive"),
+    "not_needed": N_("I no longer need it"),
+    "coverage": N_("Poor coverage"),
+    "other": N_("Other reason"),
+}
+REJECTION = {
+    "identity_not_confirmed": N_("Identity could not be confirmed"),
+    "not_account_holder": N_("Not the account holder"),
+    "unpaid_bills": N_("Unpaid bills"),
+    "duplicate_request": N_("Duplicate request"),
+    "fraud_suspected": N_("Suspected fraud"),
+    "policy_not_met": N_("The operator's rules are not met"),
+    "other": N_("Other reason"),
+}
+SETTLEMENT = {
+    "refund": N_("Pay the remaining balance back to me"),
+    "transfer": N_("Move the remaining balance to another number"),
+    "forfeit": N_("I give up the remaining balance"),
+}
+CHARGES = {
+    "early_exit_fee": N_("Early exit fee"),
+    "early_exit_admin_fee": N_("Early exit administration fee"),
+    "cancellation_fee": N_("Cancellation fee"),
+    "device_instalments": N_("Remaining device instalments"),
+    "unpaid_bills": N_("Unpaid bills"),
+    "suspension_fee": N_("Pause fee"),
+    "reactivation_fee": N_("Reactivation fee"),
+}
+EVIDENCE = {"V": N_("Verified"), "S": N_("Second-hand source"), "U": N_("Not verified")}
+AUDIT = {
+    "case.opened": N_("Request opened"),
+    "case.start_verification": N_("Identity check started"),
+    "case.submit": N_("Request sent"),
+    "case.policy_passed": N_("Checked against the rules: may go ahead"),
+    "case.policy_flagged": N_("Sent to a person for review"),
+    "case.policy_blocked": N_("Put on hold"),
+    "case.approve": N_("Approved"),
+    "case.reject": N_("Not approved"),
+    "case.withdraw": N_("Withdrawn"),
+    "case.expire": N_("Expired"),
+    "case.execute": N_("Closing of the line started"),
+    "case.execution_succeeded": N_("Line closed"),
+    "case.execution_failed": N_("Closing the line failed; staff will retry"),
+    "case.retry": N_("Closing of the line restarted"),
+    "case.supersede": N_("Replaced by a new request"),
+    "verification.passed": N_("Identity confirmed"),
+    "verification.failed": N_("Wrong code entered"),
+    "verification.locked": N_("Code locked after too many tries"),
+    "verification.expired": N_("Code expired"),
+    "verification.attested": N_("Identity checked by staff"),
+}
+NEXT_STEP = {
+    "draft": N_("Finish the request and confirm it with the code we send you."),
+    "awaiting_verification": N_("Enter the code we sent you to send the request."),
+    "submitted": N_("We are checking the request against the operator's rules."),
+    "blocked": N_(
+        "Something must be sorted out first; see below. You can withdraw the request at any time."
+    ),
+    "in_review": N_(
+        "A person at the operator is looking at your request. You will get a message when it is decided."
+    ),
+    "approved": N_(
+        "Nothing more to do. The line closes on the date shown; until then you can still withdraw."
+    ),
+    "executing": N_("The line is being closed now. You will get a confirmation when it is done."),
+    "completed": N_(
+        "The line is closed. You can now cut up the SIM card or delete the eSIM profile."
+    ),
+    "expired": N_("This request was never confirmed. Start again if you still want to cancel."),
+    "rejected": N_("The request was not approved. You can send a new one with an explanation."),
+    "withdrawn": N_("You withdrew this request; the line stays as it was."),
+    "failed": N_("Closing the line hit a technical problem. Staff have been told and will retry."),
+    "superseded": N_("A newer request replaced this one."),
+}
+
+FINDINGS = {
+    "backup_sim_contacts": N_(
+        "Copy the contacts and messages stored on the SIM card to your phone or the cloud."
+    ),
+    "move_two_factor": N_(
+        "Move logins that send codes to this number (for example {services}) to another number first."
+    ),
+    "unbind_autopay": N_("Remove the bank card or automatic top-up linked to this line."),
+    "cancel_third_party_billing": N_("Cancel services you pay for through your phone bill."),
+    "keep_id_and_purchase_proof": N_(
+        "Keep your ID and proof of purchase (receipt or order page) until the case is closed."
+    ),
+    "esim_delete_after_completion": N_(
+        "Deleting the eSIM profile from your phone does not cancel the subscription. Delete it only after we confirm the cancellation."
+    ),
+    "return_sim": N_("Return the SIM card by {deadline}, or a fee of {fee} applies."),
+    "settle_unpaid_bills": N_("Pay the unpaid bills of {amount}, or agree a payment plan."),
+    "choose_balance_outcome": N_("Choose what happens to the remaining balance."),
+    "keep_line_until_port_completes": N_(
+        "Keep the line active until the number transfer is complete."
+    ),
+    "cancel_excess_sims": N_("You hold {count} SIM cards; the limit is {limit}."),
+    "port_out": N_(
+        "Keep your number: ask your new operator to transfer it. That ends this subscription by itself, with no separate cancellation."
+    ),
+    "suspend": N_("Pause the line instead if you need a break (up to {max_days} days)."),
+    "unpaid_bills": N_(
+        "There are unpaid bills of {amount}. They must be paid first, or a payment plan agreed."
+    ),
+    "instalment_plan_needed": N_(
+        "Unpaid bills of {amount} need a payment plan before the line can close."
+    ),
+    "port_pending": N_(
+        "Your number is being moved to another operator. That move ends this subscription by itself."
+    ),
+    "min_topup_age": N_(
+        "The line was topped up {days} days ago; the operator requires {minimum} days. You can cancel from {allowed_from}."
+    ),
+    "channel_not_allowed": N_(
+        "This operator does not accept this request through this channel. See the guide for the ways that work."
+    ),
+    "line_status_not_allowed": N_("This line cannot take this request in its current state."),
+    "transfer_number_missing": N_("Enter the number that should receive the balance."),
+    "refund_below_minimum": N_("Balances below {minimum} are not paid out."),
+    "settlement_not_offered": N_(
+        "That choice is not offered by this operator; the balance is forfeited."
+    ),
+    "suspension_not_allowed": N_("This operator does not offer pausing a line."),
+    "suspension_limit_reached": N_(
+        "The line has already been paused {times} times this year (limit {limit})."
+    ),
+    "suspension_too_long": N_("A pause can last at most {max_days} days (until {latest_until})."),
+    "suspension_not_during_commitment": N_(
+        "The line cannot be paused during the commitment period (until {commitment_end})."
+    ),
+    "reactivation_not_offered": N_("This operator does not reactivate cancelled lines."),
+    "reactivation_window_over": N_("Reactivation was possible until {deadline}."),
+    "sim_limit_reached": N_("You hold {count} SIM cards; the limit is {limit}."),
+    "device_instalments_continue": N_(
+        "The remaining device instalments ({balance}) continue to be billed."
+    ),
+    "manual_review_policy": N_("This operator has every request checked by a person."),
+    "unverified_policy_value": N_(
+        "A rule used here is not confirmed yet, so a person checks the request."
+    ),
+    "commitment_benefit_unknown": N_("A person checks the early exit amount."),
+    "monthly_fee_unknown": N_("A person checks the monthly fee used for the early exit amount."),
+    "identity_method_differs": N_(
+        "The operator normally asks for another kind of ID check; a person confirms it."
+    ),
+}
+DEFAULT_FINDING = N_("A person will check one detail of this request.")
+
+EFFECTIVE_RULE = {
+    "immediate": N_("The subscription ends as soon as the request is approved."),
+    "next_day": N_("The subscription ends the day after the request is approved."),
+    "end_of_billing_cycle": N_("The subscription ends at the end of the current billing period."),
+    "end_of_calendar_month": N_("The subscription ends at the end of the calendar month."),
+    "one_calendar_month_from_first_of_next_month": N_(
+        "One month's notice: the subscription ends one calendar month after the first day of next month."
+    ),
+    "n_days": N_("The subscription ends {n_days} days after the request."),
+    "on_port_completion": N_("The subscription ends when the number transfer is complete."),
+    "plan_expiry": N_("The subscription ends when the current plan period runs out."),
+}
+EARLY_EXIT = {
+    "none": N_("No early exit fee."),
+    "etf_linear": N_(
+        "Early exit fee up to {amount}, falling by {decrement} for each month served."
+    ),
+    "remaining_benefit_pro_rata": N_(
+        "Leaving a commitment early: you pay back the part of the discount or device subsidy not yet earned."
+    ),
+    "remaining_fees": N_("Leaving a commitment early: the remaining monthly fees are due."),
+}
+BALANCE = {
+    "refund_on_request": N_("Remaining prepaid balance is paid back on request."),
+    "transfer_to_number": N_("Remaining prepaid balance can be moved to another number."),
+    "forfeit": N_("Remaining prepaid balance is lost on cancellation."),
+}
+UNPAID = {
+    "block": N_("Unpaid bills must be paid before the line can be cancelled."),
+    "instalment_plan": N_("Unpaid bills can be settled with a payment plan."),
+    "net_against_balance": N_("Unpaid bills are taken from the remaining balance."),
+}
+DEVICE = {
+    "next_bill": N_("Remaining device instalments are due on the next bill."),
+    "final_bill": N_("Remaining device instalments are due on the final bill."),
+    "continue_schedule": N_("Device instalments continue as agreed."),
+}
+
+
+def money_text(t: Texts, value: Any, currency: str | None = None) -> str:
+    """Money as a pack or finding gives it: `{"minor", "currency"}` or a decimal string."""
+    if isinstance(value, Mapping):
+        return t.money(int(value.get("minor", 0)), str(value.get("currency") or currency))
+    if value is None or currency is None:
+        return ""
+    try:
+        return t.money(Money.parse(Decimal(str(value)), currency).minor, currency)
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _params(t: Texts, params: Mapping[str, Any], currency: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping) and "minor" in value:
+            out[key] = money_text(t, value, currency)
+        elif isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            out[key] = t.date(value)
+        elif isinstance(value, list):
+            out[key] = ", ".join(str(v) for v in value)
+        else:
+            out[key] = "" if value is None else str(value)
+    return out
+
+
+class _Safe(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def finding_text(t: Texts, finding: Mapping[str, Any], currency: str | None = None) -> str:
+    message = t.gettext(FINDINGS.get(str(finding.get("code")), DEFAULT_FINDING))
+    return message.format_map(_Safe(_params(t, finding.get("params") or {}, currency)))
+
+
+def label(t: Texts, table: Mapping[str, str], code: str | None) -> str:
+    if code is None:
+        return ""
+    return t.gettext(table[code]) if code in table else code.replace("_", " ")
+
+
+def guide_rule_text(t: Texts, rule: GuideRule) -> list[str]:
+    """The sentences of one guide rule (a rule may say several things)."""
+    p, value, cur = rule.params, rule.params.get("value"), rule.params.get("currency")
+    code = rule.code
+    if code == "channels":
+        rows = []
+        for row in value or ():
+            methods = ", ".join(label(t, METHOD, m) for m in row["identity"])
+            text = t(
+                N_("{channel}: identity checked with {methods}."),
+                channel=label(t, CHANNEL, row["channel"]),
+                methods=methods,
+            )
+            if row.get("address"):
+                text += f" ({row['address']})"
+            rows.append(text)
+        return rows
+    if code == "identity":
+        return [
+            t(
+                N_("To cancel, you prove who you are with {methods}."),
+                methods=", ".join(label(t, METHOD, m) for m in value or ()),
+            )
+        ]
+    if code == "effective_rule":
+        return [
+            t.gettext(EFFECTIVE_RULE.get(str(value), EFFECTIVE_RULE["immediate"])).format(
+                n_days=p.get("n_days") or ""
+            )
+        ]
+    if code == "review_sla":
+        return [t(N_("The operator handles a request within {days} business days."), days=value)]
+    if code == "cooling_off":
+        if not value:
+            return [t(N_("No general right of withdrawal for new contracts is recorded."))]
+        return [
+            t(
+                N_("New contracts bought online or by phone can be withdrawn within {days} days."),
+                days=value,
+            )
+        ]
+    if code == "cancellation_fee":
+        if not value or Decimal(str(value)) == 0:
+            return [t(N_("No fee for cancelling."))]
+        return [t(N_("Cancellation fee: {amount}."), amount=money_text(t, value, cur))]
+    if code == "early_exit":
+        kind = str((value or {}).get("type", "none"))
+        return [
+            t.gettext(EARLY_EXIT.get(kind, EARLY_EXIT["none"])).format(
+                amount=money_text(t, (value or {}).get("amount"), cur),
+                decrement=money_text(t, (value or {}).get("decrement_per_month"), cur),
+            )
+        ]
+    if code == "device_balance":
+        return [label(t, DEVICE, str(value))]
+    if code == "unpaid_bills":
+        return [label(t, UNPAID, str(value))]
+    if code == "balance":
+        policy = str((value or {}).get("policy"))
+        out = [label(t, BALANCE, policy)]
+        if (value or {}).get("min_payout"):
+            out.append(
+                t(
+                    N_("Amounts below {amount} are not paid out."),
+                    amount=money_text(t, (value or {})["min_payout"], cur),
+                )
+            )
+        if "bonus" in ((value or {}).get("excluded") or ()):
+            out.append(t(N_("Bonus credit is not paid out.")))
+        return out
+    if code == "min_topup_age":
+        if not value:
+            return [t(N_("No waiting time after a top-up is recorded."))]
+        return [
+            t(N_("You can cancel {days} days after the last top-up at the earliest."), days=value)
+        ]
+    if code == "sim_return":
+        if not value:
+            return [
+                t(N_("You do not need to return the SIM card. Cut it up once the line is closed."))
+            ]
+        return [
+            t(
+                N_("Return the SIM card within {days} days, or a fee of {fee} applies."),
+                days=p.get("days") or "",
+                fee=money_text(t, p.get("fee"), cur),
+            )
+        ]
+    if code == "esim_delete":
+        return [
+            t(
+                N_(
+                    "Deleting an eSIM profile from your phone does not cancel the subscription: it keeps running and is still billed. Cancel first, then delete the profile."
+                )
+            )
+        ]
+    if code == "porting":
+        return [
+            t(
+                N_(
+                    "To keep your number, ask your new operator to transfer it. The transfer ends this subscription by itself."
+                )
+            )
+        ]
+    if code == "suspension":
+        if not value:
+            return [t(N_("Pausing a line is not offered."))]
+        return [
+            t(
+                N_("You can pause the line instead, for up to {days} days."),
+                days=p.get("max_days") or "",
+            )
+        ]
+    if code == "reactivation":
+        if not value:
+            return [t(N_("A cancelled line cannot be reactivated."))]
+        return [t(N_("A cancelled line can be reactivated within {days} days."), days=value)]
+    if code == "quarantine":
+        return [
+            t(
+                N_(
+                    "After cancellation the number rests for {days} days before it is given to someone else."
+                ),
+                days=value,
+            )
+        ]
+    return [code]
+
+
+SECTION = {
+    "how": N_("How to cancel"),
+    "when": N_("When it ends"),
+    "money": N_("Fees and balance"),
+    "sim": N_("SIM card and eSIM"),
+    "alternatives": N_("Keep the number or pause instead"),
+}

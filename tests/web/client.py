@@ -1,0 +1,73 @@
+"""A synchronous client over httpx's ASGI transport, with one event loop and one cookie jar."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from simexit.db import Database
+from simexit.models import Notification
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebClient:
+    def __init__(self, app: Any, base_url: str = "http://testserver") -> None:
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=base_url, follow_redirects=False
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def follow(self, response: httpx.Response) -> httpx.Response:
+        while response.status_code in {302, 303, 307}:
+            response = self.get(response.headers["location"])
+        return response
+
+    def csrf(self, url: str) -> str:
+        """The CSRF token of the form on `url` (the page also sets the CSRF cookie)."""
+        page = self.get(url)
+        found = CSRF_RE.search(page.text)
+        assert found, f"no CSRF token on {url}: {page.status_code}"
+        return found.group(1)
+
+    def submit(self, page_url: str, action: str, data: dict[str, str]) -> httpx.Response:
+        return self.post(action, data={"csrf_token": self.csrf(page_url), **data})
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._client.cookies
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+
+def latest_code(db: Database, recipient: str) -> str:
+    """The newest one-time code sent to `recipient`, read from the notification rows."""
+    with db.read_session() as session:
+        rows = list(
+            session.scalars(
+                select(Notification)
+                .where(
+                    Notification.recipient == recipient, Notification.kind == "verification.code"
+                )
+                .order_by(Notification.created_at.desc())
+            )
+        )
+    assert rows, f"no code was sent to {recipient}"
+    found = re.search(r"\b(\d{6})\b", rows[0].body_text)
+    assert found
+    return found.group(1)
