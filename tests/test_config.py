@@ -21,7 +21,9 @@ def test_defaults_are_the_embedded_mode(monkeypatch: pytest.MonkeyPatch) -> None
         ("SIMEXIT_WORKER_BATCH_SIZE", "0", "SIMEXIT_WORKER_BATCH_SIZE"),
     ],
 )
-def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str) -> None:
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigurationError, match=named):
         load_settings()

@@ -40,7 +40,6 @@ class Runtime:
     def passwords(self) -> PasswordHasher:
         return PasswordHasher()
 
-
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator
         systems (simulated in embedded mode) and the message transports from settings."""

@@ -21,7 +21,16 @@ def _chain(db: Database, events: int = 5) -> uuid.UUID:
     with db.session() as session:
         operator = create_operator(session, packs=load_registry())
         for n in range(events):
-            audit.record(session, operator_id=operator.id, actor=AGENT, action="case.approve", subject_type="case", subject_id=uuid.uuid4(), at=AT + timedelta(seconds=n), changes={"status": ["in_review", "approved"], "n": n})
+            audit.record(
+                session,
+                operator_id=operator.id,
+                actor=AGENT,
+                action="case.approve",
+                subject_type="case",
+                subject_id=uuid.uuid4(),
+                at=AT + timedelta(seconds=n),
+                changes={"status": ["in_review", "approved"], "n": n},
+            )
         return operator.id
 
 
@@ -29,7 +38,8 @@ def test_an_untouched_chain_verifies(db: Database) -> None:
     operator_id = _chain(db)
     with db.read_session() as session:
         report = audit.verify_operator(session, operator_id)
-    assert report.ok and report.events == 5
+    assert report.ok
+    assert report.events == 5
 
 
 def test_the_database_refuses_to_change_or_delete_events(db: Database) -> None:
@@ -46,23 +56,32 @@ def _bypass_triggers(db: Database, statement: str) -> None:
             conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
             conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
         else:
-            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+            conn.exec_driver_sql(
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"
+            )
         conn.exec_driver_sql(statement)
 
 
 @pytest.mark.parametrize(
     ("statement", "broken_at", "problem"),
     [
-        ("UPDATE audit_events SET changes = '{\"status\": [\"in_review\", \"rejected\"], \"n\": 2}' WHERE seq = 3", 3, "changed"),
+        (
+            'UPDATE audit_events SET changes = \'{"status": ["in_review", "rejected"], "n": 2}\' WHERE seq = 3',
+            3,
+            "changed",
+        ),
         ("DELETE FROM audit_events WHERE seq = 2", 2, "missing"),
         ("DELETE FROM audit_events WHERE seq = 5", 5, "deleted"),
     ],
 )
-def test_tampering_is_reported_at_the_first_broken_link(db: Database, statement: str, broken_at: int, problem: str) -> None:
+def test_tampering_is_reported_at_the_first_broken_link(
+    db: Database, statement: str, broken_at: int, problem: str
+) -> None:
     operator_id = _chain(db)
     _bypass_triggers(db, statement)
     with db.read_session() as session:
         report = audit.verify_operator(session, operator_id)
     assert not report.ok
     assert report.first_broken_seq == broken_at
-    assert report.problem is not None and problem in report.problem
+    assert report.problem is not None
+    assert problem in report.problem

@@ -55,4 +55,6 @@ def test_diagram_is_current(tmp_path: Path) -> None:
     output = tmp_path / "workflow.md"
     result = CliRunner().invoke(app, ["cases", "diagram", "--output", str(output)])
     assert result.exit_code == 0, result.output
-    assert output.read_text() == repository_doc.read_text(), "docs/workflow.md is stale: run `make diagram`"
+    assert output.read_text() == repository_doc.read_text(), (
+        "docs/workflow.md is stale: run `make diagram`"
+    )

@@ -11,7 +11,10 @@ from simexit.kit.money import Money, MoneyError
 CURRENCIES = st.sampled_from(["NOK", "USD", "RUB"])
 
 
-@pytest.mark.parametrize(("text", "minor"), [("12.50", 1250), ("0", 0), ("0.01", 1), ("-3.2", -320), ("1000000", 100000000)])
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("12.50", 1250), ("0", 0), ("0.01", 1), ("-3.2", -320), ("1000000", 100000000)],
+)
 def test_parse(text: str, minor: int) -> None:
     assert Money.parse(text, "NOK").minor == minor
 

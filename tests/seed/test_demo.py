@@ -22,7 +22,8 @@ def test_demo_data_is_valid_and_covers_every_situation(db: Database) -> None:
     with db.session() as session:
         result = seed_demo(session, packs=packs, now=NOW, password_hash="x")
         assert is_seeded(session)
-    assert result.operators == 10 and 45 <= result.lines <= 80
+    assert result.operators == 10
+    assert 45 <= result.lines <= 80
     with db.read_session() as session:
         lines = session.scalars(select(Line)).all()
         assert {ln.kind for ln in lines} == {"physical_sim", "esim", "data_only"}
@@ -36,9 +37,17 @@ def test_demo_data_is_valid_and_covers_every_situation(db: Database) -> None:
         for line in lines:
             number = phonenumbers.parse(line.msisdn)
             assert phonenumbers.is_valid_number(number), line.msisdn
-            assert line.iccid and luhn.is_valid(line.iccid) and line.iccid.startswith("89")
-            assert line.imsi and len(line.imsi) == 15
+            assert line.iccid
+            assert luhn.is_valid(line.iccid)
+            assert line.iccid.startswith("89")
+            assert line.imsi
+            assert len(line.imsi) == 15
             operator = session.get(Operator, line.operator_id)
             assert operator is not None
             for case_type in RequestType:
-                evaluate(packs.get(operator.policy_pack), line_facts(line), CaseRequest(type=case_type, channel=Channel.web), NOW.date())
+                evaluate(
+                    packs.get(operator.policy_pack),
+                    line_facts(line),
+                    CaseRequest(type=case_type, channel=Channel.web),
+                    NOW.date(),
+                )
