@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     policy_dirs: list[Path] = Field(default_factory=list)
     policy_strict: bool = True
     seed_demo_on_empty: bool = True
+    # Reverse proxies whose X-Forwarded-For is believed (for per-client throttles); empty = none.
+    trusted_proxies: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
 

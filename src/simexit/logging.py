@@ -18,6 +18,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=numeric_level)
+    # Alembic narrates every migration-context check (each /readyz) at INFO; keep its warnings.
+    logging.getLogger("alembic").setLevel(max(numeric_level, logging.WARNING))
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
