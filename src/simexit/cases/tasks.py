@@ -226,7 +226,7 @@ def retention_purge(session: Session, *, now: datetime) -> None:
     customer data. The ledger and the audit trail stay: they hold ids and amounts, not names."""
     ctx = context()
     for operator in _operators(session):
-        days = ctx.cases.packs.get(operator.policy_pack).retention_days("customer_data")
+        days = ctx.cases.packs.get(operator.policy_pack).retention_days("case_records")
         if days is None:
             continue
         cutoff = today_for(operator, now) - timedelta(days=days)

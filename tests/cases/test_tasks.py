@@ -1,0 +1,171 @@
+"""The scheduler's scans, run through the real job runner: the schedule lives in the rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs
+from simexit.audit.service import events_for
+from simexit.cases import service as cases
+from simexit.cases import tasks
+from simexit.cases.context import CaseContext
+from simexit.db import Database
+from simexit.integrations.simulated import simulated_gateways
+from simexit.jobs.runner import ensure_periodic_jobs, run_pending
+from simexit.models import Case, Line, Notification, Subscriber
+from simexit.policies.loader import PackRegistry
+from simexit.policies.model import Channel, RequestType
+from tests.cases.conftest import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def installed(ctx: CaseContext) -> None:
+    tasks.install(ctx, simulated_gateways())
+
+
+def _tick(db: Database, at: datetime) -> None:
+    with db.session() as session:
+        ensure_periodic_jobs(session, now=at)
+    run_pending(db, now=at, worker_id="scheduler-test")
+
+
+def _open(db: Database, ctx: CaseContext, world: World, now: datetime) -> uuid.UUID:
+    with db.session() as session:
+        return cases.open_case(
+            session,
+            ctx,
+            actor=world.agent,
+            line_id=world.line_id,
+            case_type=RequestType.terminate,
+            channel=Channel.store,
+            now=now,
+        ).case.id
+
+
+def test_drafts_left_alone_expire(
+    db: Database, ctx: CaseContext, world: World, now: datetime
+) -> None:
+    case_id = _open(db, ctx, world, now)
+    _tick(db, now + ctx.draft_ttl - timedelta(hours=1))
+    with db.read_session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert case.status == "draft"
+    _tick(db, now + ctx.draft_ttl + timedelta(hours=1))
+    with db.read_session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert case.status == "expired"
+        assert case.closed_at is not None
+
+
+def test_sla_alert_then_escalation_each_once(
+    db: Database, ctx: CaseContext, world: World, now: datetime
+) -> None:
+    case_id = _open(db, ctx, world, now)
+    due = date(2026, 12, 1)
+    with db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.status, case.sla_due_date = "in_review", due
+    day_before = datetime.combine(due - timedelta(days=1), now.timetz())
+    _tick(db, day_before)
+    _tick(db, day_before + timedelta(hours=1))
+    _tick(db, day_before + timedelta(days=2))
+    _tick(db, day_before + timedelta(days=3))
+    with db.read_session() as session:
+        actions = [e.action for e in events_for(session, subject_type="case", subject_id=case_id)]
+    assert actions.count("case.sla_due_soon") == 1
+    assert actions.count("case.sla_breached") == 1
+
+
+def test_quarantine_end_releases_the_number(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
+    world = build_world(
+        db,
+        packs,
+        status="terminated",
+        terminated_on=date(2026, 8, 1),
+        quarantine_until=date(2026, 12, 1),
+    )
+    _tick(db, datetime.combine(date(2026, 11, 30), now.timetz()))
+    with db.read_session() as session:
+        line = session.get(Line, world.line_id)
+        assert line is not None
+        assert line.status == "terminated"
+    _tick(db, datetime.combine(date(2026, 12, 1), now.timetz()) + timedelta(hours=2))
+    with db.read_session() as session:
+        line = session.get(Line, world.line_id)
+        assert line is not None
+        assert line.status == "number_released"
+        assert line.number_released_at is not None
+        actions = [e.action for e in events_for(session, subject_type="line", subject_id=line.id)]
+    assert actions == ["line.number_released"]
+
+
+def test_unreturned_sim_gets_one_reminder(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
+    world = build_world(
+        db,
+        packs,
+        status="terminated",
+        terminated_on=date(2026, 11, 1),
+        quarantine_until=date(2027, 5, 1),
+        sim_return_required=True,
+    )
+    case_id = _open(db, ctx, world, datetime(2026, 10, 1, 9, tzinfo=now.tzinfo))
+    with db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.status, case.completed_at = "completed", datetime(2026, 11, 1, 9, tzinfo=now.tzinfo)
+    for day in (10, 11, 12):
+        _tick(db, datetime(2026, 11, day, 9, tzinfo=now.tzinfo))
+    with db.read_session() as session:
+        reminders = session.scalars(
+            select(Notification).where(Notification.kind == "case.reminder")
+        ).all()
+    assert len(reminders) == len({r.channel for r in reminders}) >= 1
+
+
+def test_retention_purge_erases_personal_data_but_keeps_the_trail(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
+    world = build_world(
+        db,
+        packs,
+        status="number_released",
+        terminated_on=date(2015, 1, 1),
+        quarantine_until=date(2015, 4, 1),
+    )
+    pack = packs.get("no/telenor")
+    days = pack.retention_days("case_records")
+    if days is None:
+        pytest.skip("the pack keeps no customer-data retention period")
+    case_id = _open(db, ctx, world, now)
+    _tick(db, now + timedelta(days=1))
+    with db.read_session() as session:
+        subscriber = session.get(Subscriber, world.subscriber_id)
+        assert subscriber is not None
+        assert subscriber.erased_at is not None
+        assert subscriber.full_name is None
+        assert subscriber.email is None
+        assert subscriber.phone_e164 is None
+        assert events_for(session, subject_type="case", subject_id=case_id)
+        assert events_for(session, subject_type="subscriber", subject_id=world.subscriber_id)
+
+
+def test_recent_subscribers_are_kept(
+    db: Database, ctx: CaseContext, world: World, now: datetime
+) -> None:
+    _tick(db, now)
+    with db.read_session() as session:
+        subscriber = session.get(Subscriber, world.subscriber_id)
+        assert subscriber is not None
+        assert subscriber.erased_at is None
+        assert subscriber.full_name == "Kari Nordmann"
