@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from simexit.api import errors, health, v1
+from simexit.api import errors, health, hooks, v1
 from simexit.api.metrics import ApiMetrics
 from simexit.api.middleware import RequestContextMiddleware
 from simexit.api.openapi import build_openapi
@@ -56,6 +56,7 @@ def create_app(
     errors.install(app)
     app.include_router(health.router)
     app.include_router(v1.router)
+    app.include_router(hooks.router)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
     def openapi() -> dict[str, Any]:
