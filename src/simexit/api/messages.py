@@ -204,6 +204,12 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "У этого номера нет eSIM.",
         "zh_Hans": "这条线路没有 eSIM。",
     },
+    "line_not_suspendable": {
+        "en": "This line has ended, so it cannot be suspended or resumed.",
+        "nb": "Dette abonnementet er avsluttet og kan ikke sperres eller åpnes igjen.",
+        "ru": "Этот номер уже отключён: его нельзя приостановить или возобновить.",
+        "zh_Hans": "这条线路已经终止，无法暂停或恢复。",
+    },
     "port_out_pending": {
         "en": "A port-out of this number is already pending.",
         "nb": "En nummeroverføring for dette nummeret pågår allerede.",

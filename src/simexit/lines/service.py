@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases.errors import LineNotFound, NotPermitted
-from simexit.errors import InvalidInput
-from simexit.lines.states import LineStatus
+from simexit.errors import Conflict, InvalidInput
+from simexit.lines.states import LineStatus, SuspensionFlag, status_for_flags
 from simexit.models import Line
 from simexit.notifications import service as notifications
+from simexit.notifications import webhooks
 from simexit.principals import Actor, ActorType
 
 log = structlog.get_logger()
@@ -141,3 +142,80 @@ def handle_esim_notice(
             notified = True
     log.info("line.esim_notice", line_id=str(line.id), notice=event, subscriber_notified=notified)
     return EsimNoticeResult(line, notified)
+
+
+def set_suspension_flag(
+    session: Session,
+    *,
+    actor: Actor,
+    line_id: uuid.UUID,
+    flag: SuspensionFlag,
+    active: bool,
+    now: datetime,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> Line:
+    """Set or clear one suspension reason (lost/stolen, debt, regulatory, voluntary).
+
+    Reasons overlap: the line is barred while any is set and active again when the last one is
+    cleared. A terminated line keeps its state; repeating a change is a no-op.
+    """
+    line = repository.get_line(session, actor, line_id, for_update=True)
+    if actor.type is ActorType.subscriber and not (flag is SuspensionFlag.lost_stolen and active):
+        # A subscriber may report their own SIM lost; everything else is the operator's call.
+        raise NotPermitted("only the operator can change this suspension", field="flag")
+    if actor.reseller_id is not None:
+        raise NotPermitted("only the operator can change a suspension", field="flag")
+    if line.status not in BILLED_STATUSES:
+        raise LineNotSuspendable(
+            f"a line that is {line.status.replace('_', ' ')} cannot be suspended or resumed",
+            field="line_id",
+        )
+    flags = set(line.suspension_flags or [])
+    before_flags, before_status = sorted(flags), line.status
+    if active:
+        flags.add(flag.value)
+    else:
+        flags.discard(flag.value)
+    if sorted(flags) == before_flags:
+        return line
+    line.suspension_flags = sorted(flags)
+    line.status = status_for_flags(
+        LineStatus(line.status), {SuspensionFlag(f) for f in flags}
+    ).value
+    line.suspended_since = (line.suspended_since or now.date()) if flags else None
+    line.updated_at = now
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=actor,
+        action="line.suspended" if active else "line.suspension_cleared",
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={
+            "status": [before_status, line.status],
+            "flags": [before_flags, line.suspension_flags],
+        },
+        note=note,
+        request_id=request_id,
+    )
+    if line.status != before_status:
+        webhooks.emit(
+            session,
+            now=now,
+            operator_id=line.operator_id,
+            event_type="line.suspended"
+            if line.status == LineStatus.suspended.value
+            else "line.resumed",
+            data={
+                "id": str(line.id),
+                "status": line.status,
+                "suspension_flags": line.suspension_flags,
+            },
+        )
+    return line
+
+
+class LineNotSuspendable(Conflict):
+    code = "line_not_suspendable"

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from simexit.api.deps import ActorDep, ClockDep, ReadSessionDep, RuntimeDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
-from simexit.api.v1.schemas import LineList, LineRead, Preview, SimReturnCreate
+from simexit.api.v1.schemas import (
+    LineList,
+    LineRead,
+    Preview,
+    SimReturnCreate,
+    SuspensionFlagChange,
+)
 from simexit.api.validators import E164, BoundedDate
 from simexit.cases import repository
 from simexit.cases import service as case_service
@@ -90,6 +96,33 @@ def record_sim_return(
             line_id=line_id,
             now=now,
             returned_at=body.returned_at,
+            note=body.note,
+            request_id=call.request_id,
+        )
+        return Reply(LineRead.of(line))
+
+    return call.run(effect)
+
+
+@router.post(
+    "/{line_id}/suspension-flags",
+    name="change_suspension_flag",
+    response_model=LineRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def change_suspension_flag(
+    line_id: uuid.UUID, body: SuspensionFlagChange, call: TransactionDep
+) -> JSONResponse:
+    """Set or clear one suspension reason; the line is barred while any reason is set."""
+
+    def effect(session: Session, now: datetime) -> Reply:
+        line = line_service.set_suspension_flag(
+            session,
+            actor=call.actor,
+            line_id=line_id,
+            flag=body.flag,
+            active=body.active,
+            now=now,
             note=body.note,
             request_id=call.request_id,
         )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from simexit.api.validators import E164, BoundedDate, Code, Iccid, LongText, ShortText
 from simexit.cases.states import CaseStatus
 from simexit.kit.money import Money as MoneyValue
+from simexit.lines.states import SuspensionFlag
 from simexit.models import AuditEvent, Case, Line, Operator, PortOut, Verification
 from simexit.policies.model import Channel, RequestType, SettlementChoice
 
@@ -208,6 +209,12 @@ class SimReturnCreate(Input):
     returned_at: datetime | None = Field(
         default=None, description="When the SIM arrived; now if left out."
     )
+    note: LongText | None = None
+
+
+class SuspensionFlagChange(Input):
+    flag: SuspensionFlag = Field(description="lost_stolen, debt, regulatory or voluntary.")
+    active: bool = Field(description="true sets the reason, false clears it.")
     note: LongText | None = None
 
 
