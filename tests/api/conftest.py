@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from simexit.api.app import create_app
 from simexit.api.ratelimit import RateLimits
-from simexit.config import Settings
+from simexit.config import Environment, Settings
 from simexit.db import Database
 from simexit.models import Line, Notification, Operator
 from simexit.runtime import Runtime
@@ -24,14 +25,16 @@ from simexit.seed.demo import SeedResult, seed_demo
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient; httpx 0.28 works the same here.
     warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+    from starlette.testclient import TestClient as TestClient
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 SECRET = "test-secret-key-0123456789abcdef0123"
 
 
 def build_runtime(db: Database) -> Runtime:
-    runtime = Runtime(Settings(database_url=db.url, secret_key=SECRET, env="test"))  # type: ignore[arg-type]
+    runtime = Runtime(
+        Settings(database_url=db.url, secret_key=SecretStr(SECRET), env=Environment.test)
+    )
     runtime.__dict__["db"] = db
     return runtime
 

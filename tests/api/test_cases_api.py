@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from simexit.api.app import create_app
 from simexit.api.ratelimit import Limit, RateLimits
-from simexit.models import AuditEvent, Case, IdempotencyKey
+from simexit.models import AuditEvent, Case, IdempotencyKey, Line
+from simexit.runtime import Runtime
 from tests.api.conftest import NOW, Demo, TestClient, latest_code, lines_of
 
 
-def clean_line(runtime, code: str = "telenor-no"):  # type: ignore[no-untyped-def]
+def clean_line(runtime: Runtime, code: str = "telenor-no") -> Line:
     return lines_of(
         runtime,
         code,
@@ -26,16 +29,21 @@ def clean_line(runtime, code: str = "telenor-no"):  # type: ignore[no-untyped-de
     )[0]
 
 
-def open_case(client, demo: Demo, line_id, **extra):  # type: ignore[no-untyped-def]
+def open_case(
+    client: TestClient, demo: Demo, line_id: uuid.UUID, **extra: object
+) -> dict[str, Any]:
     response = client.post(
         "/v1/cases", json={"line_id": str(line_id), **extra}, headers=demo.telenor
     )
     assert response.status_code in {200, 201}, response.text
-    return response.json()
+    case: dict[str, Any] = response.json()
+    return case
 
 
 class TestOpenCase:
-    def test_opens_a_draft_with_a_preview_and_location(self, client, demo, runtime):
+    def test_opens_a_draft_with_a_preview_and_location(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = clean_line(runtime)
         response = client.post(
             "/v1/cases", json={"line_id": str(line.id), "reason": "moving"}, headers=demo.telenor
@@ -48,14 +56,16 @@ class TestOpenCase:
         assert body["preview"]["total_due"]["currency"] == "NOK"
         assert "verification" in body["actions"]
 
-    def test_same_line_and_type_returns_the_open_case(self, client, demo, runtime):
+    def test_same_line_and_type_returns_the_open_case(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = clean_line(runtime)
         first = open_case(client, demo, line.id)
         again = client.post("/v1/cases", json={"line_id": str(line.id)}, headers=demo.telenor)
         assert again.status_code == 200
         assert again.json()["id"] == first["id"]
 
-    def test_unknown_line_is_404_problem(self, client, demo):
+    def test_unknown_line_is_404_problem(self, client: TestClient, demo: Demo) -> None:
         response = client.post(
             "/v1/cases",
             json={"line_id": "00000000-0000-4000-8000-000000000000"},
@@ -65,7 +75,9 @@ class TestOpenCase:
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == "line_not_found"
 
-    def test_validation_names_field_and_rule(self, client, demo, runtime):
+    def test_validation_names_field_and_rule(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = clean_line(runtime)
         response = client.post(
             "/v1/cases",
@@ -83,7 +95,7 @@ class TestOpenCase:
         assert errors["body.type"] == "enum"
         assert errors["body.extra"] == "extra_forbidden"
 
-    def test_malformed_json_is_422_not_500(self, client, demo):
+    def test_malformed_json_is_422_not_500(self, client: TestClient, demo: Demo) -> None:
         response = client.post(
             "/v1/cases",
             content=b"{nope",
@@ -92,14 +104,16 @@ class TestOpenCase:
         assert response.status_code == 422
         assert response.json()["code"] == "validation_failed"
 
-    def test_no_key_is_401_with_challenge(self, client, demo, runtime):
+    def test_no_key_is_401_with_challenge(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         response = client.post("/v1/cases", json={"line_id": str(clean_line(runtime).id)})
         assert response.status_code == 401
         assert response.headers["www-authenticate"].startswith("Bearer")
         bad = client.get("/v1/operators", headers={"Authorization": "Bearer sx_deadbeef_nope"})
         assert bad.status_code == 401
 
-    def test_revoked_key_is_refused(self, client, demo, runtime):
+    def test_revoked_key_is_refused(self, client: TestClient, demo: Demo, runtime: Runtime) -> None:
         from simexit.api import keys
 
         prefix = demo.seed.api_keys["telenor-no"].split("_")[1]
@@ -111,7 +125,9 @@ class TestOpenCase:
 
 
 class TestVerification:
-    def test_code_by_sms_then_confirm_then_submit(self, client, demo, runtime):
+    def test_code_by_sms_then_confirm_then_submit(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         started = client.post(
             f"/v1/cases/{case['id']}/verification", json={"method": "sms_otp"}, headers=demo.telenor
@@ -131,7 +147,9 @@ class TestVerification:
         assert submitted.status_code == 200, submitted.text
         assert submitted.json()["status"] in {"in_review", "approved", "executing", "blocked"}
 
-    def test_wrong_code_is_422_counted_and_committed(self, client, demo, runtime):
+    def test_wrong_code_is_422_counted_and_committed(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         client.post(
             f"/v1/cases/{case['id']}/verification", json={"method": "sms_otp"}, headers=demo.telenor
@@ -154,7 +172,9 @@ class TestVerification:
             ).all()
         assert "verification.failed" in actions
 
-    def test_locked_after_the_attempts_run_out(self, client, demo, runtime):
+    def test_locked_after_the_attempts_run_out(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         client.post(
             f"/v1/cases/{case['id']}/verification", json={"method": "sms_otp"}, headers=demo.telenor
@@ -171,7 +191,7 @@ class TestVerification:
         assert codes[:4] == [422] * 4
         assert codes[4:] == [423, 423]
 
-    def test_expired_code_is_410(self, runtime, demo, client):
+    def test_expired_code_is_410(self, runtime: Runtime, demo: Demo, client: TestClient) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         client.post(
             f"/v1/cases/{case['id']}/verification", json={"method": "sms_otp"}, headers=demo.telenor
@@ -186,7 +206,9 @@ class TestVerification:
         assert response.status_code == 410
         assert response.json()["code"] == "verification_expired"
 
-    def test_confirm_before_any_code_is_409(self, client, demo, runtime):
+    def test_confirm_before_any_code_is_409(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         response = client.post(
             f"/v1/cases/{case['id']}/verification/confirm",
@@ -196,7 +218,7 @@ class TestVerification:
         assert response.status_code == 409
         assert response.json()["code"] == "verification_missing"
 
-    def test_rate_limited_with_retry_after(self, runtime, demo):
+    def test_rate_limited_with_retry_after(self, runtime: Runtime, demo: Demo) -> None:
         app = create_app(
             runtime,
             clock=lambda: NOW,
@@ -218,7 +240,7 @@ class TestVerification:
 
 
 class TestReview:
-    def submitted_case(self, client, demo, runtime):  # type: ignore[no-untyped-def]
+    def submitted_case(self, client: TestClient, demo: Demo, runtime: Runtime) -> dict[str, Any]:
         case = open_case(client, demo, clean_line(runtime).id)
         assert (
             client.post(
@@ -234,9 +256,10 @@ class TestReview:
         )
         response = client.post(f"/v1/cases/{case['id']}/submit", json={}, headers=demo.telenor)
         assert response.status_code == 200, response.text
-        return response.json()
+        submitted: dict[str, Any] = response.json()
+        return submitted
 
-    def test_approve_in_review(self, client, demo, runtime):
+    def test_approve_in_review(self, client: TestClient, demo: Demo, runtime: Runtime) -> None:
         case = self.submitted_case(client, demo, runtime)
         if case["status"] != "in_review":
             pytest.skip(f"the pack decided {case['status']} for this line")
@@ -246,7 +269,9 @@ class TestReview:
         assert response.status_code == 200, response.text
         assert response.json()["status"] in {"approved", "executing"}
 
-    def test_reject_then_resubmit_links_a_new_case(self, client, demo, runtime):
+    def test_reject_then_resubmit_links_a_new_case(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = self.submitted_case(client, demo, runtime)
         if case["status"] not in {"in_review", "blocked"}:
             pytest.skip(f"the pack decided {case['status']} for this line")
@@ -266,7 +291,9 @@ class TestReview:
         assert again.status_code == 201
         assert again.json()["parent_case_id"] == case["id"]
 
-    def test_reject_reason_must_be_known(self, client, demo, runtime):
+    def test_reject_reason_must_be_known(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = self.submitted_case(client, demo, runtime)
         response = client.post(
             f"/v1/cases/{case['id']}/reject", json={"reason": "because"}, headers=demo.telenor
@@ -274,7 +301,9 @@ class TestReview:
         assert response.status_code == 422
         assert response.json()["field"] == "body.reason"
 
-    def test_withdraw_a_draft_and_invalid_transition_is_409(self, client, demo, runtime):
+    def test_withdraw_a_draft_and_invalid_transition_is_409(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         withdrawn = client.post(f"/v1/cases/{case['id']}/withdraw", json={}, headers=demo.telenor)
         assert withdrawn.status_code == 200
@@ -288,12 +317,14 @@ class TestReview:
         assert again.json()["code"] == "invalid_transition"
         assert "状态" in again.json()["detail"]
 
-    def test_retry_only_from_failed(self, client, demo, runtime):
+    def test_retry_only_from_failed(self, client: TestClient, demo: Demo, runtime: Runtime) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         response = client.post(f"/v1/cases/{case['id']}/retry", json={}, headers=demo.telenor)
         assert response.status_code == 409
 
-    def test_submit_without_identity_is_409(self, client, demo, runtime):
+    def test_submit_without_identity_is_409(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         response = client.post(f"/v1/cases/{case['id']}/submit", json={}, headers=demo.telenor)
         assert response.status_code == 409
@@ -301,7 +332,9 @@ class TestReview:
 
 
 class TestReads:
-    def test_get_events_and_list_with_cursor(self, client, demo, runtime):
+    def test_get_events_and_list_with_cursor(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         lines = lines_of(runtime, "telenor-no", status="active")[:3]
         opened = [open_case(client, demo, line.id, type="suspend") for line in lines]
         first = client.get("/v1/cases?limit=2&type=suspend", headers=demo.telenor)
@@ -320,7 +353,9 @@ class TestReads:
         ]
         assert events[0]["action"] == "case.opened"
 
-    def test_status_filter_and_bad_cursor(self, client, demo, runtime):
+    def test_status_filter_and_bad_cursor(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         open_case(client, demo, clean_line(runtime).id)
         drafts = client.get("/v1/cases?status=draft&status=in_review", headers=demo.telenor).json()[
             "items"
@@ -333,7 +368,9 @@ class TestReads:
 
 
 class TestIdempotency:
-    def test_same_key_same_body_replays(self, client, demo, runtime):
+    def test_same_key_same_body_replays(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = clean_line(runtime)
         headers = {**demo.telenor, "Idempotency-Key": "k-1"}
         first = client.post("/v1/cases", json={"line_id": str(line.id)}, headers=headers)
@@ -342,7 +379,9 @@ class TestIdempotency:
         assert second.headers["idempotent-replayed"] == "true"
         assert second.json() == first.json()
 
-    def test_same_key_other_body_is_422(self, client, demo, runtime):
+    def test_same_key_other_body_is_422(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = clean_line(runtime)
         headers = {**demo.telenor, "Idempotency-Key": "k-2"}
         client.post("/v1/cases", json={"line_id": str(line.id)}, headers=headers)
@@ -352,7 +391,9 @@ class TestIdempotency:
         assert other.status_code == 422
         assert other.json()["code"] == "idempotency_key_reused"
 
-    def test_a_replayed_wrong_code_is_not_counted_twice(self, client, demo, runtime):
+    def test_a_replayed_wrong_code_is_not_counted_twice(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         case = open_case(client, demo, clean_line(runtime).id)
         client.post(
             f"/v1/cases/{case['id']}/verification", json={"method": "sms_otp"}, headers=demo.telenor
@@ -368,7 +409,9 @@ class TestIdempotency:
         assert first.json()["attempts_left"] == second.json()["attempts_left"] == 4
         assert second.headers["idempotent-replayed"] == "true"
 
-    def test_expired_keys_are_purged_and_reusable(self, runtime, demo, client):
+    def test_expired_keys_are_purged_and_reusable(
+        self, runtime: Runtime, demo: Demo, client: TestClient
+    ) -> None:
         line = clean_line(runtime)
         headers = {**demo.telenor, "Idempotency-Key": "k-3"}
         client.post("/v1/cases", json={"line_id": str(line.id)}, headers=headers)
@@ -380,7 +423,9 @@ class TestIdempotency:
         assert response.status_code in {200, 201}
         assert "idempotent-replayed" not in response.headers
 
-    def test_concurrent_same_key_executes_once(self, client, demo, runtime):
+    def test_concurrent_same_key_executes_once(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         lines = lines_of(runtime, "telenor-no", status="active")
         headers = {**demo.telenor, "Idempotency-Key": "race"}
         body = {"line_id": str(lines[0].id), "type": "suspend"}

@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from simexit import migrate
 from simexit.api.app import create_app
-from simexit.config import Settings
+from simexit.config import Environment, Settings
 from simexit.runtime import Runtime
 from simexit.seed.demo import seed_demo
 from tests.api.conftest import NOW, SECRET, Demo, TestClient, lines_of
@@ -70,7 +71,7 @@ field_values = st.one_of(
 
 
 @pytest.fixture
-def fuzz_client(runtime, demo) -> Iterator[tuple[TestClient, Demo, list[str]]]:  # type: ignore[no-untyped-def]
+def fuzz_client(runtime: Runtime, demo: Demo) -> Iterator[tuple[TestClient, Demo, list[str]]]:
     line_ids = [str(line.id) for line in lines_of(runtime, "telenor-no")]
     with TestClient(create_app(runtime, clock=lambda: NOW)) as client:
         yield client, demo, line_ids
@@ -83,7 +84,9 @@ def fuzz_client(runtime, demo) -> Iterator[tuple[TestClient, Demo, list[str]]]: 
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
-def test_open_case_never_500s(fuzz_client, data: st.DataObject) -> None:
+def test_open_case_never_500s(
+    fuzz_client: tuple[TestClient, Demo, list[str]], data: st.DataObject
+) -> None:
     client, demo, line_ids = fuzz_client
     body: dict[str, Any] = data.draw(
         st.dictionaries(st.sampled_from(FIELDS), field_values, max_size=6)
@@ -107,8 +110,12 @@ def test_open_case_never_500s(fuzz_client, data: st.DataObject) -> None:
 # is created and seeded by the module fixture before the first call.
 _OPENAPI_DIR = Path(tempfile.mkdtemp(prefix="simexit-openapi-"))
 _OPENAPI_RUNTIME = Runtime(
-    Settings(database_url=f"sqlite:///{_OPENAPI_DIR / 'api.db'}", secret_key=SECRET, env="test")
-)  # type: ignore[arg-type]
+    Settings(
+        database_url=f"sqlite:///{_OPENAPI_DIR / 'api.db'}",
+        secret_key=SecretStr(SECRET),
+        env=Environment.test,
+    )
+)
 _OPENAPI_APP = create_app(_OPENAPI_RUNTIME, clock=lambda: NOW)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -145,16 +152,18 @@ def api_key() -> Iterator[str]:
 @hypothesis.settings(
     max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
-def test_openapi_examples_conform(case: schemathesis.Case, api_key: str) -> None:
+def test_openapi_examples_conform(case: schemathesis.Case[Any], api_key: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=CHECKS)
 
 
 def test_openapi_stateful(api_key: str) -> None:
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
             return {"headers": {"Authorization": f"Bearer {api_key}"}}
 
-        def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
+        def validate_response(
+            self, response: Any, case: schemathesis.Case[Any], **kwargs: Any
+        ) -> None:
             case.validate_response(response, checks=CHECKS)
 
     Machine.run(

@@ -6,26 +6,31 @@ from sqlalchemy import select
 from stdnum import luhn
 
 from simexit.models import AuditEvent, Line, Notification
-from tests.api.conftest import lines_of
+from simexit.runtime import Runtime
+from tests.api.conftest import Demo, TestClient, lines_of
 
 
-def give_valid_iccid(runtime, line: Line) -> str:  # type: ignore[no-untyped-def]
+def give_valid_iccid(runtime: Runtime, line: Line) -> str:
     """The demo seed makes 18-digit ICCIDs; real ones (and the API) have 19-20."""
     body = "894701" + str(line.id.int)[:12]
     iccid = body + luhn.calc_check_digit(body)
     with runtime.db.session() as session:
-        session.get(Line, line.id).iccid = iccid  # type: ignore[union-attr]
+        stored = session.get(Line, line.id)
+        assert stored is not None
+        stored.iccid = iccid
     return iccid
 
 
 class TestLines:
-    def test_find_by_number_returns_the_iccid(self, client, demo, runtime):
+    def test_find_by_number_returns_the_iccid(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no")[0]
         response = client.get("/v1/lines", params={"msisdn": line.msisdn}, headers=demo.telenor)
         assert response.status_code == 200
         assert [item["iccid"] for item in response.json()["items"]] == [line.iccid]
 
-    def test_number_must_be_e164(self, client, demo):
+    def test_number_must_be_e164(self, client: TestClient, demo: Demo) -> None:
         response = client.get("/v1/lines", params={"msisdn": "0047 12"}, headers=demo.telenor)
         assert response.status_code == 422
         assert response.json()["errors"][0] == {
@@ -34,13 +39,17 @@ class TestLines:
             "detail": response.json()["errors"][0]["detail"],
         }
 
-    def test_get_line_money_is_decimal_strings(self, client, demo, runtime):
+    def test_get_line_money_is_decimal_strings(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no", plan="prepaid")[0]
         body = client.get(f"/v1/lines/{line.id}", headers=demo.telenor).json()
         assert body["balance"]["currency"] == "NOK"
         assert "." in body["balance"]["amount"]
 
-    def test_preview_blocks_a_pending_port(self, client, demo, runtime):
+    def test_preview_blocks_a_pending_port(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no", port_pending=True)[0]
         response = client.get(
             f"/v1/lines/{line.id}/preview", params={"type": "terminate"}, headers=demo.telenor
@@ -51,7 +60,7 @@ class TestLines:
         assert any(b["code"] == "port_pending" for b in preview["blockers"])
         assert preview["checklist"]
 
-    def test_preview_date_bounds(self, client, demo, runtime):
+    def test_preview_date_bounds(self, client: TestClient, demo: Demo, runtime: Runtime) -> None:
         line = lines_of(runtime, "telenor-no")[0]
         response = client.get(
             f"/v1/lines/{line.id}/preview",
@@ -63,7 +72,9 @@ class TestLines:
 
 
 class TestSimReturn:
-    def test_records_once_with_audit(self, client, demo, runtime):
+    def test_records_once_with_audit(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no", kind="physical_sim")[0]
         first = client.post(
             f"/v1/lines/{line.id}/sim-return", json={"note": "at the shop"}, headers=demo.telenor
@@ -80,8 +91,8 @@ class TestSimReturn:
 
 class TestEsimNotices:
     def test_deleted_profile_of_active_line_keeps_contract_and_tells_subscriber(
-        self, client, demo, runtime
-    ):
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no", kind="esim", status="active")[0]
         iccid = give_valid_iccid(runtime, line)
         notice = {"iccid": iccid, "eid": line.eid, "event": "deleted", "at": "2026-11-20T08:00:00Z"}
@@ -94,7 +105,9 @@ class TestEsimNotices:
             "subscriber_notified": True,
         }
         with runtime.db.read_session() as session:
-            assert session.get(Line, line.id).status == "active"  # type: ignore[union-attr]
+            stored = session.get(Line, line.id)
+            assert stored is not None
+            assert stored.status == "active"
             kinds = session.scalars(
                 select(Notification.kind).where(Notification.kind == "esim.deleted_line_active")
             ).all()
@@ -104,7 +117,7 @@ class TestEsimNotices:
         assert kinds
         assert "line.esim_profile_deleted" in actions
 
-    def test_iccid_is_luhn_checked(self, client, demo):
+    def test_iccid_is_luhn_checked(self, client: TestClient, demo: Demo) -> None:
         response = client.post(
             "/v1/esim/notifications",
             json={"iccid": "8947010000000000011", "event": "deleted", "at": "2026-11-20T08:00:00Z"},
@@ -113,7 +126,9 @@ class TestEsimNotices:
         assert response.status_code == 422
         assert response.json()["errors"][0]["code"] == "iccid_checksum"
 
-    def test_physical_sim_is_refused(self, client, demo, runtime):
+    def test_physical_sim_is_refused(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(runtime, "telenor-no", kind="physical_sim")[0]
         iccid = give_valid_iccid(runtime, line)
         response = client.post(
@@ -127,8 +142,8 @@ class TestEsimNotices:
 
 class TestPortOut:
     def test_request_then_complete_ends_the_donor_line_and_closes_cases(
-        self, client, demo, runtime
-    ):
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         line = lines_of(
             runtime, "telenor-no", status="active", port_pending=False, plan="postpaid"
         )[0]
@@ -171,7 +186,9 @@ class TestPortOut:
         )
         assert repeat.status_code == 200
 
-    def test_reseller_key_cannot_drive_port_outs(self, client, demo, runtime):
+    def test_reseller_key_cannot_drive_port_outs(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         sold = lines_of(runtime, "telenor-no", purchase_channel="reseller", status="active")[0]
         response = client.post(
             "/v1/port-outs",
@@ -180,7 +197,7 @@ class TestPortOut:
         )
         assert response.status_code == 403
 
-    def test_unknown_port_out_is_404(self, client, demo):
+    def test_unknown_port_out_is_404(self, client: TestClient, demo: Demo) -> None:
         response = client.post(
             "/v1/port-outs/00000000-0000-4000-8000-000000000000/complete",
             json={},

@@ -6,17 +6,18 @@ from fastapi import APIRouter
 
 from simexit.api.app import create_app
 from simexit.api.messages import CATALOG, LANGUAGES
-from tests.api.conftest import NOW, TestClient
+from simexit.runtime import Runtime
+from tests.api.conftest import NOW, Demo, TestClient
 
 
 class TestHealth:
-    def test_healthz_and_readyz(self, client):
+    def test_healthz_and_readyz(self, client: TestClient) -> None:
         assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
         ready = client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "ok", "migrations": "at head"}
 
-    def test_metrics_by_route_template(self, client, demo):
+    def test_metrics_by_route_template(self, client: TestClient, demo: Demo) -> None:
         client.get("/v1/operators", headers=demo.telenor)
         client.get("/v1/cases/00000000-0000-4000-8000-000000000000", headers=demo.telenor)
         text = client.get("/metrics").text
@@ -30,7 +31,7 @@ class TestHealth:
 
 
 class TestRequestIds:
-    def test_echoed_or_generated(self, client):
+    def test_echoed_or_generated(self, client: TestClient) -> None:
         assert (
             client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
             == "abc-123"
@@ -43,22 +44,24 @@ class TestRequestIds:
 
 
 class TestErrors:
-    def test_unknown_route_is_a_problem_in_the_callers_language(self, client):
+    def test_unknown_route_is_a_problem_in_the_callers_language(self, client: TestClient) -> None:
         response = client.get("/v1/nowhere", headers={"Accept-Language": "nb-NO,nb;q=0.9"})
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == CATALOG["not_found"]["nb"]
         assert response.headers["content-language"] == "nb"
 
-    def test_garbage_accept_language_falls_back_to_english(self, client):
+    def test_garbage_accept_language_falls_back_to_english(self, client: TestClient) -> None:
         response = client.get("/v1/nowhere", headers={"Accept-Language": ";;q=x,,*"})
         assert response.json()["detail"] == CATALOG["not_found"]["en"]
 
-    def test_every_message_exists_in_every_language(self):
+    def test_every_message_exists_in_every_language(self) -> None:
         for code, entry in CATALOG.items():
             assert set(entry) == set(LANGUAGES), code
 
-    def test_a_crash_is_a_generic_problem_with_the_request_id(self, runtime, demo):
+    def test_a_crash_is_a_generic_problem_with_the_request_id(
+        self, runtime: Runtime, demo: Demo
+    ) -> None:
         app = create_app(runtime, clock=lambda: NOW)
         boom = APIRouter()
 
@@ -76,7 +79,7 @@ class TestErrors:
 
 
 class TestOpenApi:
-    def test_problems_are_documented_as_problem_json(self, client):
+    def test_problems_are_documented_as_problem_json(self, client: TestClient) -> None:
         schema = client.get("/openapi.json").json()
         for path, item in schema["paths"].items():
             for method, operation in item.items():
@@ -93,7 +96,7 @@ class TestOpenApi:
         assert links["GetCase"]["operationId"] == "get_case"
 
 
-def test_spelled_out_choices_match_the_domain():
+def test_spelled_out_choices_match_the_domain() -> None:
     from typing import get_args
 
     from simexit.api.v1.schemas import AttestedMethod, CodeMethod, RejectionReason

@@ -22,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 SIMEXIT = Path(sys.executable).parent / "simexit"
 
+# Base URL, the process, its database file and its captured output.
+Server = tuple[str, subprocess.Popen[bytes], Path, Path]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -43,7 +46,7 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], bound: float = 90.0)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], Path, Path]]:
+def server(tmp_path: Path) -> Iterator[Server]:
     port = free_port()
     database = tmp_path / "x.db"
     out = tmp_path / "out.txt"
@@ -88,7 +91,7 @@ def a_clean_line(database: Path) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-def test_first_start_seeds_and_a_case_goes_from_open_to_approved(server) -> None:  # type: ignore[no-untyped-def]
+def test_first_start_seeds_and_a_case_goes_from_open_to_approved(server: Server) -> None:
     base, _process, database, out = server
     headers = {"Authorization": f"Bearer {demo_key(out)}"}
     assert "listening on" in out.read_text()
@@ -117,7 +120,7 @@ def test_first_start_seeds_and_a_case_goes_from_open_to_approved(server) -> None
         assert events[0]["action"] == "case.opened"
 
 
-def test_sigterm_during_traffic_leaves_nothing_half_written(server) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_during_traffic_leaves_nothing_half_written(server: Server) -> None:
     base, process, database, out = server
     headers = {"Authorization": f"Bearer {demo_key(out)}"}
     with sqlite3.connect(database) as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -12,10 +13,13 @@ from starlette.responses import Response
 from simexit.api.app import create_app
 from simexit.models import Line
 from simexit.principals import Actor, ActorType
-from tests.api.conftest import NOW, TestClient, lines_of
+from simexit.runtime import Runtime
+from tests.api.conftest import NOW, Demo, TestClient, lines_of
+
+TelenorCase = tuple[Line, dict[str, Any]]
 
 
-def portal_app(runtime, subscriber_of: dict[str, Actor]) -> FastAPI:  # type: ignore[no-untyped-def]
+def portal_app(runtime: Runtime, subscriber_of: dict[str, Actor]) -> FastAPI:
     """The app as the portal would mount it: a signed-in subscriber arrives on request.state."""
     app = create_app(runtime, clock=lambda: NOW)
 
@@ -39,13 +43,14 @@ def subscriber(line: Line) -> Actor:
 
 
 @pytest.fixture
-def telenor_case(client, demo, runtime):  # type: ignore[no-untyped-def]
+def telenor_case(client: TestClient, demo: Demo, runtime: Runtime) -> TelenorCase:
     line = lines_of(runtime, "telenor-no", status="active")[0]
     response = client.post(
         "/v1/cases", json={"line_id": str(line.id), "type": "suspend"}, headers=demo.telenor
     )
     assert response.status_code == 201
-    return line, response.json()
+    case: dict[str, Any] = response.json()
+    return line, case
 
 
 CASE_POSTS = [
@@ -62,7 +67,9 @@ CASE_POSTS = [
 
 
 class TestOtherOperator:
-    def test_case_reads_and_writes_are_404(self, client, demo, telenor_case):
+    def test_case_reads_and_writes_are_404(
+        self, client: TestClient, demo: Demo, telenor_case: TelenorCase
+    ) -> None:
         _, case = telenor_case
         for path in ("", "/events"):
             response = client.get(f"/v1/cases/{case['id']}{path}", headers=demo.att)
@@ -72,7 +79,9 @@ class TestOtherOperator:
             assert response.status_code == 404, (action, response.text)
         assert client.get("/v1/cases", headers=demo.att).json()["items"] == []
 
-    def test_line_reads_and_writes_are_404(self, client, demo, telenor_case):
+    def test_line_reads_and_writes_are_404(
+        self, client: TestClient, demo: Demo, telenor_case: TelenorCase
+    ) -> None:
         line, _ = telenor_case
         for path in ("", "/preview"):
             assert client.get(f"/v1/lines/{line.id}{path}", headers=demo.att).status_code == 404
@@ -99,7 +108,7 @@ class TestOtherOperator:
             == 404
         )
 
-    def test_operator_policy_is_404(self, client, demo):
+    def test_operator_policy_is_404(self, client: TestClient, demo: Demo) -> None:
         telenor_id = demo.operator_ids["telenor-no"]
         assert client.get(f"/v1/operators/{telenor_id}/policy", headers=demo.att).status_code == 404
         listed = client.get("/v1/operators", headers=demo.att).json()["items"]
@@ -107,7 +116,9 @@ class TestOtherOperator:
 
 
 class TestReseller:
-    def test_sees_only_lines_it_sold(self, client, demo, runtime):
+    def test_sees_only_lines_it_sold(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         sold = lines_of(runtime, "telenor-no", purchase_channel="reseller")
         direct = lines_of(runtime, "telenor-no", purchase_channel="direct")
         assert client.get(f"/v1/lines/{sold[0].id}", headers=demo.reseller).status_code == 200
@@ -119,7 +130,9 @@ class TestReseller:
             == 404
         )
 
-    def test_case_on_a_line_it_did_not_sell_is_404(self, client, demo, runtime):
+    def test_case_on_a_line_it_did_not_sell_is_404(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         direct = lines_of(runtime, "telenor-no", purchase_channel="direct", status="active")[0]
         case = client.post(
             "/v1/cases", json={"line_id": str(direct.id), "type": "suspend"}, headers=demo.telenor
@@ -133,7 +146,9 @@ class TestReseller:
             ), action
         assert client.get(f"/v1/cases/{case['id']}", headers=demo.reseller).status_code == 404
 
-    def test_staff_actions_on_its_own_case_are_403(self, client, demo, runtime):
+    def test_staff_actions_on_its_own_case_are_403(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
         sold = lines_of(runtime, "telenor-no", purchase_channel="reseller", status="active")[0]
         case = client.post(
             "/v1/cases", json={"line_id": str(sold.id), "type": "suspend"}, headers=demo.reseller
@@ -155,7 +170,7 @@ class TestReseller:
 
 
 class TestSubscriber:
-    def test_sees_own_case_not_anothers(self, runtime, demo):
+    def test_sees_own_case_not_anothers(self, runtime: Runtime, demo: Demo) -> None:
         mine, theirs = lines_of(runtime, "telenor-no", status="active")[:2]
         actors = {"me": subscriber(mine), "them": subscriber(theirs)}
         with TestClient(portal_app(runtime, actors)) as client:
@@ -199,7 +214,9 @@ class TestSubscriber:
             )
             assert approve.status_code == 403
 
-    def test_unknown_ids_look_the_same_as_foreign_ones(self, client, demo, telenor_case):
+    def test_unknown_ids_look_the_same_as_foreign_ones(
+        self, client: TestClient, demo: Demo, telenor_case: TelenorCase
+    ) -> None:
         _, case = telenor_case
         foreign = client.get(f"/v1/cases/{case['id']}", headers=demo.att).json()
         missing = client.get(f"/v1/cases/{uuid.uuid4()}", headers=demo.att).json()

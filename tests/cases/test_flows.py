@@ -118,6 +118,7 @@ def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(
     assert line.status == "terminated"
     assert line.terminated_on == case.effective_date
     assert line.quarantine_until is not None
+    assert case.effective_date is not None
     assert line.quarantine_until > case.effective_date
     assert line.balance_minor == 0
     assert isinstance(gateways.network, SimulatedHss)

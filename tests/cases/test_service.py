@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from simexit.audit.service import events_for, verify_operator
 from simexit.cases import repository
@@ -27,23 +29,38 @@ from simexit.errors import InvalidInput
 from simexit.models import Case, Job, Line, Verification
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType, SettlementChoice
+from simexit.principals import Actor
 from simexit.verification.methods import Method
 from tests.cases.conftest import World, build_world
 
+_Row = TypeVar("_Row")
+
 
 def _open(
-    db: Database, ctx: CaseContext, world: World, now: datetime, **kwargs: object
+    db: Database,
+    ctx: CaseContext,
+    world: World,
+    now: datetime,
+    *,
+    actor: Actor | None = None,
+    case_type: RequestType = RequestType.terminate,
+    channel: Channel = Channel.web,
+    reason_code: str | None = None,
+    settlement: SettlementChoice | None = None,
+    idempotency_key: str | None = None,
 ) -> uuid.UUID:
     with db.session() as session:
         result = cases.open_case(
             session,
             ctx,
-            actor=kwargs.pop("actor", world.subscriber),
-            line_id=world.line_id,  # type: ignore[arg-type]
-            case_type=kwargs.pop("case_type", RequestType.terminate),
-            channel=kwargs.pop("channel", Channel.web),
+            actor=world.subscriber if actor is None else actor,
+            line_id=world.line_id,
+            case_type=case_type,
+            channel=channel,
             now=now,
-            **kwargs,  # type: ignore[arg-type]
+            reason_code=reason_code,
+            settlement=settlement,
+            idempotency_key=idempotency_key,
         )
         return result.case.id
 
@@ -63,9 +80,14 @@ def _verify(
 
 
 def _submitted(
-    db: Database, ctx: CaseContext, world: World, now: datetime, **kwargs: object
+    db: Database,
+    ctx: CaseContext,
+    world: World,
+    now: datetime,
+    *,
+    settlement: SettlementChoice | None = None,
 ) -> Case:
-    case_id = _open(db, ctx, world, now, **kwargs)
+    case_id = _open(db, ctx, world, now, settlement=settlement)
     _verify(db, ctx, world, case_id, now)
     with db.session() as session:
         return cases.submit(
@@ -76,6 +98,12 @@ def _submitted(
             now=now,
             consent_text="I understand what I lose.",
         )
+
+
+def _stored(session: Session, model: type[_Row], key: uuid.UUID) -> _Row:
+    row = session.get(model, key)
+    assert row is not None
+    return row
 
 
 def _actions(db: Database, case_id: uuid.UUID) -> list[str]:
@@ -110,7 +138,7 @@ class TestOpen:
         first = _open(db, ctx, world, now)
         second = _open(db, ctx, world, now, case_type=RequestType.suspend)
         with db.read_session() as session:
-            refs = [session.get(Case, i).reference for i in (first, second)]  # type: ignore[union-attr]
+            refs = [_stored(session, Case, i).reference for i in (first, second)]
         assert refs == ["NO-2026-000001", "NO-2026-000002"]
 
     def test_same_idempotency_key_returns_the_same_case(
@@ -166,7 +194,7 @@ class TestVerification:
             assert issued.code not in stored.code_hash
             assert stored.destination_masked
             assert "•" in stored.destination_masked
-            assert session.get(Case, case_id).status == "awaiting_verification"  # type: ignore[union-attr]
+            assert _stored(session, Case, case_id).status == "awaiting_verification"
         assert any(job.name.startswith("notifications.") for job in _jobs(db))
 
     def test_wrong_codes_count_and_lock_after_five(
@@ -296,7 +324,7 @@ class TestSubmit:
                 session, ctx, actor=world.subscriber, case_id=case_id, now=now, consent_text="yes"
             )
         with db.read_session() as session:
-            assert session.get(Case, case_id).status == "draft"  # type: ignore[union-attr]
+            assert _stored(session, Case, case_id).status == "draft"
 
     def test_consent_is_required_online(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
@@ -366,7 +394,7 @@ class TestDecisions:
                 )
         assert case.status in {"approved", "executing"}
         with db.read_session() as session:
-            assert session.get(Line, world.line_id).status == "pending_termination"  # type: ignore[union-attr]
+            assert _stored(session, Line, world.line_id).status == "pending_termination"
 
     def test_subscriber_cannot_approve(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
@@ -405,7 +433,7 @@ class TestDecisions:
             )
         assert withdrawn.status == "withdrawn"
         with db.read_session() as session:
-            assert session.get(Line, world.line_id).status == "active"  # type: ignore[union-attr]
+            assert _stored(session, Line, world.line_id).status == "active"
 
     def test_withdraw_on_the_effective_date_is_too_late(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
@@ -490,7 +518,7 @@ def test_dates_are_the_operators_calendar_dates(
         assert case.effective_date >= date(2027, 1, 1)
 
 
-def now_tz():  # type: ignore[no-untyped-def]
+def now_tz() -> tzinfo:
     from datetime import UTC
 
     return UTC

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +103,7 @@ text = "ok"
             subprocess.Popen(list(args), cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT)
         )
 
-    def _wait(self, ready: callable, what: str) -> None:  # type: ignore[valid-type]
+    def _wait(self, ready: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + READY_DEADLINE_SECONDS
         while not ready():
             if time.monotonic() > deadline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
@@ -24,7 +24,7 @@ from simexit.notifications.tasks import use_transports
 from tests.notifications.conftest import free_port
 
 
-class Inbox(MessageHandler):  # type: ignore[misc]
+class Inbox(MessageHandler):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[Message] = []
@@ -76,7 +76,7 @@ def _notify(
     *,
     kind: str,
     language: str,
-    context: dict[str, object],
+    context: Mapping[str, object],
 ) -> uuid.UUID:
     with db.session() as session:
         [row] = notify(
@@ -90,6 +90,22 @@ def _notify(
             context=context,
         )
         return row.id
+
+
+def _parts(message: Message) -> list[Message]:
+    parts = message.get_payload()
+    assert isinstance(parts, list)
+    messages: list[Message] = []
+    for part in parts:
+        assert isinstance(part, Message)
+        messages.append(part)
+    return messages
+
+
+def _decoded(part: Message) -> str:
+    body = part.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    return body.decode()
 
 
 def test_message_arrives_multipart_in_the_right_language(
@@ -108,11 +124,11 @@ def test_message_arrives_multipart_in_the_right_language(
     )
     assert message["Content-Language"] == "ru"
     assert message.get_content_type() == "multipart/alternative"
-    text_part, html_part = message.get_payload()  # type: ignore[misc]
+    text_part, html_part = _parts(message)
     assert text_part.get_content_type() == "text/plain"
     assert html_part.get_content_type() == "text/html"
-    assert "Причина: Номер <оформлен> на другое лицо" in text_part.get_payload(decode=True).decode()
-    assert "Номер &lt;оформлен&gt; на другое лицо" in html_part.get_payload(decode=True).decode()
+    assert "Причина: Номер <оформлен> на другое лицо" in _decoded(text_part)
+    assert "Номер &lt;оформлен&gt; на другое лицо" in _decoded(html_part)
 
 
 def test_server_down_then_up_arrives_once_after_backoff(
@@ -164,7 +180,7 @@ def test_verification_code_is_sent_then_removed_from_the_database(
     run_pending(db, now=now, worker_id="w")
     assert smtp_server.inbox.arrived.wait(10)
     [message] = smtp_server.inbox.messages
-    assert "482913" in message.get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index]
+    assert "482913" in _decoded(_parts(message)[0])
     with db.read_session() as session:
         row = session.get(Notification, notification_id)
         assert row is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -175,7 +175,9 @@ class TestSignatures:
         ],
         ids=["body", "id", "missing-signature", "stale-timestamp"],
     )
-    def test_refuses_tampering(self, tamper) -> None:  # type: ignore[no-untyped-def]
+    def test_refuses_tampering(
+        self, tamper: Callable[[dict[str, str], str], tuple[dict[str, str], str]]
+    ) -> None:
         headers, body = tamper(self._headers(), self.BODY)
         with pytest.raises(WebhookVerificationError):
             verify_webhook_signature(

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from policy_factories import line_for, money, request
 
 from simexit.policies.engine import evaluate
 from simexit.policies.loader import PackRegistry, load_registry
@@ -20,6 +19,7 @@ from simexit.policies.model import (
     RequestType,
     SettlementChoice,
 )
+from tests.policies.policy_factories import line_for, money, request
 
 RT = RequestType
 
