@@ -54,7 +54,11 @@ class Texts:
 
     def __call__(self, message: str, **params: object) -> str:
         text = self.gettext(message)
-        return text.format(**params) if params else text
+        return self.tidy(text.format(**params)) if params else text
+
+    def tidy(self, text: str) -> str:
+        """A Russian date ends in "г.", so a sentence ending in `{date}.` would show "г.."."""
+        return text.replace("г..", "г.") if self.language == "ru" else text
 
     def money(self, minor: int, currency: str) -> str:
         return format_money(minor, currency, self.language)

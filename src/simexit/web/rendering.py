@@ -23,6 +23,7 @@ from simexit.web.security import (
     csrf_seed,
     derive_key,
     set_cookie,
+    trusted_networks,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -50,6 +51,7 @@ class WebState:
         secret = self.runtime.settings.secret_key.get_secret_value().encode()
         self.signer = Signer(derive_key(secret, "session"))
         self.login_key = derive_key(secret, "login-code")
+        self.trusted_proxies = trusted_networks(self.runtime.settings.trusted_proxies)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -134,10 +136,20 @@ class WebState:
         return response
 
     def redirect(self, request: Request, name: str, **params: Any) -> RedirectResponse:
+        """303 after a POST; an htmx request gets `HX-Redirect` instead, so htmx navigates."""
         query = params.pop("query", None)
         target = str(request.url_for(name, **{k: str(v) for k, v in params.items()}).path)
         if query:
             from urllib.parse import urlencode
 
             target += "?" + urlencode(query)
+        if is_htmx(request) and request.method == "POST":
+            response = RedirectResponse(target, status_code=200)
+            del response.headers["location"]
+            response.headers["HX-Redirect"] = target
+            return response
         return RedirectResponse(target, status_code=303)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import Request, Response
@@ -133,3 +134,46 @@ class SecureRoute(APIRoute):
             return response
 
         return secured
+
+
+# -- the client behind a reverse proxy ----------------------------------------------------------
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses or CIDR blocks (`10.0.0.5`, `10.0.0.0/8`, `::1`); unreadable entries are skipped."""
+    out: list[Network] = []
+    for entry in entries:
+        try:
+            out.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(out)
+
+
+def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in trusted)
+
+
+def forwarded_client(peer: str, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str:
+    """The client a throttle should count: the direct peer, unless that peer is a trusted proxy.
+
+    Behind trusted proxies, X-Forwarded-For is read from the right (each proxy appends the address
+    it received from) and the first address that is not itself a trusted proxy is the client. A
+    header from an untrusted peer is ignored, so nobody can pick their own address to dodge limits.
+    """
+    if not trusted or not forwarded_for or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a garbled entry: count the proxy rather than trust the junk
+    return hops[0] if hops else peer

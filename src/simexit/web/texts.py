@@ -124,6 +124,63 @@ AUDIT = {
     "verification.locked": N_("Code locked after too many tries"),
     "verification.expired": N_("Code expired"),
     "verification.attested": N_("Identity checked by staff"),
+    "case.sla_due_soon": N_("Reminder: the answer is due soon"),
+    "case.sla_breached": N_("The answer is overdue"),
+    "line.sim_returned": N_("SIM card received back"),
+    "line.terminated": N_("Line cancelled"),
+    "line.number_released": N_("Number released"),
+    "line.ported_out": N_("Number moved to another operator"),
+    "line.port_out_requested": N_("Number transfer requested"),
+    "line.port_out_completed": N_("Number transfer completed"),
+    "line.suspended": N_("Line paused"),
+    "line.suspension_cleared": N_("Pause ended"),
+    "line.resumed": N_("Line resumed"),
+    "line.reactivated": N_("Line reactivated"),
+}
+ACTOR = {
+    "subscriber": N_("Subscriber"),
+    "agent": N_("Staff"),
+    "integrator": N_("Partner system"),
+    "reseller": N_("Reseller"),
+    "system": N_("simexit (automatic)"),
+    "cli": N_("Administrator"),
+}
+ROLE = {"agent": N_("Agent"), "supervisor": N_("Supervisor"), "admin": N_("Administrator")}
+VERIFICATION_STATUS = {
+    "pending": N_("Waiting for the code"),
+    "passed": N_("Confirmed"),
+    "failed": N_("Failed"),
+    "locked": N_("Locked after too many tries"),
+    "expired": N_("Expired"),
+}
+MESSAGE_CHANNEL = {"email": N_("E-mail"), "sms": N_("SMS")}
+MESSAGE_KIND = {
+    "verification.code": N_("One-time code"),
+    "case.opened": N_("Request opened"),
+    "case.received": N_("Request received"),
+    "case.submitted": N_("Request sent"),
+    "case.in_review": N_("Being reviewed"),
+    "case.blocked": N_("On hold"),
+    "case.approved": N_("Approved"),
+    "case.rejected": N_("Not approved"),
+    "case.withdrawn": N_("Withdrawn"),
+    "case.completed": N_("Completed"),
+    "case.failed": N_("Needs attention"),
+    "case.step_failed": N_("A closing step failed"),
+    "case.reminder": N_("Reminder"),
+    "case.sla_due_soon": N_("Reminder: the answer is due soon"),
+    "case.sla_breached": N_("The answer is overdue"),
+    "line.esim_notice": N_("eSIM profile notice"),
+    "line.sim_returned": N_("SIM card received back"),
+    "line.number_released": N_("Number released"),
+}
+JOB_STATUS = {
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Done"),
+    "succeeded": N_("Done"),
+    "failed": N_("Failed"),
+    "dead": N_("Gave up"),
 }
 NEXT_STEP = {
     "draft": N_("Finish the request and confirm it with the code we send you."),
@@ -220,6 +277,14 @@ FINDINGS = {
         "The operator normally asks for another kind of ID check; a person confirms it."
     ),
 }
+# Services on the line that receive login codes (the `services` of `move_two_factor`).
+LINKED_SERVICE = {
+    "two_factor": N_("e-mail and app accounts"),
+    "bankid": N_("BankID"),
+    "gosuslugi": N_("Gosuslugi"),
+    "bank": N_("online banking"),
+    "mobile_id": N_("Mobile ID"),
+}
 DEFAULT_FINDING = N_("A person will check one detail of this request.")
 
 EFFECTIVE_RULE = {
@@ -280,6 +345,8 @@ def _params(t: Texts, params: Mapping[str, Any], currency: str | None) -> dict[s
             out[key] = money_text(t, value, currency)
         elif isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
             out[key] = t.date(value)
+        elif isinstance(value, list) and key == "services":
+            out[key] = ", ".join(label(t, LINKED_SERVICE, str(v)) for v in value)
         elif isinstance(value, list):
             out[key] = ", ".join(str(v) for v in value)
         else:
@@ -294,7 +361,7 @@ class _Safe(dict[str, str]):
 
 def finding_text(t: Texts, finding: Mapping[str, Any], currency: str | None = None) -> str:
     message = t.gettext(FINDINGS.get(str(finding.get("code")), DEFAULT_FINDING))
-    return message.format_map(_Safe(_params(t, finding.get("params") or {}, currency)))
+    return t.tidy(message.format_map(_Safe(_params(t, finding.get("params") or {}, currency))))
 
 
 def label(t: Texts, table: Mapping[str, str], code: str | None) -> str:

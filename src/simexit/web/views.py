@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from simexit.models import AuditEvent, Case
 from simexit.web.i18n import Texts
-from simexit.web.texts import AUDIT, CHARGES, finding_text, label
+from simexit.web.texts import ACTOR, AUDIT, CHARGES, REJECTION, finding_text, label
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,10 @@ class TimelineEntry:
 
 
 def timeline(t: Texts, events: list[AuditEvent], *, staff_view: bool) -> list[TimelineEntry]:
+    """Audit rows as sentences; staff also see who acted (a role word, plus the staff e-mail)."""
     out = []
     for event in events:
-        who = event.actor_type if staff_view else ""
-        if staff_view:
-            who = f"{event.actor_type}:{event.actor_id}"
+        who = actor_text(t, f"{event.actor_type}:{event.actor_id}") if staff_view else ""
         out.append(
             TimelineEntry(
                 when=t.date(event.at.date()) + " " + event.at.strftime("%H:%M") + " UTC",
@@ -109,6 +109,48 @@ def timeline(t: Texts, events: list[AuditEvent], *, staff_view: bool) -> list[Ti
             )
         )
     return out
+
+
+def actor_text(t: Texts, actor_label: str | None) -> str:
+    """`agent:ola@op.no` → "Staff · ola@op.no"; a subscriber's or system's id is not shown."""
+    if not actor_label:
+        return ""
+    kind, _, ident = actor_label.partition(":")
+    text = label(t, ACTOR, kind)
+    return f"{text} · {ident}" if kind in {"agent", "integrator", "reseller"} and ident else text
+
+
+@dataclass(frozen=True)
+class CaseFindings:
+    """Why a case waits for a person or is on hold, and why it was not approved, as sentences."""
+
+    blockers: list[str]
+    review_reasons: list[str]
+    rejection: str
+    decision_note: str
+    sla_due: str
+    overdue: bool
+
+
+def case_findings(t: Texts, case: Case, today: date) -> CaseFindings:
+    currency = str((case.preview or {}).get("currency") or "") or None
+    return CaseFindings(
+        blockers=[finding_text(t, f, currency) for f in case.blockers or ()],
+        review_reasons=[finding_text(t, f, currency) for f in case.review_reasons or ()],
+        rejection=label(t, REJECTION, case.rejection_reason),
+        decision_note=case.decision_note or "",
+        sla_due=t.date(case.sla_due_date) if case.status in OPEN_FOR_SLA else "",
+        overdue=is_overdue(case, today),
+    )
+
+
+OPEN_FOR_SLA = frozenset({"submitted", "in_review", "blocked"})
+
+
+def is_overdue(case: Case, today: date) -> bool:
+    return (
+        case.sla_due_date is not None and case.sla_due_date < today and case.status in OPEN_FOR_SLA
+    )
 
 
 def case_preview(case: Case) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from simexit.clock import utc_now
 from simexit.web.i18n import N_, Texts
 from simexit.web.rendering import WebState
-from simexit.web.security import CSRF_FIELD, csrf_valid
+from simexit.web.security import CSRF_FIELD, Network, csrf_valid, forwarded_client
 
 
 async def checked_form(state: WebState, request: Request) -> FormData | None:
@@ -57,5 +57,6 @@ def now() -> datetime:
     return utc_now()
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, trusted: tuple[Network, ...] = ()) -> str:
+    peer = request.client.host if request.client else "unknown"
+    return forwarded_client(peer, request.headers.get("x-forwarded-for"), trusted)

@@ -14,20 +14,35 @@ from sqlalchemy.orm import Session as DbSession
 from simexit.audit.service import events_for
 from simexit.cases import repository
 from simexit.cases import service as cases
+from simexit.cases.service.common import today_for
 from simexit.cases.service.review import REJECTION_REASONS
 from simexit.cases.states import AGENT_TRIGGERS, CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, NotFound
 from simexit.jobs import admin as jobs_admin
+from simexit.lines import service as lines_service
 from simexit.models import Line, StaffUser, Subscriber
 from simexit.notifications.service import list_sink_messages
 from simexit.principals import Actor, ActorType, StaffRole
 from simexit.verification.methods import ATTESTED_METHODS, Method
 from simexit.web.i18n import N_
-from simexit.web.rendering import Session, WebState
+from simexit.web.rendering import Session, WebState, is_htmx
 from simexit.web.routes.common import checked_form, csrf_refused, error_page, field, not_found, now
 from simexit.web.security import SESSION_COOKIE
-from simexit.web.texts import CASE_TYPE, METHOD, REJECTION, STATUS, label
-from simexit.web.views import preview_view, timeline
+from simexit.web.texts import (
+    CASE_TYPE,
+    CHANNEL,
+    JOB_STATUS,
+    MESSAGE_CHANNEL,
+    MESSAGE_KIND,
+    METHOD,
+    REASONS,
+    REJECTION,
+    ROLE,
+    STATUS,
+    VERIFICATION_STATUS,
+    label,
+)
+from simexit.web.views import actor_text, case_findings, is_overdue, preview_view, timeline
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -42,18 +57,31 @@ QUEUE_STATUSES = (
 
 # What each role may do by hand; a button shows only for available_triggers(status) ∩ this.
 ROLE_TRIGGERS: dict[StaffRole, frozenset[Trigger]] = {
-    StaffRole.agent: frozenset({Trigger.approve, Trigger.reject}),
+    StaffRole.agent: frozenset({Trigger.approve, Trigger.reject, Trigger.submit}),
     StaffRole.supervisor: frozenset(
-        {Trigger.approve, Trigger.reject, Trigger.retry, Trigger.withdraw}
+        {Trigger.approve, Trigger.reject, Trigger.retry, Trigger.withdraw, Trigger.submit}
     ),
     StaffRole.admin: AGENT_TRIGGERS,
 }
-CONSOLE_TRIGGERS = (Trigger.approve, Trigger.reject, Trigger.retry, Trigger.withdraw)
+CONSOLE_TRIGGERS = (
+    Trigger.submit,
+    Trigger.approve,
+    Trigger.reject,
+    Trigger.retry,
+    Trigger.withdraw,
+)
+# A rejected case may be sent again by anyone who may reject; a failed one by those who may retry.
+RESUBMIT_FROM = {CaseStatus.rejected: Trigger.reject, CaseStatus.failed: Trigger.retry}
 
 
 def permitted_actions(status: CaseStatus, role: StaffRole) -> list[Trigger]:
     allowed = available_triggers(status) & ROLE_TRIGGERS[role]
     return [trigger for trigger in CONSOLE_TRIGGERS if trigger in allowed]
+
+
+def can_resubmit(status: CaseStatus, role: StaffRole) -> bool:
+    needed = RESUBMIT_FROM.get(status)
+    return needed is not None and needed in ROLE_TRIGGERS[role]
 
 
 def can_attest(status: CaseStatus) -> bool:
@@ -155,6 +183,8 @@ def register(router: APIRouter, state: WebState) -> None:
                 order="due",
                 limit=100,
             )
+            operator = repository.operator(db, staff.operator_id)
+            today = today_for(operator, now())
             lines = (
                 {
                     line.id: line
@@ -167,7 +197,7 @@ def register(router: APIRouter, state: WebState) -> None:
             )
         return state.render(
             request,
-            "console/queue.html",
+            "console/_queue_table.html" if is_htmx(request) else "console/queue.html",
             t,
             {
                 "staff": staff,
@@ -179,6 +209,8 @@ def register(router: APIRouter, state: WebState) -> None:
                 "statuses": STATUS,
                 "types": CASE_TYPE,
                 "label": label,
+                "role": label(t, ROLE, staff.role),
+                "overdue": {c.id for c in rows if is_overdue(c, today)},
             },
         )
 
@@ -200,7 +232,20 @@ def register(router: APIRouter, state: WebState) -> None:
             subscriber = db.get(Subscriber, case.subscriber_id)
             verifications = repository.verifications_of(db, case.id)
             events = events_for(db, subject_type="case", subject_id=case.id)
-        status = CaseStatus(case.status)
+            operator = repository.operator(db, case.operator_id)
+            today = today_for(operator, now())
+            follow_ups = [
+                c
+                for c in repository.list_cases(db, staff_actor(staff), line_id=case.line_id)
+                if c.parent_case_id == case.id
+            ]
+        status, role = CaseStatus(case.status), StaffRole(staff.role)
+        has_identity = any(v.status == "passed" for v in verifications)
+        actions = [
+            a.value
+            for a in permitted_actions(status, role)
+            if a is not Trigger.submit or has_identity or status is CaseStatus.blocked
+        ]
         return state.render(
             request,
             "console/case.html",
@@ -212,13 +257,20 @@ def register(router: APIRouter, state: WebState) -> None:
                 "subscriber": subscriber,
                 "verifications": verifications,
                 "p": preview_view(t, case.preview or {}),
+                "f": case_findings(t, case, today),
                 "timeline": timeline(t, events, staff_view=True),
-                "actions": [a.value for a in permitted_actions(status, StaffRole(staff.role))],
+                "actions": actions,
+                "resubmit": can_resubmit(status, role) and not follow_ups,
+                "follow_ups": follow_ups,
                 "attest": can_attest(status),
                 "reasons": sorted(REJECTION_REASONS),
                 "rejection": REJECTION,
                 "methods": sorted(m.value for m in ATTESTED_METHODS),
                 "method_labels": METHOD,
+                "verification_status": VERIFICATION_STATUS,
+                "actor_text": actor_text,
+                "channel": label(t, CHANNEL, case.channel),
+                "reason": label(t, REASONS, case.reason_code),
                 "statuses": STATUS,
                 "types": CASE_TYPE,
                 "label": label,
@@ -251,6 +303,7 @@ def register(router: APIRouter, state: WebState) -> None:
         if staff is None:
             return to_login(request)
         actor, note = staff_actor(staff), field(form, "note") or None
+        target = case_id
         try:
             with state.runtime.db.session() as db:
                 case = repository.get_case(db, actor, case_id)
@@ -272,6 +325,18 @@ def register(router: APIRouter, state: WebState) -> None:
                         document_last4=field(form, "document_last4", limit=4) or None,
                         note=note,
                     )
+                elif action == "resubmit":
+                    if not can_resubmit(status, role):
+                        return error_page(
+                            state,
+                            request,
+                            t,
+                            t(N_("You may not do that with this case now.")),
+                            status_code=403,
+                        )
+                    target = cases.resubmit(
+                        db, ctx, actor=actor, case_id=case.id, now=moment, comment=note
+                    ).id
                 elif action not in {a.value for a in permitted_actions(status, role)}:
                     return error_page(
                         state,
@@ -280,6 +345,8 @@ def register(router: APIRouter, state: WebState) -> None:
                         t(N_("You may not do that with this case now.")),
                         status_code=403,
                     )
+                elif action == "submit":
+                    cases.submit(db, ctx, actor=actor, case_id=case.id, now=moment)
                 elif action == "approve":
                     cases.approve(db, ctx, actor=actor, case_id=case.id, now=moment, note=note)
                 elif action == "reject":
@@ -299,8 +366,10 @@ def register(router: APIRouter, state: WebState) -> None:
         except NotFound:
             return not_found(state, request, t)
         except DomainError as error:
-            return detail(request, staff, case_id, error=error.message, status_code=400)
-        return state.redirect(request, "console:case", case_id=case_id)
+            # htmx swaps only 2xx answers; the page with the error replaces <main> either way.
+            code = 200 if is_htmx(request) else 400
+            return detail(request, staff, case_id, error=error.message, status_code=code)
+        return state.redirect(request, "console:case", case_id=target)
 
     @router.get(
         "/console/sim-returns",
@@ -325,7 +394,38 @@ def register(router: APIRouter, state: WebState) -> None:
                     .order_by(Line.terminated_on, Line.msisdn)
                 )
             )
-        return state.render(request, "console/sim_returns.html", t, {"staff": staff, "rows": rows})
+        return state.render(
+            request,
+            "console/sim_returns.html",
+            t,
+            {"staff": staff, "rows": rows, "done": request.query_params.get("done", "")},
+        )
+
+    @router.post("/console/sim-returns/{line_id}", name="console:sim_return", response_model=None)
+    async def sim_return(request: Request, line_id: uuid.UUID) -> Response:
+        t = state.texts(request)
+        form = await checked_form(state, request)
+        if form is None:
+            return csrf_refused(state, request, t)
+        with state.runtime.db.read_session() as db:
+            staff = current(db, request)
+        if staff is None:
+            return to_login(request)
+        try:
+            with state.runtime.db.session() as db:
+                line = lines_service.record_sim_return(
+                    db,
+                    actor=staff_actor(staff),
+                    line_id=line_id,
+                    now=now(),
+                    note=field(form, "note", limit=500) or None,
+                )
+                msisdn = line.msisdn
+        except NotFound:
+            return not_found(state, request, t)
+        except DomainError as error:
+            return error_page(state, request, t, error.message, status_code=409)
+        return state.redirect(request, "console:sim_returns", query={"done": msisdn})
 
     @router.get(
         "/console/jobs", name="console:jobs", response_class=HTMLResponse, response_model=None
@@ -351,6 +451,8 @@ def register(router: APIRouter, state: WebState) -> None:
                 "failed": failed,
                 "dead": dead,
                 "counts": counts,
+                "job_status": JOB_STATUS,
+                "label": label,
                 "may_retry": may_retry,
             },
         )
@@ -388,4 +490,15 @@ def register(router: APIRouter, state: WebState) -> None:
                 return to_login(request)
             t = state.texts(request, staff.language)
             rows = list_sink_messages(db, operator_id=staff.operator_id, limit=100)
-        return state.render(request, "console/messages.html", t, {"staff": staff, "rows": rows})
+        return state.render(
+            request,
+            "console/messages.html",
+            t,
+            {
+                "staff": staff,
+                "rows": rows,
+                "channels": MESSAGE_CHANNEL,
+                "kinds": MESSAGE_KIND,
+                "label": label,
+            },
+        )

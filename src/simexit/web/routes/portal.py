@@ -45,9 +45,14 @@ from simexit.web.texts import (
     STATUS,
     label,
 )
-from simexit.web.views import preview_view, timeline
+from simexit.web.views import case_findings, preview_view, timeline
 
 LOGIN_COOKIE = "sx_login"
+RESUBMITTABLE = frozenset({CaseStatus.rejected, CaseStatus.failed})
+# No date to expect: the request is over without closing the line (a completed one keeps its date).
+FINISHED = frozenset(
+    {CaseStatus.rejected, CaseStatus.withdrawn, CaseStatus.expired, CaseStatus.superseded}
+)
 LOGIN_SENT = N_(
     "If this number or address is registered with us, we have sent a code to it. It works for 10 minutes."
 )
@@ -117,7 +122,7 @@ def register(router: APIRouter, state: WebState) -> None:
                 db,
                 key=state.login_key,
                 identifier=identifier,
-                client=client_address(request),
+                client=client_address(request, state.trusted_proxies),
                 language=t.language,
                 now=now(),
             )
@@ -392,25 +397,7 @@ def register(router: APIRouter, state: WebState) -> None:
                 )
                 case = opened.case
                 if case.status == CaseStatus.draft.value:
-                    method = Method.sms_otp if session.via == "sms" else Method.email_otp
-                    try:
-                        cases.start_verification(
-                            db,
-                            state.runtime.cases,
-                            actor=actor,
-                            case_id=case.id,
-                            method=method,
-                            now=now(),
-                        )
-                    except MethodNotAllowed:
-                        cases.start_verification(
-                            db,
-                            state.runtime.cases,
-                            actor=actor,
-                            case_id=case.id,
-                            method=Method.email_otp,
-                            now=now(),
-                        )
+                    start_code(db, session, actor, case.id)
                 case_id = case.id
         except NotFound:
             return not_found(state, request, t)
@@ -421,6 +408,23 @@ def register(router: APIRouter, state: WebState) -> None:
         if opened.created or case.status == CaseStatus.awaiting_verification.value:
             return state.redirect(request, "portal:confirm", case_id=case_id)
         return state.redirect(request, "portal:case", case_id=case_id)
+
+    def start_code(db: DbSession, session: Session, actor: Actor, case_id: uuid.UUID) -> None:
+        """Send the confirmation code the way the subscriber signed in (e-mail if SMS is refused)."""
+        method = Method.sms_otp if session.via == "sms" else Method.email_otp
+        try:
+            cases.start_verification(
+                db, state.runtime.cases, actor=actor, case_id=case_id, method=method, now=now()
+            )
+        except MethodNotAllowed:
+            cases.start_verification(
+                db,
+                state.runtime.cases,
+                actor=actor,
+                case_id=case_id,
+                method=Method.email_otp,
+                now=now(),
+            )
 
     # -- confirm with code --------------------------------------------------------------------
 
@@ -574,6 +578,14 @@ def register(router: APIRouter, state: WebState) -> None:
             operator = repository.operator(db, case.operator_id)
             events = events_for(db, subject_type="case", subject_id=case.id)
             today = today_for(operator, now())
+            follow_up = next(
+                (
+                    c
+                    for c in repository.list_cases(db, _actor, line_id=case.line_id)
+                    if c.parent_case_id == case.id
+                ),
+                None,
+            )
         status = CaseStatus(case.status)
         can_withdraw = Trigger.withdraw in available_triggers(status) and not (
             status is CaseStatus.approved
@@ -581,7 +593,9 @@ def register(router: APIRouter, state: WebState) -> None:
             and case.effective_date <= today
         )
         expected = (
-            case.effective_date
+            None
+            if status in FINISHED
+            else case.effective_date
             if status not in {CaseStatus.in_review, CaseStatus.blocked}
             else (case.sla_due_date or case.effective_date)
         )
@@ -594,7 +608,10 @@ def register(router: APIRouter, state: WebState) -> None:
                 "line": line,
                 "operator": operator,
                 "p": preview_view(t, case.preview or {}),
+                "f": case_findings(t, case, today),
                 "timeline": timeline(t, events, staff_view=False),
+                "can_resubmit": status in RESUBMITTABLE,
+                "follow_up": follow_up,
                 "next_step": label(t, NEXT_STEP, case.status),
                 "status_label": label(t, STATUS, case.status),
                 "type_label": label(t, CASE_TYPE, case.type),
@@ -638,3 +655,45 @@ def register(router: APIRouter, state: WebState) -> None:
                 status_code=409,
             )
         return state.redirect(request, "portal:case", case_id=case_id)
+
+    @router.post("/my/cases/{case_id}/resubmit", name="portal:resubmit", response_model=None)
+    async def resubmit(request: Request, case_id: uuid.UUID) -> Response:
+        """A rejected or failed request starts again as a new one, confirmed with a new code."""
+        session = signed_in(request)
+        t = state.texts(request)
+        form = await checked_form(state, request)
+        if form is None:
+            return csrf_refused(state, request, t)
+        if session is None:
+            return to_login(request)
+        try:
+            with state.runtime.db.session() as db:
+                actor, case = load_case(db, session, case_id)
+                fresh = cases.resubmit(
+                    db,
+                    state.runtime.cases,
+                    actor=actor,
+                    case_id=case.id,
+                    now=now(),
+                    comment=field(form, "comment") or None,
+                )
+                if fresh.status == CaseStatus.draft.value:
+                    start_code(db, session, actor, fresh.id)
+                fresh_id, awaiting = (
+                    fresh.id,
+                    fresh.status
+                    in {CaseStatus.draft.value, CaseStatus.awaiting_verification.value},
+                )
+        except NotFound:
+            return not_found(state, request, t)
+        except DomainError:
+            return case_page(
+                request,
+                session,
+                case_id,
+                error=t(N_("A new request cannot be sent for this one now.")),
+                status_code=409,
+            )
+        if awaiting:
+            return state.redirect(request, "portal:confirm", case_id=fresh_id)
+        return state.redirect(request, "portal:case", case_id=fresh_id)
