@@ -9,6 +9,7 @@ no `.mo` files to keep in sync. A message missing from a catalog falls back to t
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -85,11 +86,16 @@ def _babel_locale(language: str) -> Locale:
         return Locale.parse(DEFAULT_LANGUAGE)
 
 
+_GLUED_CODE = re.compile(r"^(-?)([A-Z]{3})(\d)")
+
+
 def format_money(minor: int, currency: str, locale: str) -> str:
     """`12550, "NOK", "nb"` -> "kr 125,50"; the minor unit follows the currency (JPY has none)."""
     digits = get_currency_precision(currency)
     amount = Decimal(minor).scaleb(-digits)
-    return format_currency(amount, currency, locale=_babel_locale(locale))
+    text = format_currency(amount, currency, locale=_babel_locale(locale))
+    # English patterns glue an ISO code to the number ("NOK133.00"); people read "NOK 133.00".
+    return _GLUED_CODE.sub("\\1\\2\u00a0\\3", text)
 
 
 def format_date(d: date, locale: str) -> str:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -57,8 +58,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
     migrate.upgrade(engine)
     engine.dispose()
     runtime = Runtime(
-        Settings(database_url=f"sqlite:///{path}", secret_key="browser-test-secret-key-0123456789")
-    )  # type: ignore[arg-type]
+        Settings(
+            database_url=f"sqlite:///{path}",
+            secret_key=SecretStr("browser-test-secret-key-0123456789"),
+        )
+    )
     with runtime.db.session() as session:
         seed_demo(
             session,

@@ -43,7 +43,8 @@ def _line(runtime: Any, operator_code: str, index: int) -> Line:
             )
         )
     _LINES[operator_code] = lines
-    return lines[index]
+    chosen: Line = lines[index]
+    return chosen
 
 
 def _shot(page: Any, name: str) -> None:
@@ -110,7 +111,8 @@ def _subscriber_submits(
             select(Case).where(Case.line_id == line.id).order_by(Case.created_at.desc())
         ).first()
     assert case is not None
-    return case.reference
+    reference: str = case.reference
+    return reference
 
 
 def _agent_page(base: str, browser: Any, language: str = "en") -> tuple[Any, Any]:

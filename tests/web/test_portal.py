@@ -21,7 +21,10 @@ class TestLogin:
         unknown_page = client.follow(unknown)
         assert known.status_code == unknown.status_code == 303
         assert known.headers["location"] == unknown.headers["location"]
-        strip = lambda text: text.replace(line.msisdn, "").split('name="csrf_token"')[0]  # noqa: E731
+
+        def strip(text: str) -> str:
+            return text.replace(line.msisdn, "").split('name="csrf_token"')[0]
+
         assert strip(known_page.text) == strip(unknown_page.text)
         with runtime.db.read_session() as session:
             assert session.scalar(select(LoginChallenge).limit(1)) is not None
@@ -45,6 +48,7 @@ class TestLogin:
         sign_in(client, runtime, line.msisdn)
         page = client.get("/my")
         assert line.msisdn in page.text
+        assert line.iccid is not None
         assert line.iccid in page.text
         other = web_line(runtime, "att-us")
         assert client.get(f"/my/lines/{other.id}").status_code == 404
