@@ -23,11 +23,13 @@ from simexit.runtime import Runtime
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sx_...`.")
 
 
-def get_runtime(request: Request) -> Runtime:
+# `async def` for dependencies that do no I/O: FastAPI runs a plain `def` dependency in its thread
+# pool, and each such hop (a thread hand-off and two GIL switches) costs more than the work.
+async def get_runtime(request: Request) -> Runtime:
     return cast(Runtime, request.app.state.runtime)
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     return cast(Callable[[], datetime], request.app.state.clock)
 
 

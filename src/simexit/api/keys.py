@@ -32,7 +32,16 @@ def actor_for_key(session: Session, token: str) -> Actor:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "sx" or not parts[1] or len(parts[1]) > 16:
         raise KeyRefused("unauthenticated")
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).one_or_none()
+    # Columns, not the entity: this runs on every API request, and ORM loading is most of its cost.
+    key = session.execute(
+        select(
+            ApiKey.prefix,
+            ApiKey.key_hash,
+            ApiKey.revoked_at,
+            ApiKey.operator_id,
+            ApiKey.reseller_id,
+        ).where(ApiKey.prefix == parts[1])
+    ).one_or_none()
     if key is None or not hmac.compare_digest(hash_api_key(token), key.key_hash):
         raise KeyRefused("unauthenticated")
     if key.revoked_at is not None:

@@ -98,8 +98,8 @@ class Transaction:
         if self.idempotency_key is None:
             with write_session(self.runtime.db) as session:
                 reply = effect(session, self.now)
-                body = reply.render()
-            return self._respond(reply.status, body, reply.location)
+            # Rendered after the commit: nothing stores it, and the write lock is free sooner.
+            return self._respond(reply.status, reply.render(), reply.location)
         key = self.idempotency_key
         try:
             with write_session(self.runtime.db) as session:

@@ -2,7 +2,9 @@
 
 Appending locks the operator's chain head (`FOR UPDATE` on PostgreSQL; SQLite writers are already
 serialized), so two concurrent transactions can never fork the chain: the second waits and links
-to the first.
+to the first. The lock lasts until the transaction ends, so later events of the same transaction
+reuse the head they locked instead of selecting it again, and the rows are not flushed one by
+one: the unit of work writes them (in the order they were recorded) at the next flush or commit.
 """
 
 from __future__ import annotations
@@ -31,6 +33,34 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+_LOCKED_HEADS = "simexit.audit.locked_heads"
+
+
+def _locked_head(session: Session, operator_id: uuid.UUID) -> AuditChainHead:
+    """The operator's chain head, locked for the current transaction (or savepoint).
+
+    Cached in `session.info` against the innermost transaction object: a new transaction, or a
+    savepoint whose rollback may have released the row lock, never sees another's entry."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    cached: tuple[object, dict[uuid.UUID, AuditChainHead]] | None = session.info.get(_LOCKED_HEADS)
+    if cached is None or cached[0] is not transaction:
+        cached = (transaction, {})
+        session.info[_LOCKED_HEADS] = cached
+    heads = cached[1]
+    head = heads.get(operator_id)
+    if head is None:
+        head = session.scalars(
+            select(AuditChainHead)
+            .where(AuditChainHead.operator_id == operator_id)
+            .with_for_update()
+        ).one_or_none()
+        if head is None:
+            head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
+            session.add(head)
+        heads[operator_id] = head
+    return head
+
+
 def record(
     session: Session,
     *,
@@ -44,12 +74,7 @@ def record(
     note: str | None = None,
     request_id: str | None = None,
 ) -> AuditEvent:
-    head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.operator_id == operator_id).with_for_update()
-    ).one_or_none()
-    if head is None:
-        head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session, operator_id)
     if request_id is None:
         # The edges bind the request id to the log context; the audit row carries the same id.
         request_id = structlog.contextvars.get_contextvars().get("request_id")
@@ -88,7 +113,6 @@ def record(
     session.add(event)
     head.seq = seq
     head.hash = digest
-    session.flush()
     return event
 
 

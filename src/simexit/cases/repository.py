@@ -229,19 +229,24 @@ def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -
     """Bump the counter row in the case's own transaction.
 
     The UPDATE takes the row lock, so concurrent openers queue on it; a rolled-back case rolls its
-    number back too. Numbers are unique and gap-free.
+    number back too. Numbers are unique and gap-free. The row exists for all but the first case
+    of an operator's year, so the UPDATE is tried first and the row is only created (racing
+    creators meet `ON CONFLICT DO NOTHING`) when it found nothing.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ReferenceCounter)
-        .values(operator_id=operator_id, year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["operator_id", "year"])
-    )
-    value = session.execute(
+    bump = (
         update(ReferenceCounter)
         .where(ReferenceCounter.operator_id == operator_id, ReferenceCounter.year == year)
         .values(last_value=ReferenceCounter.last_value + 1)
         .returning(ReferenceCounter.last_value)
-    ).scalar_one()
+    )
+    value = session.execute(bump).scalar_one_or_none()
+    if value is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(ReferenceCounter)
+            .values(operator_id=operator_id, year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["operator_id", "year"])
+        )
+        value = session.execute(bump).scalar_one()
     return int(value)

@@ -1,7 +1,12 @@
-"""Writing jobs. A job is a row in the caller's transaction: rolled-back state leaves no job."""
+"""Writing jobs. A job is a row in the caller's transaction: rolled-back state leaves no job.
+
+The row is added, not flushed: its id is set here, so callers can use it at once, and the unit of
+work inserts it with the transaction's other rows (at the next query's autoflush, or the commit).
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +34,37 @@ def enqueue(
     The payload must be JSON-safe (ids as strings).
     """
     if dedup_key is not None:
+        # The query autoflushes first, so a job with this key added earlier in the same
+        # transaction is found too.
         existing = session.scalars(select(Job).where(Job.dedup_key == dedup_key)).first()
         if existing is not None:
             return existing
+    return add_job(
+        session,
+        name,
+        now=now,
+        run_at=run_at,
+        dedup_key=dedup_key,
+        max_attempts=max_attempts,
+        **payload,
+    )
+
+
+def add_job(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    run_at: datetime | None = None,
+    dedup_key: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    **payload: Any,
+) -> Job:
+    """`enqueue` without the look-up, for a `dedup_key` the caller knows is new: one derived from a
+    row this transaction has just inserted under its own unique key. Should it be taken after all,
+    the unique index refuses it and the transaction fails rather than queueing twice."""
     job = Job(
+        id=uuid.uuid4(),
         name=name,
         payload=payload,
         status="queued",
@@ -43,7 +75,6 @@ def enqueue(
         created_at=now,
     )
     session.add(job)
-    session.flush()
     return job
 
 

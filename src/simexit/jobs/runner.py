@@ -27,13 +27,14 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from simexit.clock import utc_now
@@ -227,8 +228,35 @@ def _record_failure(
     return "dead" if dead else "retry"
 
 
-def run_claimed(db: Database, claimed: ClaimedJob, *, now: datetime, worker_id: str) -> str:
-    """Run one claimed job to its outcome: done | retry | dead | lost_claim."""
+@contextmanager
+def _job_transaction(db: Database, connection: Connection | None) -> Iterator[Session]:
+    """The job's own transaction: on the batch's connection (see `drain`) or in a new session.
+
+    On the batch's connection the transaction belongs to the connection, and the handler's
+    session joins it: its writes are flushed before the commit, and an exception rolls back the
+    whole transaction (done mark included) and nothing else."""
+    if connection is None:
+        with db.session() as session:
+            yield session
+        return
+    with connection.begin(), db.session_on(connection) as session:
+        yield session
+        session.flush()
+
+
+def run_claimed(
+    db: Database,
+    claimed: ClaimedJob,
+    *,
+    now: datetime,
+    worker_id: str,
+    connection: Connection | None = None,
+) -> str:
+    """Run one claimed job to its outcome: done | retry | dead | lost_claim.
+
+    With `connection` (the batch's, idle) the job's transaction runs on it; it is still the
+    job's own transaction, begun and committed or rolled back here. Failures are recorded in a
+    new session, in case the batch's connection is what failed."""
     bound = log.bind(job_id=str(claimed.id), job=claimed.name, attempt=claimed.attempts)
     spec = registry.get(claimed.name)
     if spec is None or claimed.attempts > claimed.max_attempts:
@@ -244,8 +272,8 @@ def run_claimed(db: Database, claimed: ClaimedJob, *, now: datetime, worker_id: 
         bound.error("job.dead", error=error)
         return outcome
     try:
-        with db.session() as session:
-            marked = session.connection().execute(
+        with _job_transaction(db, connection) as session:
+            marked = (connection or session.connection()).execute(
                 _MARK_DONE,
                 {
                     "job_id": claimed.id,
@@ -319,12 +347,16 @@ def drain(
         batch = claim(db, now=clock(), worker_id=worker_id, batch_size=batch_size, lease=lease)
         if not batch:
             break
-        for index, claimed in enumerate(batch):
-            if stop is not None and stop.is_set():
-                release(db, batch[index:], worker_id=worker_id)
-                return ran
-            run_claimed(db, claimed, now=clock(), worker_id=worker_id)
-            ran += 1
+        # One connection for the batch: each job is still its own transaction on it (handler
+        # writes and the done mark commit together; a failure rolls back that job only), but the
+        # pool checkout, pre-ping (PostgreSQL) and reset are paid once, not per job.
+        with db.engine.connect() as connection:
+            for index, claimed in enumerate(batch):
+                if stop is not None and stop.is_set():
+                    release(db, batch[index:], worker_id=worker_id)
+                    return ran
+                run_claimed(db, claimed, now=clock(), worker_id=worker_id, connection=connection)
+                ran += 1
     return ran
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from simexit.db import is_sqlite
 from simexit.errors import InvalidInput
 from simexit.i18n import normalize_language
-from simexit.jobs.queue import enqueue
+from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Notification, NotificationDelivery
 from simexit.notifications import sms_encoding
@@ -66,19 +67,35 @@ def notify(
         )
     language = normalize_language(language) or "en"
     rendered = render(kind, language, context)
+    wanted = {
+        channel: dedup_key(kind, str(subject_id), channel)
+        for channel, recipient in (("email", email), ("sms", phone))
+        if recipient
+    }
+    # One look-up for both channels (it autoflushes, so rows added earlier in this transaction
+    # count too).
+    existing_rows = {
+        row.dedup_key: row
+        for row in session.scalars(
+            select(Notification).where(Notification.dedup_key.in_(list(wanted.values())))
+        )
+    }
+    # SQLite writers are serialized from BEGIN IMMEDIATE, so after that look-up no other
+    # transaction can insert the same key: the savepoint (three statements) only pays on
+    # PostgreSQL, where a concurrent notify may insert it first.
+    guard = not is_sqlite(session)
     rows: list[Notification] = []
     for channel, recipient in (("email", email), ("sms", phone)):
         if not recipient:
             continue
-        key = dedup_key(kind, str(subject_id), channel)
-        existing = session.scalars(
-            select(Notification).where(Notification.dedup_key == key)
-        ).first()
+        key = wanted[channel]
+        existing = existing_rows.get(key)
         if existing is not None:
             rows.append(existing)
             continue
         shape = sms_encoding.shape(rendered.sms) if channel == "sms" else None
         row = Notification(
+            id=uuid.uuid4(),
             operator_id=operator_id,
             kind=kind,
             subject_id=str(subject_id),
@@ -95,16 +112,20 @@ def notify(
             dedup_key=key,
             created_at=now,
         )
-        try:
-            with session.begin_nested():  # a concurrent notify may insert the same key first
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            rows.append(
-                session.scalars(select(Notification).where(Notification.dedup_key == key)).one()
-            )
-            continue
-        enqueue(
+        if guard:
+            try:
+                with session.begin_nested():  # a concurrent notify may insert the same key first
+                    session.add(row)
+            except IntegrityError:
+                rows.append(
+                    session.scalars(select(Notification).where(Notification.dedup_key == key)).one()
+                )
+                continue
+        else:
+            session.add(row)
+        # The job's key derives from the notification's own unique key, which this transaction
+        # now holds; notifications are never deleted, so no job can hold it yet: no look-up.
+        add_job(
             session,
             DELIVER_JOB,
             now=now,

@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from simexit.errors import NotFound
-from simexit.jobs.queue import enqueue
+from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Operator, WebhookAttempt, WebhookDelivery
 from simexit.notifications.ports import DeliveryError, WebhookSender
@@ -114,6 +114,7 @@ def emit(
         payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
     )
     delivery = WebhookDelivery(
+        id=uuid.uuid4(),
         operator_id=operator_id,
         message_id=message_id,
         event_type=event_type,
@@ -125,8 +126,9 @@ def emit(
         created_at=now,
     )
     session.add(delivery)
-    session.flush()
-    enqueue(
+    # The message id was made just above, so its job key is new: no look-up, no flush (the rows
+    # are inserted with the rest of the transaction).
+    add_job(
         session,
         DELIVER_JOB,
         now=now,

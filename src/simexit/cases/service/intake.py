@@ -137,8 +137,7 @@ def open_case(
         created_at=now,
         status_changed_at=now,
     )
-    session.add(case)
-    session.flush()
+    session.add(case)  # inserted with the audit row at the commit; its id is already set
     audit.record(
         session,
         operator_id=case.operator_id,
@@ -233,8 +232,7 @@ def start_verification(
     verification.code_hash = codes.hash_code(
         code, key=ctx.secret_key, verification_id=str(verification.id)
     )
-    session.add(verification)
-    session.flush()
+    session.add(verification)  # id set above; inserted at the notification look-up's autoflush
     notifications_context: dict[str, Any] = {
         "code": code,
         "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60),
@@ -375,7 +373,6 @@ def attest_identity(
     )
     session.add(verification)
     case.verified_at = now
-    session.flush()
     _audit_verification(session, case, actor, now, "verification.attested", verification)
     return verification
 
@@ -415,15 +412,18 @@ def submit(
 ) -> Case:
     """Run the policy gates: blocked, in review with an SLA due date, or approved with a date."""
     case = repository.get_case(session, actor, case_id, for_update=True)
-    if (
-        case.status == CaseStatus.awaiting_verification.value
-        or case.status == CaseStatus.draft.value
-    ):
-        verification = repository.passed_verification(session, case.id)
-        if verification is None:
-            raise IdentityNotVerified(
-                "identity must be verified before submitting", field="verification"
-            )
+    # Loaded once and held here: the identity map keeps rows only while something references
+    # them, so `apply` (webhooks) and `decide` find the operator without selecting it again.
+    operator = repository.operator(session, case.operator_id)
+    # Nothing below changes verifications, so one look-up serves the gate and the review check.
+    verified = repository.passed_verification(session, case.id)
+    if verified is None and case.status in {
+        CaseStatus.awaiting_verification.value,
+        CaseStatus.draft.value,
+    }:
+        raise IdentityNotVerified(
+            "identity must be verified before submitting", field="verification"
+        )
     channel = Channel(case.channel)
     if consent_text is not None:
         case.consent_text, case.consented_at = consent_text.strip(), now
@@ -436,12 +436,10 @@ def submit(
     apply(session, case, Trigger.submit, actor=actor, now=now)  # refuses wrong states
     case.submitted_at = case.submitted_at or now
     line = repository.get_line(session, actor, case.line_id, for_update=True)
-    operator = repository.operator(session, case.operator_id)
     decision = decide(
         session, ctx, line=line, request=request_for(case), today=today_for(operator, now)
     )
     _freeze(case, decision)
-    verified = repository.passed_verification(session, case.id)
     required = _identity_methods(case)
     review_extra: list[dict[str, Any]] = []
     if verified is not None and Method(verified.method) not in required:
