@@ -11,10 +11,12 @@ from simexit.cases import repository
 from simexit.cases.context import CaseContext
 from simexit.cases.errors import NotPermitted, TooLateToWithdraw
 from simexit.cases.service.common import apply, money_context, notify, today_for
-from simexit.cases.states import CaseStatus, Trigger
+from simexit.cases.states import CaseStatus, InvalidTransition, Trigger
+from simexit.errors import InvalidInput
 from simexit.jobs import enqueue
-from simexit.lines.states import LineStatus
+from simexit.lines.states import LineStatus, SuspensionFlag, status_for_flags
 from simexit.models import Case, Line
+from simexit.policies.model import Channel, RequestType, SettlementChoice
 from simexit.principals import Actor, ActorType
 
 REJECTION_REASONS = frozenset(
@@ -64,6 +66,11 @@ def on_approved(
 def begin_execution(session: Session, case: Case, *, actor: Actor, now: datetime) -> None:
     apply(session, case, Trigger.execute, actor=actor, now=now)
     case.executing_at = now
+    _enqueue_execution(session, case, now=now)
+
+
+def _enqueue_execution(session: Session, case: Case, *, now: datetime) -> None:
+    """One `cases.execute` job per execution attempt (the first run, then each agent's retry)."""
     case.attempts += 1
     enqueue(
         session,
@@ -112,8 +119,6 @@ def reject(
     case = repository.get_case(session, actor, case_id, for_update=True)
     _require_staff(actor, "reject")
     if reason_code not in REJECTION_REASONS:
-        from simexit.errors import InvalidInput
-
         raise InvalidInput(
             f"{reason_code!r} is not one of {', '.join(sorted(REJECTION_REASONS))}", field="reason"
         )
@@ -164,9 +169,8 @@ def withdraw(
     if was is CaseStatus.approved and case.type == "terminate":
         line = repository.get_line(session, actor, case.line_id, for_update=True)
         if line.status == LineStatus.pending_termination.value:
-            line.status = (
-                LineStatus.suspended.value if line.suspension_flags else LineStatus.active.value
-            )
+            flags = {SuspensionFlag(f) for f in line.suspension_flags or []}
+            line.status = status_for_flags(LineStatus.active, flags).value
             line.updated_at = now
     notify(session, case, "case.withdrawn", now=now)
     return case
@@ -182,16 +186,13 @@ def resubmit(
     comment: str | None = None,
 ) -> Case:
     """A rejected or failed case starts again as a new draft linked to it."""
-    from simexit.cases.service.intake import open_case
-    from simexit.policies.model import Channel, RequestType, SettlementChoice
+    from simexit.cases.service.intake import open_case  # intake imports this module
 
     case = repository.get_case(session, actor, case_id, for_update=True)
     if case.status == CaseStatus.failed.value:
         apply(session, case, Trigger.supersede, actor=actor, now=now)
         case.closed_at = now
     elif case.status != CaseStatus.rejected.value:
-        from simexit.cases.states import InvalidTransition
-
         raise InvalidTransition(CaseStatus(case.status), Trigger.supersede)
     result = open_case(
         session,
@@ -227,14 +228,7 @@ def retry(
     _require_staff(actor, "retry")
     apply(session, case, Trigger.retry, actor=actor, now=now, note=note)
     case.failure_reason = None
-    case.attempts += 1
-    enqueue(
-        session,
-        "cases.execute",
-        now=now,
-        dedup_key=f"cases.execute:{case.id}:{case.attempts}",
-        case_id=str(case.id),
-    )
+    _enqueue_execution(session, case, now=now)
     return case
 
 
