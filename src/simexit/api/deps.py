@@ -14,9 +14,13 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from simexit.api.errors import ApiError
-from simexit.api.keys import KeyRefused, actor_for_key
-from simexit.api.transaction import Transaction, request_fingerprint
+from simexit.api.errors import PENDING_AUTH
+from simexit.api.transaction import (
+    Transaction,
+    request_fingerprint,
+    resolve_api_key,
+    unauthenticated,
+)
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
@@ -53,28 +57,42 @@ def get_actor(
     injected = getattr(request.state, "actor", None)
     if isinstance(injected, Actor):
         return injected
-    challenge = {"WWW-Authenticate": 'Bearer realm="simexit"'}
     if credentials is None:
-        raise ApiError(
-            "an API key is required", code="unauthenticated", status=401, headers=challenge
-        )
-    try:
-        with runtime.db.read_session() as session:
-            return actor_for_key(session, credentials.credentials)
-    except KeyRefused as refused:
-        raise ApiError(
-            "the API key was refused", code=refused.code, status=401, headers=challenge
-        ) from None
+        raise unauthenticated()
+    return resolve_api_key(runtime, credentials.credentials)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
+async def get_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor | str:
+    """The portal's actor, or the API key still to be checked (no I/O: no thread hop).
+
+    Write endpoints look the key up inside their own transaction (`Transaction.run`): one
+    thread hand-off and one session per request instead of two. A missing key is refused here,
+    before anything else; so that a refused key still wins over a 422 exactly as `get_actor`
+    does, the validation-error handler checks a key left pending here (`errors.PENDING_AUTH`)."""
+    injected = getattr(request.state, "actor", None)
+    if isinstance(injected, Actor):
+        return injected
+    if credentials is None:
+        raise unauthenticated()
+    token = credentials.credentials
+    runtime = cast(Runtime, request.app.state.runtime)
+
+    def check() -> None:
+        resolve_api_key(runtime, token)
+
+    setattr(request.state, PENDING_AUTH, check)
+    return token
+
+
 async def get_transaction(
     request: Request,
-    runtime: RuntimeDep,
-    clock: ClockDep,
-    actor: ActorDep,
+    caller: Annotated[Actor | str, Depends(get_caller)],
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -86,14 +104,20 @@ async def get_transaction(
         ),
     ] = None,
 ) -> Transaction:
-    body = await request.body()
+    state = request.app.state
+    # The fingerprint only matters to a keyed request; FastAPI has read (and cached) the body.
+    fingerprint = (
+        request_fingerprint(request.method, request.url.path, await request.body())
+        if idempotency_key is not None
+        else ""
+    )
     return Transaction(
-        runtime=runtime,
-        actor=actor,
-        now=clock(),
+        runtime=cast(Runtime, state.runtime),
+        caller=caller,
+        now=cast(Callable[[], datetime], state.clock)(),
         request=request,
         idempotency_key=idempotency_key,
-        fingerprint=request_fingerprint(request.method, request.url.path, body),
+        fingerprint=fingerprint,
     )
 
 

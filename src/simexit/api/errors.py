@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from simexit.api import messages
@@ -25,6 +26,8 @@ log = structlog.get_logger()
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 PROBLEM_TYPE_BASE: Final = "urn:simexit:problem:"
+# `request.state` attribute: a check of an API key that `deps.get_caller` accepted unread.
+PENDING_AUTH: Final = "pending_api_key_check"
 
 
 class FieldError(BaseModel):
@@ -141,6 +144,13 @@ async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
 async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
     if not isinstance(error, RequestValidationError):
         raise error
+    check = getattr(request.state, PENDING_AUTH, None)
+    if check is not None:  # a refused API key answers 401 before any 422, as `get_actor` does
+        try:
+            await run_in_threadpool(check)
+        except ApiError as refused:
+            body, headers = domain_problem(request, refused)
+            return problem_response(request, body, headers)
     field_errors = [
         FieldError(
             field=_location(tuple(e.get("loc", ()))),

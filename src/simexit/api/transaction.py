@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
+from simexit.api.keys import KeyRefused, actor_for_key
 from simexit.db import Database
 from simexit.principals import Actor
 from simexit.runtime import Runtime
@@ -43,6 +44,31 @@ def write_session(db: Database) -> Iterator[Session]:
     else:
         with db.session() as session:
             yield session
+
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simexit"'}
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(
+        "an API key is required", code="unauthenticated", status=401, headers=_CHALLENGE
+    )
+
+
+def actor_of_key(session: Session, token: str) -> Actor:
+    """The caller of an API key; 401 if it is malformed, unknown or revoked."""
+    try:
+        return actor_for_key(session, token)
+    except KeyRefused as refused:
+        raise ApiError(
+            "the API key was refused", code=refused.code, status=401, headers=_CHALLENGE
+        ) from None
+
+
+def resolve_api_key(runtime: Runtime, token: str) -> Actor:
+    """`actor_of_key` in a short read transaction of its own."""
+    with runtime.db.read_session() as session:
+        return actor_of_key(session, token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +98,34 @@ def response(
 @dataclass
 class Transaction:
     runtime: Runtime
-    actor: Actor
+    caller: Actor | str  # an Actor, or an API key not yet looked up (see `deps.get_caller`)
     now: datetime
     request: Request
     idempotency_key: str | None
     fingerprint: str
     _replayed: dict[str, Any] | None = field(default=None, repr=False)
+    _actor: Actor | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> Actor:
+        """The caller. `run` looks an API key up in its own transaction, first thing; used
+        before that, the key is looked up in a short read transaction. 401 if refused."""
+        if self._actor is None:
+            if isinstance(self.caller, Actor):
+                self._actor = self.caller
+            else:
+                self._actor = resolve_api_key(self.runtime, self.caller)
+        return self._actor
+
+    def _authenticate(self, session: Session) -> None:
+        """In the handler's worker thread and transaction: no thread hop or session of its own.
+        A refused key raises before anything is written, and the transaction rolls back."""
+        if self._actor is None:
+            self._actor = (
+                self.caller
+                if isinstance(self.caller, Actor)
+                else actor_of_key(session, self.caller)
+            )
 
     @property
     def request_id(self) -> str | None:
@@ -97,12 +145,14 @@ class Transaction:
     def run(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
         if self.idempotency_key is None:
             with write_session(self.runtime.db) as session:
+                self._authenticate(session)
                 reply = effect(session, self.now)
             # Rendered after the commit: nothing stores it, and the write lock is free sooner.
             return self._respond(reply.status, reply.render(), reply.location)
         key = self.idempotency_key
         try:
             with write_session(self.runtime.db) as session:
+                self._authenticate(session)
                 row, seen = idempotency.claim(
                     session,
                     principal=self.principal,
