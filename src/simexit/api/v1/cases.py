@@ -297,7 +297,6 @@ def attest_identity(case_id: uuid.UUID, body: IdentityAttest, call: TransactionD
     """Staff record an identity check they made themselves (ID document, PIN, eID)."""
 
     def effect(session: Session, now: datetime) -> Reply:
-        repository.get_case(session, call.actor, case_id)
         verification = case_service.attest_identity(
             session,
             call.runtime.cases,
@@ -361,7 +360,6 @@ def withdraw_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) ->
 )
 def approve_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
     def effect(session: Session, now: datetime) -> Reply:
-        repository.get_case(session, call.actor, case_id)
         case = case_service.approve(
             session, call.runtime.cases, actor=call.actor, case_id=case_id, now=now, note=body.note
         )
@@ -378,7 +376,6 @@ def approve_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> 
 )
 def reject_case(case_id: uuid.UUID, body: RejectCreate, call: TransactionDep) -> JSONResponse:
     def effect(session: Session, now: datetime) -> Reply:
-        repository.get_case(session, call.actor, case_id)
         case = case_service.reject(
             session,
             call.runtime.cases,
@@ -427,7 +424,6 @@ def retry_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JS
     """Run a failed teardown again; completed steps are skipped."""
 
     def effect(session: Session, now: datetime) -> Reply:
-        repository.get_case(session, call.actor, case_id)
         case = case_service.retry(
             session, call.runtime.cases, actor=call.actor, case_id=case_id, now=now, note=body.note
         )
