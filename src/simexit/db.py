@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import Connection, Engine, Insert, MetaData, Table, create_engine, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,6 +32,7 @@ class Base(DeclarativeBase):
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_Row = TypeVar("_Row", bound=Base)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -64,6 +65,46 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     )
 
 
+def append_row(session: Session, row: _Row) -> _Row:
+    """Insert an append-only row (audit event, job, notification, delivery) now, with one Core
+    statement on the session's connection, outside the unit of work.
+
+    Such rows are never updated in the transaction that writes them, so the unit of work's
+    bookkeeping (and a flush to make them visible to a look-up) buys nothing; skipping it is most
+    of what a write request costs. The row is in the database at once: a later query of the same
+    transaction finds it, and a rollback removes it with everything else. Only attributes that
+    were set are written, so column defaults still apply; the object comes back detached, with
+    its identity, so a caller can read it or `session.add` it to change it later."""
+    state = inspect(row)
+    values = {
+        attribute.columns[0].name: state.dict[attribute.key]
+        for attribute in state.mapper.column_attrs
+        if attribute.key in state.dict
+    }
+    session.connection().execute(_insert_into(type(row)), values)
+    make_transient_to_detached(row)
+    return row
+
+
+_INSERTS: dict[type[Base], Insert] = {}
+
+
+def _insert_into(model: type[Base]) -> Insert:
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = model.__table__
+        if not isinstance(table, Table):  # every model here maps one plain table
+            raise TypeError(f"{model.__name__} does not map a table")
+        statement = _INSERTS[model] = table.insert()
+    return statement
+
+
+def append_values(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """`append_row` without the ORM object, for rows nobody reads back in the same request
+    (audit events, jobs): one prebuilt INSERT on the session's connection, keyed by column."""
+    session.connection().execute(_insert_into(model), values)
+
+
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
     bind = (
         engine_or_session.get_bind()
@@ -79,7 +120,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo, pool_size=pool_size)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )

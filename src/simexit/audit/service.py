@@ -3,8 +3,8 @@
 Appending locks the operator's chain head (`FOR UPDATE` on PostgreSQL; SQLite writers are already
 serialized), so two concurrent transactions can never fork the chain: the second waits and links
 to the first. The lock lasts until the transaction ends, so later events of the same transaction
-reuse the head they locked instead of selecting it again, and the rows are not flushed one by
-one: the unit of work writes them (in the order they were recorded) at the next flush or commit.
+reuse the head they locked instead of selecting it again. Each event is inserted at once with one
+statement (`db.append_row`); the head, an ordinary row, is written by the unit of work at commit.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simexit.audit.chain import GENESIS, event_hash
+from simexit.db import append_values
 from simexit.models import AuditChainHead, AuditEvent
 from simexit.principals import Actor
 
@@ -34,6 +35,11 @@ def _json_safe(value: Any) -> Any:
 
 
 _LOCKED_HEADS = "simexit.audit.locked_heads"
+_HEAD_FOR_UPDATE = (
+    select(AuditChainHead)
+    .where(AuditChainHead.operator_id == bindparam("operator_id"))
+    .with_for_update()
+)
 
 
 def _locked_head(session: Session, operator_id: uuid.UUID) -> AuditChainHead:
@@ -49,11 +55,7 @@ def _locked_head(session: Session, operator_id: uuid.UUID) -> AuditChainHead:
     heads = cached[1]
     head = heads.get(operator_id)
     if head is None:
-        head = session.scalars(
-            select(AuditChainHead)
-            .where(AuditChainHead.operator_id == operator_id)
-            .with_for_update()
-        ).one_or_none()
+        head = session.scalars(_HEAD_FOR_UPDATE, {"operator_id": operator_id}).one_or_none()
         if head is None:
             head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
             session.add(head)
@@ -73,7 +75,8 @@ def record(
     changes: dict[str, Any] | None = None,
     note: str | None = None,
     request_id: str | None = None,
-) -> AuditEvent:
+) -> str:
+    """Append an event to the operator's chain; returns its hash."""
     head = _locked_head(session, operator_id)
     if request_id is None:
         # The edges bind the request id to the log context; the audit row carries the same id.
@@ -95,25 +98,28 @@ def record(
         changes=safe_changes,
         note=note,
     )
-    event = AuditEvent(
-        operator_id=operator_id,
-        seq=seq,
-        at=at,
-        actor_type=actor.type.value,
-        actor_id=actor.id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        changes=safe_changes,
-        note=note,
-        request_id=request_id,
-        prev_hash=head.hash,
-        hash=digest,
+    append_values(
+        session,
+        AuditEvent,
+        {
+            "operator_id": operator_id,
+            "seq": seq,
+            "at": at,
+            "actor_type": actor.type.value,
+            "actor_id": actor.id,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id),
+            "changes": safe_changes,
+            "note": note,
+            "request_id": request_id,
+            "prev_hash": head.hash,
+            "hash": digest,
+        },
     )
-    session.add(event)
     head.seq = seq
     head.hash = digest
-    return event
+    return digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,13 +31,53 @@ def _scope(statement: Select[Any], actor: Actor, model: type[Case] | type[Line])
     return statement
 
 
+# The look-ups every write request makes, built once per shape with bound parameters. Building a
+# statement (and its cache key) per call costs more than SQLite takes to run it; a prebuilt one
+# reaches SQLAlchemy's compiled cache at once.
+_ByIdShape = tuple[type[Case] | type[Line], bool, bool, bool, bool]
+_BY_ID: dict[_ByIdShape, Select[Any]] = {}
+
+
+def _by_id_in_scope(
+    model: type[Case] | type[Line], actor: Actor, for_update: bool
+) -> tuple[Select[Any], dict[str, Any]]:
+    """`select(model)` by id within the actor's tenant, and the parameters to run it with."""
+    subscriber_scoped = actor.type is ActorType.subscriber
+    shape = (
+        model,
+        actor.operator_id is not None,
+        actor.reseller_id is not None,
+        subscriber_scoped,
+        for_update,
+    )
+    statement = _BY_ID.get(shape)
+    if statement is None:
+        statement = select(model).where(model.id == bindparam("id"))
+        if shape[1]:
+            statement = statement.where(model.operator_id == bindparam("operator_id"))
+        if shape[2]:
+            statement = statement.where(model.reseller_id == bindparam("reseller_id"))
+        if subscriber_scoped:
+            statement = statement.where(model.subscriber_id == bindparam("subscriber_id"))
+        if for_update:
+            statement = statement.with_for_update()
+        _BY_ID[shape] = statement
+    parameters: dict[str, Any] = {"id": None}
+    if shape[1]:
+        parameters["operator_id"] = actor.operator_id
+    if shape[2]:
+        parameters["reseller_id"] = actor.reseller_id
+    if subscriber_scoped:
+        parameters["subscriber_id"] = actor.subscriber_id
+    return statement, parameters
+
+
 def get_line(
     session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False
 ) -> Line:
-    statement = _scope(select(Line).where(Line.id == line_id), actor, Line)
-    if for_update:
-        statement = statement.with_for_update()
-    line: Line | None = session.scalars(statement).one_or_none()
+    statement, parameters = _by_id_in_scope(Line, actor, for_update)
+    parameters["id"] = line_id
+    line: Line | None = session.scalars(statement, parameters).one_or_none()
     if line is None:
         raise LineNotFound("no such line", field="line_id", line_id=str(line_id))
     return line
@@ -56,10 +96,9 @@ def lines_of_subscriber(session: Session, actor: Actor, subscriber_id: uuid.UUID
 def get_case(
     session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Case:
-    statement = _scope(select(Case).where(Case.id == case_id), actor, Case)
-    if for_update:
-        statement = statement.with_for_update()
-    case: Case | None = session.scalars(statement).one_or_none()
+    statement, parameters = _by_id_in_scope(Case, actor, for_update)
+    parameters["id"] = case_id
+    case: Case | None = session.scalars(statement, parameters).one_or_none()
     if case is None:
         raise CaseNotFound("no such case", field="case_id", case_id=str(case_id))
     return case
@@ -178,13 +217,16 @@ def latest_verification(
     return session.scalars(statement).first()
 
 
+_PASSED_VERIFICATION = (
+    select(Verification)
+    .where(Verification.case_id == bindparam("case_id"), Verification.status == "passed")
+    .order_by(Verification.verified_at.desc())
+    .limit(1)
+)
+
+
 def passed_verification(session: Session, case_id: uuid.UUID) -> Verification | None:
-    return session.scalars(
-        select(Verification)
-        .where(Verification.case_id == case_id, Verification.status == "passed")
-        .order_by(Verification.verified_at.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_PASSED_VERIFICATION, {"case_id": case_id}).first()
 
 
 def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]:
@@ -211,18 +253,18 @@ def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
     return found
 
 
-def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Line)
-            .where(
-                Line.subscriber_id == subscriber_id,
-                Line.status.in_(["active", "suspended", "pending_termination"]),
-            )
-        )
-        or 0
+_LIVE_LINES_OF_SUBSCRIBER = (
+    select(func.count())
+    .select_from(Line)
+    .where(
+        Line.subscriber_id == bindparam("subscriber_id"),
+        Line.status.in_(["active", "suspended", "pending_termination"]),
     )
+)
+
+
+def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
+    return int(session.scalar(_LIVE_LINES_OF_SUBSCRIBER, {"subscriber_id": subscriber_id}) or 0)
 
 
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:

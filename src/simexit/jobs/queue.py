@@ -1,7 +1,7 @@
 """Writing jobs. A job is a row in the caller's transaction: rolled-back state leaves no job.
 
-The row is added, not flushed: its id is set here, so callers can use it at once, and the unit of
-work inserts it with the transaction's other rows (at the next query's autoflush, or the commit).
+The row is inserted at once with one statement (`db.append_row`), outside the unit of work: a
+look-up later in the same transaction finds it, and a rollback takes it away.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from simexit.db import append_row, append_values
 from simexit.models import Job
 
 DEFAULT_MAX_ATTEMPTS = 8
+_JOB_BY_DEDUP_KEY = select(Job).where(Job.dedup_key == bindparam("dedup_key"))
 
 
 def enqueue(
@@ -34,20 +36,33 @@ def enqueue(
     The payload must be JSON-safe (ids as strings).
     """
     if dedup_key is not None:
-        # The query autoflushes first, so a job with this key added earlier in the same
-        # transaction is found too.
-        existing = session.scalars(select(Job).where(Job.dedup_key == dedup_key)).first()
+        # Jobs are inserted at once, so one added earlier in this transaction is found too.
+        existing = session.scalars(_JOB_BY_DEDUP_KEY, {"dedup_key": dedup_key}).first()
         if existing is not None:
             return existing
-    return add_job(
-        session,
-        name,
-        now=now,
-        run_at=run_at,
-        dedup_key=dedup_key,
-        max_attempts=max_attempts,
-        **payload,
-    )
+    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload)
+    return append_row(session, Job(**values))
+
+
+def _job_values(
+    name: str,
+    now: datetime,
+    run_at: datetime | None,
+    dedup_key: str | None,
+    max_attempts: int,
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "name": name,
+        "payload": payload,
+        "status": "queued",
+        "run_at": run_at or now,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "dedup_key": dedup_key,
+        "created_at": now,
+    }
 
 
 def add_job(
@@ -59,23 +74,15 @@ def add_job(
     dedup_key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     **payload: Any,
-) -> Job:
+) -> uuid.UUID:
     """`enqueue` without the look-up, for a `dedup_key` the caller knows is new: one derived from a
     row this transaction has just inserted under its own unique key. Should it be taken after all,
-    the unique index refuses it and the transaction fails rather than queueing twice."""
-    job = Job(
-        id=uuid.uuid4(),
-        name=name,
-        payload=payload,
-        status="queued",
-        run_at=run_at or now,
-        attempts=0,
-        max_attempts=max_attempts,
-        dedup_key=dedup_key,
-        created_at=now,
-    )
-    session.add(job)
-    return job
+    the unique index refuses it and the transaction fails rather than queueing twice. Returns the
+    job's id; no ORM object is made (this runs several times in every write request)."""
+    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload)
+    append_values(session, Job, values)
+    job_id: uuid.UUID = values["id"]
+    return job_id
 
 
 def enqueue_once(

@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simexit.db import is_sqlite
+from simexit.db import append_row, is_sqlite
 from simexit.errors import InvalidInput
 from simexit.i18n import normalize_language
 from simexit.jobs.queue import add_job
@@ -38,6 +38,11 @@ CHANNELS = ("email", "sms")
 SINK = "sink"
 REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
+
+
+_BY_DEDUP_KEYS = select(Notification).where(
+    Notification.dedup_key.in_(bindparam("keys", expanding=True))
+)
 
 
 def dedup_key(kind: str, subject_id: str, channel: str) -> str:
@@ -72,13 +77,11 @@ def notify(
         for channel, recipient in (("email", email), ("sms", phone))
         if recipient
     }
-    # One look-up for both channels (it autoflushes, so rows added earlier in this transaction
-    # count too).
+    # One look-up for both channels. Notifications are inserted at once (`append_row`), so rows
+    # written earlier in this transaction count too, and nothing else needs flushing first.
     existing_rows = {
         row.dedup_key: row
-        for row in session.scalars(
-            select(Notification).where(Notification.dedup_key.in_(list(wanted.values())))
-        )
+        for row in session.scalars(_BY_DEDUP_KEYS, {"keys": list(wanted.values())})
     }
     # SQLite writers are serialized from BEGIN IMMEDIATE, so after that look-up no other
     # transaction can insert the same key: the savepoint (three statements) only pays on
@@ -115,14 +118,14 @@ def notify(
         if guard:
             try:
                 with session.begin_nested():  # a concurrent notify may insert the same key first
-                    session.add(row)
+                    append_row(session, row)
             except IntegrityError:
                 rows.append(
                     session.scalars(select(Notification).where(Notification.dedup_key == key)).one()
                 )
                 continue
         else:
-            session.add(row)
+            append_row(session, row)
         # The job's key derives from the notification's own unique key, which this transaction
         # now holds; notifications are never deleted, so no job can hold it yet: no look-up.
         add_job(

@@ -25,6 +25,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from simexit.db import append_row
 from simexit.errors import NotFound
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
@@ -125,9 +126,8 @@ def emit(
         attempts=0,
         created_at=now,
     )
-    session.add(delivery)
-    # The message id was made just above, so its job key is new: no look-up, no flush (the rows
-    # are inserted with the rest of the transaction).
+    append_row(session, delivery)
+    # The message id was made just above, so its job key is new: no look-up.
     add_job(
         session,
         DELIVER_JOB,
