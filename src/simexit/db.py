@@ -1,7 +1,13 @@
 """Engines, sessions and the declarative base.
 
-One transaction per request, job or command: `session_scope()` commits on success and rolls back
-on error; services only `flush()`.
+One transaction per request, job or command: `Database.session()` commits on success and rolls
+back on error; services only `flush()`.
+
+Write sessions do not autoflush. A query no longer writes the changes made so far first: the unit
+of work writes them once, at the commit (or at an explicit `flush()` where a service needs to read
+its own changes back through SQL). Append-only rows (audit events, jobs, notifications) skip the
+unit of work altogether and are inserted at once (`append_row`, `append_values`), so look-ups of
+them within the transaction, such as de-duplication, see them without a flush.
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on. Its write transactions start
 with `BEGIN IMMEDIATE` so two writers queue on the database lock instead of failing half-way with
