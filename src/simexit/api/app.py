@@ -55,7 +55,8 @@ def create_app(
     app.state.metrics = metrics
     errors.install(app)
     app.include_router(health.router)
-    app.include_router(v1.router)
+    for module_router in v1.routers:  # straight onto the app: see `v1`
+        app.include_router(module_router)
     app.include_router(hooks.router)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 

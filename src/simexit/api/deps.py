@@ -12,6 +12,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session
 
 from simexit.api.errors import PENDING_AUTH
@@ -65,29 +66,44 @@ def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-async def get_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Actor | str:
+class CallerScheme(SecurityBase):
     """The portal's actor, or the API key still to be checked (no I/O: no thread hop).
 
     Write endpoints look the key up inside their own transaction (`Transaction.run`): one
     thread hand-off and one session per request instead of two. A missing key is refused here,
     before anything else; so that a refused key still wins over a 422 exactly as `get_actor`
-    does, the validation-error handler checks a key left pending here (`errors.PENDING_AUTH`)."""
-    injected = getattr(request.state, "actor", None)
-    if isinstance(injected, Actor):
-        return injected
-    if credentials is None:
-        raise unauthenticated()
-    token = credentials.credentials
-    runtime = cast(Runtime, request.app.state.runtime)
+    does, the validation-error handler checks a key left pending here (`errors.PENDING_AUTH`).
 
-    def check() -> None:
-        resolve_api_key(runtime, token)
+    It is `bearer` and the step after it in one dependency, not a dependency on `bearer`: FastAPI
+    solves each level of the dependency tree with fixed per-request overhead, and every write
+    pays it. Being a security scheme with `bearer`'s name and model, it documents the same
+    `HTTPBearer` requirement in OpenAPI."""
 
-    setattr(request.state, PENDING_AUTH, check)
-    return token
+    def __init__(self, scheme: HTTPBearer) -> None:
+        self.scheme = scheme
+        self.model = scheme.model
+        self.scheme_name = scheme.scheme_name
+
+    async def __call__(self, request: Request) -> Actor | str:
+        # `request.state` raises (and `getattr` catches) AttributeError when the portal put no
+        # actor there, the usual case for an API call; the dict lookup costs no exception.
+        injected = request.scope.get("state", {}).get("actor")
+        if isinstance(injected, Actor):
+            return injected
+        credentials = await self.scheme(request)
+        if credentials is None:
+            raise unauthenticated()
+        token = credentials.credentials
+        runtime = cast(Runtime, request.app.state.runtime)
+
+        def check() -> None:
+            resolve_api_key(runtime, token)
+
+        setattr(request.state, PENDING_AUTH, check)
+        return token
+
+
+get_caller = CallerScheme(bearer)
 
 
 async def get_transaction(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -79,6 +79,17 @@ class Reply:
 
     def render(self) -> dict[str, Any]:
         return self.body.model_dump(mode="json") if isinstance(self.body, BaseModel) else self.body
+
+
+class RenderedJSONResponse(JSONResponse):
+    """A JSON response whose body pydantic has already serialized to bytes.
+
+    `model_dump_json` (pydantic-core) writes the same bytes as `model_dump(mode="json")` followed
+    by `JSONResponse`'s `json.dumps` (compact separators, UTF-8 unescaped; the models hold no
+    floats), at well under half the cost, and without the intermediate dict."""
+
+    def render(self, content: Any) -> bytes:
+        return cast(bytes, content)
 
 
 def response(
@@ -148,6 +159,13 @@ class Transaction:
                 self._authenticate(session)
                 reply = effect(session, self.now)
             # Rendered after the commit: nothing stores it, and the write lock is free sooner.
+            if isinstance(reply.body, BaseModel) and reply.status < 400:
+                # Nothing stores this body either, so it can go straight to JSON bytes.
+                return RenderedJSONResponse(
+                    reply.body.model_dump_json().encode(),
+                    status_code=reply.status,
+                    headers=_location(reply.location),
+                )
             return self._respond(reply.status, reply.render(), reply.location)
         key = self.idempotency_key
         try:
@@ -200,4 +218,8 @@ class Transaction:
         return response(self.request, status, stored_body, {"Idempotent-Replayed": "true"})
 
     def _respond(self, status: int, body: dict[str, Any], location: str | None) -> JSONResponse:
-        return response(self.request, status, body, {"Location": location} if location else None)
+        return response(self.request, status, body, _location(location))
+
+
+def _location(location: str | None) -> dict[str, str] | None:
+    return {"Location": location} if location else None
