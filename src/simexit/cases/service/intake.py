@@ -137,7 +137,10 @@ def open_case(
         created_at=now,
         status_changed_at=now,
     )
-    session.add(case)  # inserted with the audit row at the commit; its id is already set
+    session.add(case)
+    # Written now, not at the commit: the portal asks for the code, and a resubmission attests and
+    # submits, in this same transaction, and they find the case by id through SQL.
+    session.flush()
     audit.record(
         session,
         operator_id=case.operator_id,
@@ -232,7 +235,8 @@ def start_verification(
     verification.code_hash = codes.hash_code(
         code, key=ctx.secret_key, verification_id=str(verification.id)
     )
-    session.add(verification)  # id set above; inserted at the notification look-up's autoflush
+    session.add(verification)
+    session.flush()  # a second code in this transaction finds and supersedes this one through SQL
     notifications_context: dict[str, Any] = {
         "code": code,
         "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60),
@@ -372,6 +376,7 @@ def attest_identity(
         },
     )
     session.add(verification)
+    session.flush()  # a submit in this same transaction (a resubmission) looks for it through SQL
     case.verified_at = now
     _audit_verification(session, case, actor, now, "verification.attested", verification)
     return verification
