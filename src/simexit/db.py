@@ -55,8 +55,27 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        mode = options.get("sqlite_begin", "IMMEDIATE")
+        if not options.get("sqlite_no_wait"):
+            connection.exec_driver_sql(f"BEGIN {mode}")
+            return
+        # Take the write lock now or not at all: a caller that must not block (the event loop)
+        # would otherwise sit in SQLite's busy handler while another writer holds the lock.
+        driver = connection.connection.driver_connection
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            driver.execute(f"BEGIN {mode}")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise WriterBusy from error
+            raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+class WriterBusy(Exception):
+    """Another connection holds SQLite's write lock, and the session was told not to wait."""
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
@@ -105,9 +124,12 @@ def _insert_into(model: type[Base]) -> Insert:
     return statement
 
 
-def append_values(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+def append_values(
+    session: Session, model: type[Base], values: dict[str, Any] | list[dict[str, Any]]
+) -> None:
     """`append_row` without the ORM object, for rows nobody reads back in the same request
-    (audit events, jobs): one prebuilt INSERT on the session's connection, keyed by column."""
+    (audit events, jobs): one prebuilt INSERT on the session's connection, keyed by column. A
+    list of rows (with the same keys) goes in as one executemany."""
     session.connection().execute(_insert_into(model), values)
 
 
@@ -130,11 +152,22 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
+        self._no_wait_sessions = sessionmaker(
+            self.engine.execution_options(sqlite_no_wait=True),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A read-write unit of work: commit on success, roll back on any error."""
-        with self._sessions() as session:
+    def session(self, *, wait: bool = True) -> Iterator[Session]:
+        """A read-write unit of work: commit on success, roll back on any error.
+
+        `wait=False` (SQLite): its first statement raises `WriterBusy` instead of waiting when
+        another connection is writing; nothing has been written then, so the caller can simply
+        run the same work again where waiting is fine."""
+        factory = self._sessions if wait or not self.is_sqlite else self._no_wait_sessions
+        with factory() as session:
             try:
                 yield session
                 session.commit()

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simexit.errors import NotFound
@@ -28,20 +28,18 @@ class KeyRefused(Exception):
         self.code = code
 
 
+# Columns on the session's connection, not an entity through the ORM: this runs on every API
+# request, and ORM execution is most of its cost.
+_KEY_BY_PREFIX = select(
+    ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.operator_id, ApiKey.reseller_id
+).where(ApiKey.prefix == bindparam("prefix"))
+
+
 def actor_for_key(session: Session, token: str) -> Actor:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "sx" or not parts[1] or len(parts[1]) > 16:
         raise KeyRefused("unauthenticated")
-    # Columns, not the entity: this runs on every API request, and ORM loading is most of its cost.
-    key = session.execute(
-        select(
-            ApiKey.prefix,
-            ApiKey.key_hash,
-            ApiKey.revoked_at,
-            ApiKey.operator_id,
-            ApiKey.reseller_id,
-        ).where(ApiKey.prefix == parts[1])
-    ).one_or_none()
+    key = session.connection().execute(_KEY_BY_PREFIX, {"prefix": parts[1]}).one_or_none()
     if key is None or not hmac.compare_digest(hash_api_key(token), key.key_hash):
         raise KeyRefused("unauthenticated")
     if key.revoked_at is not None:

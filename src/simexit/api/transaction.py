@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
 from simexit.api.keys import KeyRefused, actor_for_key
-from simexit.db import Database
+from simexit.db import Database, WriterBusy
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
@@ -37,13 +38,20 @@ _SQLITE_WRITERS = threading.Lock()
 
 
 @contextmanager
-def write_session(db: Database) -> Iterator[Session]:
-    if db.engine.dialect.name == "sqlite":
-        with _SQLITE_WRITERS, db.session() as session:
-            yield session
-    else:
+def write_session(db: Database, *, wait: bool = True) -> Iterator[Session]:
+    """One write transaction. `wait=False` raises `WriterBusy` instead of queueing behind
+    another writer (SQLite only; PostgreSQL has row locks and never needs it)."""
+    if not db.is_sqlite:
         with db.session() as session:
             yield session
+        return
+    if not _SQLITE_WRITERS.acquire(blocking=wait):
+        raise WriterBusy
+    try:
+        with db.session(wait=wait) as session:
+            yield session
+    finally:
+        _SQLITE_WRITERS.release()
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simexit"'}
@@ -153,9 +161,28 @@ class Transaction:
             problem_body(self.request, code=code, status=status, field=field, extra=extra), status
         )
 
-    def run(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
+    async def respond(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
+        """Run the request's transaction and answer it.
+
+        On SQLite the transaction runs right here on the event loop when no other writer holds
+        the database: SQLite is a library in this process, so its writes are CPU work under one
+        lock, and handing them to a worker thread bought no concurrency, only a thread hop and
+        GIL hand-offs that cost more than many a write. When another writer holds the lock (the
+        job worker, another process) nothing has been written yet, and the same transaction
+        runs in the thread pool, where waiting for the lock blocks nobody else. PostgreSQL's
+        round-trips always go to the thread pool."""
+        if self.runtime.db.is_sqlite:
+            try:
+                return self.run(effect, wait=False)
+            except WriterBusy:
+                pass
+        return await run_in_threadpool(self.run, effect)
+
+    def run(
+        self, effect: Callable[[Session, datetime], Reply], *, wait: bool = True
+    ) -> JSONResponse:
         if self.idempotency_key is None:
-            with write_session(self.runtime.db) as session:
+            with write_session(self.runtime.db, wait=wait) as session:
                 self._authenticate(session)
                 reply = effect(session, self.now)
             # Rendered after the commit: nothing stores it, and the write lock is free sooner.
@@ -169,7 +196,7 @@ class Transaction:
             return self._respond(reply.status, reply.render(), reply.location)
         key = self.idempotency_key
         try:
-            with write_session(self.runtime.db) as session:
+            with write_session(self.runtime.db, wait=wait) as session:
                 self._authenticate(session)
                 row, seen = idempotency.claim(
                     session,

@@ -4,7 +4,8 @@ Appending locks the operator's chain head (`FOR UPDATE` on PostgreSQL; SQLite wr
 serialized), so two concurrent transactions can never fork the chain: the second waits and links
 to the first. The lock lasts until the transaction ends, so later events of the same transaction
 reuse the head they locked instead of selecting it again. Each event is inserted at once with one
-statement (`db.append_row`); the head, an ordinary row, is written by the unit of work at commit.
+statement (`db.append_values`), and the head is advanced with another, so both are in the database
+as soon as `record` returns.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from simexit.audit.chain import GENESIS, event_hash
 from simexit.db import append_values
@@ -36,31 +38,56 @@ def _json_safe(value: Any) -> Any:
 
 _LOCKED_HEADS = "simexit.audit.locked_heads"
 _HEAD_FOR_UPDATE = (
-    select(AuditChainHead)
+    select(AuditChainHead.seq, AuditChainHead.hash)
     .where(AuditChainHead.operator_id == bindparam("operator_id"))
     .with_for_update()
 )
+_INSERT_HEAD = insert(AuditChainHead)
+_ADVANCE_HEAD = (
+    update(AuditChainHead)
+    .where(AuditChainHead.operator_id == bindparam("head_operator_id"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 
 
-def _locked_head(session: Session, operator_id: uuid.UUID) -> AuditChainHead:
-    """The operator's chain head, locked for the current transaction (or savepoint).
+@dataclass(slots=True)
+class _Head:
+    """The operator's chain head as this transaction holds it (locked) and has advanced it."""
 
-    Cached in `session.info` against the innermost transaction object: a new transaction, or a
-    savepoint whose rollback may have released the row lock, never sees another's entry."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    cached: tuple[object, dict[uuid.UUID, AuditChainHead]] | None = session.info.get(_LOCKED_HEADS)
-    if cached is None or cached[0] is not transaction:
-        cached = (transaction, {})
-        session.info[_LOCKED_HEADS] = cached
-    heads = cached[1]
+    seq: int
+    hash: str
+
+
+def _locked_head(session: Session, operator_id: uuid.UUID) -> _Head:
+    """The operator's chain head, locked for the current transaction.
+
+    Read and written with Core statements on the session's connection: it is one small row, and
+    the unit of work's bookkeeping for it cost more than the statements. Every event advances
+    the stored head at once, so the database is always right and the copy cached in
+    `session.info` is only a saved look-up; it is dropped whenever a transaction or savepoint
+    ends (`_forget_heads`), since a savepoint's rollback takes back its events, its advances
+    and, on PostgreSQL, the row lock."""
+    heads: dict[uuid.UUID, _Head] = session.info.setdefault(_LOCKED_HEADS, {})
     head = heads.get(operator_id)
     if head is None:
-        head = session.scalars(_HEAD_FOR_UPDATE, {"operator_id": operator_id}).one_or_none()
-        if head is None:
-            head = AuditChainHead(operator_id=operator_id, seq=0, hash=GENESIS)
-            session.add(head)
+        connection = session.connection()
+        row = connection.execute(_HEAD_FOR_UPDATE, {"operator_id": operator_id}).one_or_none()
+        if row is None:
+            # The first event of an operator. A concurrent first event fails on the primary key
+            # and its transaction rolls back rather than forking the chain.
+            connection.execute(
+                _INSERT_HEAD, {"operator_id": operator_id, "seq": 0, "hash": GENESIS}
+            )
+            head = _Head(0, GENESIS)
+        else:
+            head = _Head(row.seq, row.hash)
         heads[operator_id] = head
     return head
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_LOCKED_HEADS, None)
 
 
 def record(
@@ -117,8 +144,10 @@ def record(
             "hash": digest,
         },
     )
-    head.seq = seq
-    head.hash = digest
+    session.connection().execute(
+        _ADVANCE_HEAD, {"head_operator_id": operator_id, "seq": seq, "hash": digest}
+    )
+    head.seq, head.hash = seq, digest
     return digest
 
 

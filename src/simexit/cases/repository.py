@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -217,16 +218,18 @@ def latest_verification(
     return session.scalars(statement).first()
 
 
-_PASSED_VERIFICATION = (
-    select(Verification)
+_PASSED_METHOD = (
+    select(Verification.method)
     .where(Verification.case_id == bindparam("case_id"), Verification.status == "passed")
     .order_by(Verification.verified_at.desc())
     .limit(1)
 )
 
 
-def passed_verification(session: Session, case_id: uuid.UUID) -> Verification | None:
-    return session.scalars(_PASSED_VERIFICATION, {"case_id": case_id}).first()
+def passed_verification_method(session: Session, case_id: uuid.UUID) -> str | None:
+    """The method of the case's latest passed identity check, or None if none passed."""
+    method: str | None = session.connection().execute(_PASSED_METHOD, {"case_id": case_id}).scalar()
+    return method
 
 
 def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]:
@@ -253,6 +256,28 @@ def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where a subscriber's messages go; `erased` once retention removed their details."""
+
+    email: str | None
+    phone_e164: str | None
+    erased: bool
+
+
+_CONTACT = select(Subscriber.email, Subscriber.phone_e164, Subscriber.erased_at).where(
+    Subscriber.id == bindparam("id")
+)
+
+
+def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
+    """Three columns for `notify`: every state change that tells the subscriber reads them."""
+    row = session.connection().execute(_CONTACT, {"id": subscriber_id}).one_or_none()
+    if row is None:
+        raise LineNotFound("no such subscriber", field="subscriber_id")
+    return Contact(row.email, row.phone_e164, row.erased_at is not None)
+
+
 _LIVE_LINES_OF_SUBSCRIBER = (
     select(func.count())
     .select_from(Line)
@@ -264,7 +289,11 @@ _LIVE_LINES_OF_SUBSCRIBER = (
 
 
 def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
-    return int(session.scalar(_LIVE_LINES_OF_SUBSCRIBER, {"subscriber_id": subscriber_id}) or 0)
+    connection = session.connection()
+    return int(
+        connection.execute(_LIVE_LINES_OF_SUBSCRIBER, {"subscriber_id": subscriber_id}).scalar()
+        or 0
+    )
 
 
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:

@@ -85,6 +85,22 @@ def add_job(
     return job_id
 
 
+def add_jobs(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    jobs: list[tuple[str, dict[str, Any]]],
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> list[uuid.UUID]:
+    """`add_job` for several jobs of one kind at once, each a `(dedup_key, payload)`: one
+    statement for all of them."""
+    rows = [_job_values(name, now, None, key, max_attempts, payload) for key, payload in jobs]
+    if rows:
+        append_values(session, Job, rows)
+    return [row["id"] for row in rows]
+
+
 def enqueue_once(
     session: Session,
     name: str,

@@ -13,18 +13,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import structlog
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from simexit.db import append_row, is_sqlite
 from simexit.errors import InvalidInput
 from simexit.i18n import normalize_language
-from simexit.jobs.queue import add_job
+from simexit.jobs.queue import add_jobs
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Notification, NotificationDelivery
 from simexit.notifications import sms_encoding
@@ -40,9 +41,18 @@ REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
 
 
-_BY_DEDUP_KEYS = select(Notification).where(
+_BY_DEDUP_KEYS = select(Notification.id, Notification.channel, Notification.dedup_key).where(
     Notification.dedup_key.in_(bindparam("keys", expanding=True))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A notification `notify` queued now or found already queued (or sent)."""
+
+    id: uuid.UUID
+    channel: str
+    dedup_key: str
 
 
 def dedup_key(kind: str, subject_id: str, channel: str) -> str:
@@ -61,9 +71,14 @@ def notify(
     email: str | None = None,
     phone: str | None = None,
     context: Mapping[str, Any],
-) -> list[Notification]:
+) -> list[Queued]:
     """Queue `kind` about `subject_id` (the case; for verification.code the verification) by
-    e-mail and/or SMS. Returns the rows, existing ones included when already queued or sent."""
+    e-mail and/or SMS. Returns one entry per channel, existing ones included when already queued
+    or sent.
+
+    Rows go in as plain values, all channels in one statement and their jobs in another: nothing
+    reads them back as objects in the request that writes them, and building ORM objects for
+    them was a good part of what a write request cost."""
     if kind not in TEMPLATES:
         raise InvalidInput(f"There is no notification template '{kind}'.", field="kind")
     if not email and not phone:
@@ -77,67 +92,77 @@ def notify(
         for channel, recipient in (("email", email), ("sms", phone))
         if recipient
     }
-    # One look-up for both channels. Notifications are inserted at once (`append_row`), so rows
-    # written earlier in this transaction count too, and nothing else needs flushing first.
-    existing_rows = {
-        row.dedup_key: row
-        for row in session.scalars(_BY_DEDUP_KEYS, {"keys": list(wanted.values())})
-    }
-    # SQLite writers are serialized from BEGIN IMMEDIATE, so after that look-up no other
-    # transaction can insert the same key: the savepoint (three statements) only pays on
-    # PostgreSQL, where a concurrent notify may insert it first.
-    guard = not is_sqlite(session)
-    rows: list[Notification] = []
-    for channel, recipient in (("email", email), ("sms", phone)):
-        if not recipient:
-            continue
-        key = wanted[channel]
-        existing = existing_rows.get(key)
-        if existing is not None:
-            rows.append(existing)
-            continue
-        shape = sms_encoding.shape(rendered.sms) if channel == "sms" else None
-        row = Notification(
-            id=uuid.uuid4(),
-            operator_id=operator_id,
-            kind=kind,
-            subject_id=str(subject_id),
-            channel=channel,
-            language=language,
-            recipient=recipient,
-            subject=rendered.subject if channel == "email" else None,
-            body_text=rendered.text if channel == "email" else rendered.sms,
-            body_html=rendered.html if channel == "email" else None,
-            status="queued",
-            sms_encoding=shape.encoding.value if shape else None,
-            sms_segments=shape.segments if shape else None,
-            attempts=0,
-            dedup_key=key,
-            created_at=now,
+    shape = sms_encoding.shape(rendered.sms) if phone else None
+    candidates: list[dict[str, Any]] = [
+        {
+            "id": uuid.uuid4(),
+            "operator_id": operator_id,
+            "kind": kind,
+            "subject_id": str(subject_id),
+            "channel": channel,
+            "language": language,
+            "recipient": recipient,
+            "subject": rendered.subject if channel == "email" else None,
+            "body_text": rendered.text if channel == "email" else rendered.sms,
+            "body_html": rendered.html if channel == "email" else None,
+            "status": "queued",
+            "sms_encoding": shape.encoding.value if shape and channel == "sms" else None,
+            "sms_segments": shape.segments if shape and channel == "sms" else None,
+            "attempts": 0,
+            "dedup_key": wanted[channel],
+            "created_at": now,
+        }
+        for channel, recipient in (("email", email), ("sms", phone))
+        if recipient
+    ]
+    # Insert-or-ignore on the unique key: a row that is already there (queued or sent before,
+    # or by a concurrent transaction, which PostgreSQL waits for) is left alone and not
+    # returned, so the usual case costs one statement and no look-up or savepoint.
+    connection = session.connection()
+    inserted = set(connection.execute(_insert_new(session), candidates).scalars())
+    rows: list[Queued] = []
+    fresh: list[dict[str, Any]] = []
+    for values in candidates:
+        key = values["dedup_key"]
+        if key in inserted:
+            fresh.append(values)
+            rows.append(Queued(values["id"], values["channel"], key))
+            log.info(
+                "notification.queued",
+                notification_id=str(values["id"]),
+                kind=kind,
+                channel=values["channel"],
+            )
+    if len(fresh) < len(candidates):
+        taken = [v["dedup_key"] for v in candidates if v["dedup_key"] not in inserted]
+        rows.extend(
+            Queued(row.id, row.channel, row.dedup_key)
+            for row in connection.execute(_BY_DEDUP_KEYS, {"keys": taken})
         )
-        if guard:
-            try:
-                with session.begin_nested():  # a concurrent notify may insert the same key first
-                    append_row(session, row)
-            except IntegrityError:
-                rows.append(
-                    session.scalars(select(Notification).where(Notification.dedup_key == key)).one()
-                )
-                continue
-        else:
-            append_row(session, row)
-        # The job's key derives from the notification's own unique key, which this transaction
-        # now holds; notifications are never deleted, so no job can hold it yet: no look-up.
-        add_job(
-            session,
-            DELIVER_JOB,
-            now=now,
-            dedup_key=f"{DELIVER_JOB}:{key}",
-            notification_id=str(row.id),
-        )
-        log.info("notification.queued", notification_id=str(row.id), kind=kind, channel=channel)
-        rows.append(row)
+        rows.sort(key=lambda row: CHANNELS.index(row.channel))
+    # Each job's key derives from its notification's own unique key, which this transaction has
+    # just taken; notifications are never deleted, so no job can hold it yet: no look-up.
+    add_jobs(
+        session,
+        DELIVER_JOB,
+        now=now,
+        jobs=[
+            (f"{DELIVER_JOB}:{v['dedup_key']}", {"notification_id": str(v["id"])}) for v in fresh
+        ],
+    )
     return rows
+
+
+_INSERT_NEW = {
+    dialect: insert(Notification)
+    .on_conflict_do_nothing(index_elements=["dedup_key"])
+    .returning(Notification.dedup_key)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
+def _insert_new(session: Session) -> Any:
+    return _INSERT_NEW[session.get_bind().dialect.name]
 
 
 def _record(

@@ -189,7 +189,7 @@ def list_case_events(case_id: uuid.UUID, session: ReadSessionDep, actor: ActorDe
         **responses(401, 404, 409, 422),
     },
 )
-def open_case(body: CaseCreate, call: TransactionDep) -> JSONResponse:
+async def open_case(body: CaseCreate, call: TransactionDep) -> JSONResponse:
     """Open a case (a draft). The same line and type with a case still open returns that case."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -212,7 +212,7 @@ def open_case(body: CaseCreate, call: TransactionDep) -> JSONResponse:
         )
         return case_reply(result.case, call.actor, 201 if result.created else 200)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 def _language(call: Transaction) -> str | None:
@@ -229,7 +229,7 @@ def _language(call: Transaction) -> str | None:
     dependencies=[VerificationStartLimit],
     responses=responses(401, 404, 409, 422, 429),
 )
-def start_verification(
+async def start_verification(
     case_id: uuid.UUID, body: VerificationCreate, call: TransactionDep
 ) -> JSONResponse:
     """Send a one-time code to the subscriber by SMS or e-mail; an earlier code stops working."""
@@ -245,7 +245,7 @@ def start_verification(
         )
         return Reply(VerificationRead.of(issued.verification), 201)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 CONFIRM_PROBLEMS = {
@@ -262,7 +262,7 @@ CONFIRM_PROBLEMS = {
     dependencies=[VerificationConfirmLimit],
     responses=responses(401, 404, 409, 410, 422, 423, 429),
 )
-def confirm_verification(
+async def confirm_verification(
     case_id: uuid.UUID, body: VerificationConfirm, call: TransactionDep
 ) -> JSONResponse:
     """Answer the code. A wrong code is counted (and committed) before the 422 goes back."""
@@ -283,7 +283,7 @@ def confirm_verification(
             code=code, status=status, field="code", attempts_left=result.attempts_left
         )
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -293,7 +293,9 @@ def confirm_verification(
     response_model=VerificationRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def attest_identity(case_id: uuid.UUID, body: IdentityAttest, call: TransactionDep) -> JSONResponse:
+async def attest_identity(
+    case_id: uuid.UUID, body: IdentityAttest, call: TransactionDep
+) -> JSONResponse:
     """Staff record an identity check they made themselves (ID document, PIN, eID)."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -310,7 +312,7 @@ def attest_identity(case_id: uuid.UUID, body: IdentityAttest, call: TransactionD
         )
         return Reply(VerificationRead.of(verification), 201)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -319,7 +321,7 @@ def attest_identity(case_id: uuid.UUID, body: IdentityAttest, call: TransactionD
     response_model=CaseRead,
     responses=responses(401, 404, 409, 422),
 )
-def submit_case(case_id: uuid.UUID, body: SubmitCreate, call: TransactionDep) -> JSONResponse:
+async def submit_case(case_id: uuid.UUID, body: SubmitCreate, call: TransactionDep) -> JSONResponse:
     """Run the operator's rules: blocked, in review with an SLA date, or approved with a date."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -333,7 +335,7 @@ def submit_case(case_id: uuid.UUID, body: SubmitCreate, call: TransactionDep) ->
         )
         return case_reply(case, call.actor)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -342,14 +344,14 @@ def submit_case(case_id: uuid.UUID, body: SubmitCreate, call: TransactionDep) ->
     response_model=CaseRead,
     responses=responses(401, 404, 409, 422),
 )
-def withdraw_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
+async def withdraw_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
     def effect(session: Session, now: datetime) -> Reply:
         case = case_service.withdraw(
             session, call.runtime.cases, actor=call.actor, case_id=case_id, now=now, note=body.note
         )
         return case_reply(case, call.actor)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -358,14 +360,14 @@ def withdraw_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) ->
     response_model=CaseRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def approve_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
+async def approve_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
     def effect(session: Session, now: datetime) -> Reply:
         case = case_service.approve(
             session, call.runtime.cases, actor=call.actor, case_id=case_id, now=now, note=body.note
         )
         return case_reply(case, call.actor)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -374,7 +376,7 @@ def approve_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> 
     response_model=CaseRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def reject_case(case_id: uuid.UUID, body: RejectCreate, call: TransactionDep) -> JSONResponse:
+async def reject_case(case_id: uuid.UUID, body: RejectCreate, call: TransactionDep) -> JSONResponse:
     def effect(session: Session, now: datetime) -> Reply:
         case = case_service.reject(
             session,
@@ -387,7 +389,7 @@ def reject_case(case_id: uuid.UUID, body: RejectCreate, call: TransactionDep) ->
         )
         return case_reply(case, call.actor)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -397,7 +399,9 @@ def reject_case(case_id: uuid.UUID, body: RejectCreate, call: TransactionDep) ->
     response_model=CaseRead,
     responses=responses(401, 404, 409, 422),
 )
-def resubmit_case(case_id: uuid.UUID, body: ResubmitCreate, call: TransactionDep) -> JSONResponse:
+async def resubmit_case(
+    case_id: uuid.UUID, body: ResubmitCreate, call: TransactionDep
+) -> JSONResponse:
     """Start a rejected or failed case again, as a new draft linked to it."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -411,7 +415,7 @@ def resubmit_case(case_id: uuid.UUID, body: ResubmitCreate, call: TransactionDep
         )
         return case_reply(case, call.actor, 201)
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -420,7 +424,7 @@ def resubmit_case(case_id: uuid.UUID, body: ResubmitCreate, call: TransactionDep
     response_model=CaseRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def retry_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
+async def retry_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JSONResponse:
     """Run a failed teardown again; completed steps are skipped."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -429,4 +433,4 @@ def retry_case(case_id: uuid.UUID, body: NoteCreate, call: TransactionDep) -> JS
         )
         return case_reply(case, call.actor)
 
-    return call.run(effect)
+    return await call.respond(effect)

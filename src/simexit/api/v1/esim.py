@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v1/esim", tags=["esim"])
     response_model=EsimNotificationRead,
     responses=responses(401, 403, 404, 422),
 )
-def receive_esim_notification(body: EsimNotificationCreate, call: TransactionDep) -> JSONResponse:
+async def receive_esim_notification(
+    body: EsimNotificationCreate, call: TransactionDep
+) -> JSONResponse:
     """Record the event on the line. It never ends the contract: when an active line's profile
     is deleted, the subscriber is told the line is still billed."""
 
@@ -47,4 +49,4 @@ def receive_esim_notification(body: EsimNotificationCreate, call: TransactionDep
         )
         return Reply(read, 202)
 
-    return call.run(effect)
+    return await call.respond(effect)

@@ -84,7 +84,7 @@ def preview_line(
     response_model=LineRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def record_sim_return(
+async def record_sim_return(
     line_id: uuid.UUID, body: SimReturnCreate, call: TransactionDep
 ) -> JSONResponse:
     """Record that the physical SIM was returned (idempotent)."""
@@ -101,7 +101,7 @@ def record_sim_return(
         )
         return Reply(LineRead.of(line))
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -110,7 +110,7 @@ def record_sim_return(
     response_model=LineRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def change_suspension_flag(
+async def change_suspension_flag(
     line_id: uuid.UUID, body: SuspensionFlagChange, call: TransactionDep
 ) -> JSONResponse:
     """Set or clear one suspension reason; the line is barred while any reason is set."""
@@ -128,4 +128,4 @@ def change_suspension_flag(
         )
         return Reply(LineRead.of(line))
 
-    return call.run(effect)
+    return await call.respond(effect)

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1/port-outs", tags=["port-outs"])
         **responses(401, 403, 404, 422),
     },
 )
-def request_port_out(body: PortOutCreate, call: TransactionDep) -> JSONResponse:
+async def request_port_out(body: PortOutCreate, call: TransactionDep) -> JSONResponse:
     """Mark the number's line as porting; termination requests are blocked until it completes."""
 
     def effect(session: Session, now: datetime) -> Reply:
@@ -49,7 +49,7 @@ def request_port_out(body: PortOutCreate, call: TransactionDep) -> JSONResponse:
             f"/v1/port-outs/{port_out.id}" if created else None,
         )
 
-    return call.run(effect)
+    return await call.respond(effect)
 
 
 @router.post(
@@ -58,7 +58,7 @@ def request_port_out(body: PortOutCreate, call: TransactionDep) -> JSONResponse:
     response_model=PortOutRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def complete_port_out(
+async def complete_port_out(
     port_out_id: uuid.UUID, body: PortOutComplete, call: TransactionDep
 ) -> JSONResponse:
     """The number moved: the donor line ends (number released), its open cases are closed."""
@@ -74,4 +74,4 @@ def complete_port_out(
         )
         return Reply(PortOutRead.of(port_out))
 
-    return call.run(effect)
+    return await call.respond(effect)

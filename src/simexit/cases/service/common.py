@@ -138,8 +138,8 @@ def money_context(case: Case) -> dict[str, Any]:
 def notify(
     session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any] | None = None
 ) -> None:
-    subscriber = repository.subscriber(session, case.subscriber_id)
-    if subscriber.erased_at is not None:
+    subscriber = repository.contact(session, case.subscriber_id)
+    if subscriber.erased:
         return
     notifications.notify(
         session,

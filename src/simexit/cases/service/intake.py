@@ -421,8 +421,8 @@ def submit(
     # them, so `apply` (webhooks) and `decide` find the operator without selecting it again.
     operator = repository.operator(session, case.operator_id)
     # Nothing below changes verifications, so one look-up serves the gate and the review check.
-    verified = repository.passed_verification(session, case.id)
-    if verified is None and case.status in {
+    verified_method = repository.passed_verification_method(session, case.id)
+    if verified_method is None and case.status in {
         CaseStatus.awaiting_verification.value,
         CaseStatus.draft.value,
     }:
@@ -447,11 +447,11 @@ def submit(
     _freeze(case, decision)
     required = _identity_methods(case)
     review_extra: list[dict[str, Any]] = []
-    if verified is not None and Method(verified.method) not in required:
+    if verified_method is not None and Method(verified_method) not in required:
         review_extra.append(
             {
                 "code": "identity_method_differs",
-                "params": {"used": verified.method, "required": [m.value for m in required]},
+                "params": {"used": verified_method, "required": [m.value for m in required]},
             }
         )
     changes = {"effective_date": str(decision.effective_date), "outcome": decision.outcome.value}
