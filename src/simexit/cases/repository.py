@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from simexit.cases.errors import CaseNotFound, LineNotFound
 from simexit.cases.states import OPEN, CaseStatus
-from simexit.models import Case, Line, Operator, ReferenceCounter, Subscriber, Verification
+from simexit.errors import NotFound
+from simexit.models import Case, Line, ReferenceCounter, Subscriber, Verification
+from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.principals import Actor, ActorType
 
 
@@ -242,11 +244,11 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
     )
 
 
-def operator(session: Session, operator_id: uuid.UUID) -> Operator:
-    found = session.get(Operator, operator_id)
-    if found is None:
-        raise LineNotFound("no such operator", field="operator_id")
-    return found
+def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
+    try:
+        return operator_info(session, operator_id)
+    except NotFound:
+        raise LineNotFound("no such operator", field="operator_id") from None
 
 
 def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:

@@ -26,11 +26,11 @@ import structlog
 from sqlalchemy.orm import Session
 
 from simexit.db import append_row
-from simexit.errors import NotFound
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Operator, WebhookAttempt, WebhookDelivery
 from simexit.notifications.ports import DeliveryError, WebhookSender
+from simexit.operators.repository import operator_info
 
 log = structlog.get_logger()
 
@@ -104,9 +104,7 @@ def emit(
     data: dict[str, Any],
 ) -> WebhookDelivery | None:
     """Queue `event_type` for the operator's webhook endpoint; None when it has none."""
-    operator = session.get(Operator, operator_id)
-    if operator is None:
-        raise NotFound(f"No operator {operator_id}.", field="operator_id")
+    operator = operator_info(session, operator_id)
     if not operator.webhook_url:
         return None
     message_id = f"msg_{uuid.uuid4().hex}"

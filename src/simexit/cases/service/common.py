@@ -17,6 +17,7 @@ from simexit.lines.facts import line_facts
 from simexit.models import Case, Line, Operator
 from simexit.notifications import service as notifications
 from simexit.notifications import webhooks
+from simexit.operators.repository import OperatorInfo
 from simexit.policies.engine import evaluate
 from simexit.policies.model import CaseRequest, Channel, Decision, RequestType, SettlementChoice
 from simexit.principals import Actor
@@ -36,7 +37,7 @@ WEBHOOK_EVENTS: dict[CaseStatus, str] = {
 }
 
 
-def today_for(operator: Operator, now: datetime) -> date:
+def today_for(operator: OperatorInfo | Operator, now: datetime) -> date:
     """Dates in packs are the operator's calendar dates, not UTC ones."""
     return now.astimezone(ZoneInfo(operator.timezone)).date()
 

@@ -1,0 +1,1 @@
+"""Tenants: operators, MVNOs and eSIM sellers, and what every request needs to know of one."""
