@@ -115,14 +115,22 @@ def get_case_by_reference(session: Session, actor: Actor, reference: str) -> Cas
     return case
 
 
+_OPEN_CASE_OF_LINE = select(Case.id).where(
+    Case.line_id == bindparam("line_id"),
+    Case.type == bindparam("case_type"),
+    Case.status.in_([s.value for s in OPEN]),
+)
+
+
 def open_case_for(session: Session, line_id: uuid.UUID, case_type: str) -> Case | None:
-    return session.scalars(
-        select(Case).where(
-            Case.line_id == line_id,
-            Case.type == case_type,
-            Case.status.in_([s.value for s in OPEN]),
-        )
-    ).one_or_none()
+    """The line's open case of this type. Looked for by id first: usually there is none, and
+    then no entity is loaded."""
+    found = (
+        session.connection()
+        .execute(_OPEN_CASE_OF_LINE, {"line_id": line_id, "case_type": case_type})
+        .scalar_one_or_none()
+    )
+    return session.get(Case, found) if found is not None else None
 
 
 def case_by_idempotency_key(session: Session, operator_id: uuid.UUID, key: str) -> Case | None:
@@ -260,24 +268,26 @@ def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """Where a subscriber's messages go; `erased` once retention removed their details."""
+    """Where and in which language a subscriber's messages go; `erased` once retention removed
+    their details."""
 
     email: str | None
     phone_e164: str | None
+    language: str
     erased: bool
 
 
-_CONTACT = select(Subscriber.email, Subscriber.phone_e164, Subscriber.erased_at).where(
-    Subscriber.id == bindparam("id")
-)
+_CONTACT = select(
+    Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
+).where(Subscriber.id == bindparam("id"))
 
 
 def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
-    """Three columns for `notify`: every state change that tells the subscriber reads them."""
+    """A few columns, not the entity: every state change that tells the subscriber reads them."""
     row = session.connection().execute(_CONTACT, {"id": subscriber_id}).one_or_none()
     if row is None:
         raise LineNotFound("no such subscriber", field="subscriber_id")
-    return Contact(row.email, row.phone_e164, row.erased_at is not None)
+    return Contact(row.email, row.phone_e164, row.language, row.erased_at is not None)
 
 
 _LIVE_LINES_OF_SUBSCRIBER = (
@@ -298,6 +308,27 @@ def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
     )
 
 
+_BUMP_COUNTER = (
+    update(ReferenceCounter)
+    .where(
+        ReferenceCounter.operator_id == bindparam("counter_operator_id"),
+        ReferenceCounter.year == bindparam("counter_year"),
+    )
+    .values(last_value=ReferenceCounter.last_value + 1)
+    .returning(ReferenceCounter.last_value)
+)
+_CREATE_COUNTER = {
+    dialect: insert(ReferenceCounter)
+    .values(
+        operator_id=bindparam("counter_operator_id"),
+        year=bindparam("counter_year"),
+        last_value=0,
+    )
+    .on_conflict_do_nothing(index_elements=["operator_id", "year"])
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:
     """Bump the counter row in the case's own transaction.
 
@@ -306,20 +337,10 @@ def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -
     of an operator's year, so the UPDATE is tried first and the row is only created (racing
     creators meet `ON CONFLICT DO NOTHING`) when it found nothing.
     """
-    bump = (
-        update(ReferenceCounter)
-        .where(ReferenceCounter.operator_id == operator_id, ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
-    )
-    value = session.execute(bump).scalar_one_or_none()
+    connection = session.connection()
+    key = {"counter_operator_id": operator_id, "counter_year": year}
+    value = connection.execute(_BUMP_COUNTER, key).scalar_one_or_none()
     if value is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert(ReferenceCounter)
-            .values(operator_id=operator_id, year=year, last_value=0)
-            .on_conflict_do_nothing(index_elements=["operator_id", "year"])
-        )
-        value = session.execute(bump).scalar_one()
+        connection.execute(_CREATE_COUNTER[connection.dialect.name], key)
+        value = connection.execute(_BUMP_COUNTER, key).scalar_one()
     return int(value)

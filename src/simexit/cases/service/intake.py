@@ -98,7 +98,7 @@ def open_case(
         return OpenResult(existing, created=False)
 
     operator = repository.operator(session, line.operator_id)
-    subscriber = repository.subscriber(session, line.subscriber_id)
+    subscriber = repository.contact(session, line.subscriber_id)
     request = CaseRequest(
         type=case_type,
         channel=channel,
