@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-import api_bench  # noqa: E402 - the server and line-cloning helpers of the API benchmark
+import api_bench
 
 Recorded = list[tuple[str, Any, bool]]  # statement, parameters, executemany
 
@@ -78,7 +78,9 @@ def run_service(
     transactions: list[Recorded] = []
 
     @event.listens_for(runtime.db.engine, "before_cursor_execute")
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool
+    ) -> None:
         # A batched INSERT .. RETURNING (SQLAlchemy's "insertmanyvalues") is flagged executemany
         # but reaches the driver as one statement with one flat parameter tuple.
         batched = many and bool(parameters) and isinstance(parameters[0], tuple | list)
@@ -88,7 +90,12 @@ def run_service(
         with write_session(runtime.db) as session:
             actor = actor_of_key(session, key)
             cases.submit(
-                session, context, actor=actor, case_id=uuid.UUID(case_id), now=utc_now(), consent_text="yes"
+                session,
+                context,
+                actor=actor,
+                case_id=uuid.UUID(case_id),
+                now=utc_now(),
+                consent_text="yes",
             )
 
     def open_case(line_id: str) -> None:
@@ -116,7 +123,12 @@ def run_service(
 
 def replay(database: Path, transactions: list[Recorded]) -> float:
     conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=30000"):
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        "busy_timeout=30000",
+    ):
         conn.execute(f"PRAGMA {pragma}")
     began = time.perf_counter()
     for statements in transactions:
@@ -147,10 +159,14 @@ def main() -> None:
             statements = sum(len(t) for t in transactions) / len(transactions)
             rows.append((kind, service_seconds, raw_seconds, statements, len(work)))
     print(f"simexit write path: SQLite file, one process, {args.cases} requests each")
-    print(f"{'request':10} {'statements':>10} {'service ms':>11} {'raw db ms':>10} {'raw/service':>12}")
+    print(
+        f"{'request':10} {'statements':>10} {'service ms':>11} {'raw db ms':>10} {'raw/service':>12}"
+    )
     for kind, service_seconds, raw_seconds, statements, count in rows:
         service_ms, raw_ms = service_seconds / count * 1000, raw_seconds / count * 1000
-        print(f"{kind:10} {statements:10.1f} {service_ms:11.3f} {raw_ms:10.3f} {raw_ms / service_ms:12.0%}")
+        print(
+            f"{kind:10} {statements:10.1f} {service_ms:11.3f} {raw_ms:10.3f} {raw_ms / service_ms:12.0%}"
+        )
     print("service: the case service in one write transaction, as the API runs it without HTTP.")
     print("raw db: the same statements and parameters replayed through sqlite3 (BEGIN..COMMIT).")
 

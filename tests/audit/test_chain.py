@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.db import Database
+from simexit.models import AuditEvent
 from simexit.policies.loader import load_registry
 from simexit.principals import Actor, ActorType
 from tests.fixtures.factories import create_operator
@@ -85,3 +88,56 @@ def test_tampering_is_reported_at_the_first_broken_link(
     assert report.first_broken_seq == broken_at
     assert report.problem is not None
     assert problem in report.problem
+
+
+def _record(session: Session, operator_id: uuid.UUID, n: int) -> None:
+    audit.record(
+        session,
+        operator_id=operator_id,
+        actor=AGENT,
+        action="case.note",
+        subject_type="case",
+        subject_id=uuid.uuid4(),
+        at=AT + timedelta(seconds=n),
+        changes={"n": n},
+    )
+
+
+def test_events_in_savepoints_keep_one_unbroken_chain(db: Database) -> None:
+    """A savepoint's rollback takes its events back and the next event links to the last one
+    kept; a released savepoint's events stay. The head is read again after either, so neither
+    leaves a stale copy that would reuse a number or fork the chain."""
+    with db.session() as session:
+        operator_id = create_operator(session, packs=load_registry()).id
+        _record(session, operator_id, 1)
+        with suppress(RuntimeError), session.begin_nested():
+            _record(session, operator_id, 2)
+            raise RuntimeError("this savepoint rolls back")
+        _record(session, operator_id, 3)
+        with session.begin_nested():
+            _record(session, operator_id, 4)
+        _record(session, operator_id, 5)
+    with db.read_session() as session:
+        report = audit.verify_operator(session, operator_id)
+        kept = session.scalars(
+            select(AuditEvent.changes)
+            .where(AuditEvent.operator_id == operator_id)
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert report.ok, report.problem
+    assert [c["n"] for c in kept] == [1, 3, 4, 5]
+
+
+def test_each_transaction_reads_the_head_afresh(db: Database) -> None:
+    with db.session() as session:
+        operator_id = create_operator(session, packs=load_registry()).id
+        _record(session, operator_id, 1)
+    with suppress(RuntimeError), db.session() as session:
+        _record(session, operator_id, 2)
+        raise RuntimeError("this transaction rolls back")
+    with db.session() as session:
+        _record(session, operator_id, 3)
+    with db.read_session() as session:
+        report = audit.verify_operator(session, operator_id)
+    assert report.ok, report.problem
+    assert report.events == 2

@@ -1,0 +1,82 @@
+"""Where a write request runs: on the event loop when SQLite's writer lock is free, in the thread
+pool (waiting there, not on the loop) when another connection holds it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+
+from simexit.api.transaction import write_session
+from simexit.db import Database, WriterBusy
+from simexit.models import Case
+from simexit.runtime import Runtime
+from tests.api.conftest import Demo
+from tests.api.test_cases_api import clean_line
+
+
+def _sqlite_path(db: Database) -> str:
+    if not db.is_sqlite:
+        pytest.skip("SQLite's single writer lock only; PostgreSQL writes always use the pool")
+    return db.url.removeprefix("sqlite:///")
+
+
+def test_a_write_waits_off_the_loop_while_another_connection_writes(
+    app: FastAPI, runtime: Runtime, demo: Demo
+) -> None:
+    path = _sqlite_path(runtime.db)
+    line = clean_line(runtime)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process, say a `simexit worker`, is writing
+
+    async def scenario() -> tuple[int, int, bool]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://simexit") as client:
+            opening = asyncio.create_task(
+                client.post(
+                    "/v1/cases",
+                    json={"line_id": str(line.id), "type": "terminate"},
+                    headers=demo.telenor,
+                )
+            )
+            await asyncio.sleep(0.3)
+            # The loop is free: other requests are answered while the write waits for the lock.
+            health = await client.get("/healthz")
+            waiting = not opening.done()
+            threading.Timer(0.1, other.execute, args=("COMMIT",)).start()
+            opened = await asyncio.wait_for(opening, timeout=20)
+            return health.status_code, opened.status_code, waiting
+
+    try:
+        health, opened, waiting = asyncio.run(scenario())
+    finally:
+        other.close()
+    assert (health, opened, waiting) == (200, 201, True)
+    with runtime.db.read_session() as session:
+        count = session.scalar(
+            select(func.count()).select_from(Case).where(Case.line_id == line.id)
+        )
+    assert count == 1
+
+
+def test_a_session_that_may_not_wait_refuses_at_once_and_leaves_nothing(db: Database) -> None:
+    path = _sqlite_path(db)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        for _ in range(3):  # the pooled connection stays usable after each refusal
+            with pytest.raises(WriterBusy), write_session(db, wait=False) as session:
+                session.execute(text("UPDATE operators SET name = name"))
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    with write_session(db, wait=False) as session:
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+    # The in-process writer lock was released every time: a waiting writer gets it.
+    with write_session(db) as session:
+        session.execute(text("SELECT 1"))
