@@ -17,6 +17,7 @@ with `BEGIN IMMEDIATE` so two writers queue on the database lock instead of fail
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -158,16 +159,39 @@ class Database:
             autoflush=False,
         )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time. This process's writers (API requests, portal, the
+        # worker thread of `simexit serve`) queue on this lock, an instant hand-off, instead of
+        # in SQLite's busy handler, which sleeps and polls and turns contention into tail
+        # latency. Re-entrant, so a thread that opens a write session inside another (before
+        # the outer one has written) is not stopped by itself. Other processes still meet the
+        # busy handler.
+        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
+
+    @contextmanager
+    def writing(self, *, wait: bool = True) -> Iterator[None]:
+        """Hold this process's SQLite writer lock (nothing on PostgreSQL, which has row locks).
+        `wait=False` raises `WriterBusy` at once when another thread holds it."""
+        lock = self._sqlite_writer
+        if lock is None:
+            yield
+            return
+        if not lock.acquire(blocking=wait):
+            raise WriterBusy
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextmanager
     def session(self, *, wait: bool = True) -> Iterator[Session]:
         """A read-write unit of work: commit on success, roll back on any error.
 
-        `wait=False` (SQLite): its first statement raises `WriterBusy` instead of waiting when
-        another connection is writing; nothing has been written then, so the caller can simply
-        run the same work again where waiting is fine."""
+        On SQLite it holds this process's writer lock (`writing`). `wait=False`: `WriterBusy`
+        instead of waiting, at once when another thread of this process is writing, at the
+        first statement when another connection is; nothing has been written then, so the
+        caller can simply run the same work again where waiting is fine."""
         factory = self._sessions if wait or not self.is_sqlite else self._no_wait_sessions
-        with factory() as session:
+        with self.writing(wait=wait), factory() as session:
             try:
                 yield session
                 session.commit()

@@ -52,10 +52,16 @@ def test_a_write_waits_off_the_loop_while_another_connection_writes(
             opened = await asyncio.wait_for(opening, timeout=20)
             return health.status_code, opened.status_code, waiting
 
+    outcome: list[tuple[int, int, bool]] = []
+    # A loop of its own in a thread of its own: another test in this process (Playwright's sync
+    # API) may have left the main thread's event loop marked as running.
+    runner = threading.Thread(target=lambda: outcome.append(asyncio.run(scenario())))
     try:
-        health, opened, waiting = asyncio.run(scenario())
+        runner.start()
+        runner.join(60)
     finally:
         other.close()
+    health, opened, waiting = outcome[0]
     assert (health, opened, waiting) == (200, 201, True)
     with runtime.db.read_session() as session:
         count = session.scalar(
@@ -80,3 +86,34 @@ def test_a_session_that_may_not_wait_refuses_at_once_and_leaves_nothing(db: Data
     # The in-process writer lock was released every time: a waiting writer gets it.
     with write_session(db) as session:
         session.execute(text("SELECT 1"))
+
+
+def test_writers_of_this_process_queue_on_one_lock_not_on_sqlite(db: Database) -> None:
+    """The worker thread of `simexit serve`, the portal and API requests share the lock: a
+    writer that may not wait is refused before SQLite is asked, and a waiting one goes as soon
+    as the holder is done."""
+    _sqlite_path(db)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with db.writing():
+            held.set()
+            release.wait(10)
+
+    def waiter() -> None:
+        with write_session(db) as session:
+            session.execute(text("UPDATE operators SET name = name"))
+        done.set()
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert held.wait(10)
+    with pytest.raises(WriterBusy), db.session(wait=False):
+        pass
+    second = threading.Thread(target=waiter)
+    second.start()
+    assert not done.wait(0.3)  # queued behind the holder, not failed
+    release.set()
+    assert done.wait(10)
+    first.join(10)
+    second.join(10)

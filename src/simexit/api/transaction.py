@@ -9,7 +9,6 @@ attempt it records.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,27 +30,13 @@ from simexit.runtime import Runtime
 
 request_fingerprint = idempotency.fingerprint
 
-# SQLite has one writer at a time. Threads of this process queue on a lock (an instant hand-off)
-# instead of in SQLite's busy handler, which sleeps and polls and turns contention into seconds
-# of tail latency. Other processes (a separate worker) still meet the busy handler.
-_SQLITE_WRITERS = threading.Lock()
-
 
 @contextmanager
 def write_session(db: Database, *, wait: bool = True) -> Iterator[Session]:
     """One write transaction. `wait=False` raises `WriterBusy` instead of queueing behind
     another writer (SQLite only; PostgreSQL has row locks and never needs it)."""
-    if not db.is_sqlite:
-        with db.session() as session:
-            yield session
-        return
-    if not _SQLITE_WRITERS.acquire(blocking=wait):
-        raise WriterBusy
-    try:
-        with db.session(wait=wait) as session:
-            yield session
-    finally:
-        _SQLITE_WRITERS.release()
+    with db.session(wait=wait) as session:
+        yield session
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simexit"'}

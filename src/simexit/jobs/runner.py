@@ -239,7 +239,7 @@ def _job_transaction(db: Database, connection: Connection | None) -> Iterator[Se
         with db.session() as session:
             yield session
         return
-    with connection.begin(), db.session_on(connection) as session:
+    with db.writing(), connection.begin(), db.session_on(connection) as session:
         yield session
         session.flush()
 
