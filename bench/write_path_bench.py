@@ -63,7 +63,7 @@ def run_service(
     os.environ["SIMEXIT_DATABASE_URL"] = f"sqlite:///{database}"
     from sqlalchemy import event
 
-    from simexit.api.transaction import actor_of_key, write_session
+    from simexit.api.transaction import actor_of_key
     from simexit.cases import service as cases
     from simexit.clock import utc_now
     from simexit.config import get_settings
@@ -86,36 +86,37 @@ def run_service(
         batched = many and bool(parameters) and isinstance(parameters[0], tuple | list)
         transactions[-1].append((statement, parameters, batched))
 
-    def submit(case_id: str) -> None:
-        with write_session(runtime.db) as session:
-            actor = actor_of_key(session, key)
-            cases.submit(
-                session,
-                context,
-                actor=actor,
-                case_id=uuid.UUID(case_id),
-                now=utc_now(),
-                consent_text="yes",
-            )
+    def submit(session: Any, actor: Any, case_id: str) -> None:
+        cases.submit(
+            session,
+            context,
+            actor=actor,
+            case_id=uuid.UUID(case_id),
+            now=utc_now(),
+            consent_text="yes",
+        )
 
-    def open_case(line_id: str) -> None:
-        with write_session(runtime.db) as session:
-            actor = actor_of_key(session, key)
-            cases.open_case(
-                session,
-                context,
-                actor=actor,
-                line_id=uuid.UUID(line_id),
-                case_type=RequestType.terminate,
-                channel=Channel.api,
-                now=utc_now(),
-            )
+    def open_case(session: Any, actor: Any, line_id: str) -> None:
+        cases.open_case(
+            session,
+            context,
+            actor=actor,
+            line_id=uuid.UUID(line_id),
+            case_type=RequestType.terminate,
+            channel=Channel.api,
+            now=utc_now(),
+        )
 
-    action: Callable[[str], None] = submit if kind == "submit" else open_case
+    action: Callable[[Any, Any, str], None] = submit if kind == "submit" else open_case
+
+    def request(item: str) -> None:
+        with runtime.db.session() as session:
+            action(session, actor_of_key(session, key), item)
+
     began = time.perf_counter()
     for item in work:
         transactions.append([])
-        action(item)
+        request(item)
     elapsed = time.perf_counter() - began
     runtime.db.dispose()
     return elapsed, transactions

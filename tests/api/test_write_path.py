@@ -12,7 +12,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
-from simexit.api.transaction import write_session
 from simexit.db import Database, WriterBusy
 from simexit.models import Case
 from simexit.runtime import Runtime
@@ -76,15 +75,15 @@ def test_a_session_that_may_not_wait_refuses_at_once_and_leaves_nothing(db: Data
     other.execute("BEGIN IMMEDIATE")
     try:
         for _ in range(3):  # the pooled connection stays usable after each refusal
-            with pytest.raises(WriterBusy), write_session(db, wait=False) as session:
+            with pytest.raises(WriterBusy), db.session(wait=False) as session:
                 session.execute(text("UPDATE operators SET name = name"))
     finally:
         other.execute("COMMIT")
         other.close()
-    with write_session(db, wait=False) as session:
+    with db.session(wait=False) as session:
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
     # The in-process writer lock was released every time: a waiting writer gets it.
-    with write_session(db) as session:
+    with db.session() as session:
         session.execute(text("SELECT 1"))
 
 
@@ -101,7 +100,7 @@ def test_writers_of_this_process_queue_on_one_lock_not_on_sqlite(db: Database) -
             release.wait(10)
 
     def waiter() -> None:
-        with write_session(db) as session:
+        with db.session() as session:
             session.execute(text("UPDATE operators SET name = name"))
         done.set()
 

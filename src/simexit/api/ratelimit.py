@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ClockDep, RuntimeDep
 from simexit.api.errors import ApiError
-from simexit.api.transaction import write_session
 from simexit.cases import repository
 from simexit.models import RateLimitCounter
 
@@ -91,7 +90,7 @@ def limit_verification_start(
     case_id: uuid.UUID, request: Request, runtime: RuntimeDep, actor: ActorDep, clock: ClockDep
 ) -> None:
     limits: RateLimits = request.app.state.rate_limits
-    with write_session(runtime.db) as session:
+    with runtime.db.session() as session:
         case = repository.get_case(session, actor, case_id)  # 404 before counting anything
         retry_after = _count(
             session,
@@ -108,7 +107,7 @@ def limit_verification_confirm(
     case_id: uuid.UUID, request: Request, runtime: RuntimeDep, actor: ActorDep, clock: ClockDep
 ) -> None:
     limits: RateLimits = request.app.state.rate_limits
-    with write_session(runtime.db) as session:
+    with runtime.db.session() as session:
         repository.get_case(session, actor, case_id)
         retry_after = _count(
             session,

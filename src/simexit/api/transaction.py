@@ -9,8 +9,7 @@ attempt it records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -24,19 +23,11 @@ from sqlalchemy.orm import Session
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
 from simexit.api.keys import KeyRefused, actor_for_key
-from simexit.db import Database, WriterBusy
+from simexit.db import WriterBusy
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
 request_fingerprint = idempotency.fingerprint
-
-
-@contextmanager
-def write_session(db: Database, *, wait: bool = True) -> Iterator[Session]:
-    """One write transaction. `wait=False` raises `WriterBusy` instead of queueing behind
-    another writer (SQLite only; PostgreSQL has row locks and never needs it)."""
-    with db.session(wait=wait) as session:
-        yield session
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simexit"'}
@@ -167,7 +158,7 @@ class Transaction:
         self, effect: Callable[[Session, datetime], Reply], *, wait: bool = True
     ) -> JSONResponse:
         if self.idempotency_key is None:
-            with write_session(self.runtime.db, wait=wait) as session:
+            with self.runtime.db.session(wait=wait) as session:
                 self._authenticate(session)
                 reply = effect(session, self.now)
             # Rendered after the commit: nothing stores it, and the write lock is free sooner.
@@ -181,7 +172,7 @@ class Transaction:
             return self._respond(reply.status, reply.render(), reply.location)
         key = self.idempotency_key
         try:
-            with write_session(self.runtime.db, wait=wait) as session:
+            with self.runtime.db.session(wait=wait) as session:
                 self._authenticate(session)
                 row, seen = idempotency.claim(
                     session,
