@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Insert, MetaData, Table, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
+from simexit.prepared import Prepared
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -125,13 +127,23 @@ def _insert_into(model: type[Base]) -> Insert:
     return statement
 
 
+_PREPARED_INSERTS: dict[type[Base], Prepared] = {}
+
+
 def append_values(
     session: Session, model: type[Base], values: dict[str, Any] | list[dict[str, Any]]
 ) -> None:
     """`append_row` without the ORM object, for rows nobody reads back in the same request
-    (audit events, jobs): one prebuilt INSERT on the session's connection, keyed by column. A
-    list of rows (with the same keys) goes in as one executemany."""
-    session.connection().execute(_insert_into(model), values)
+    (audit events, jobs): one INSERT run on the driver (`Prepared`), keyed by column. A list of
+    rows (with the same keys) goes in as one executemany. Every column with a Python-side
+    default must be given (`Prepared` refuses the statement otherwise)."""
+    statement = _PREPARED_INSERTS.get(model)
+    if statement is None:
+        statement = _PREPARED_INSERTS[model] = Prepared(_insert_into(model))
+    if isinstance(values, list):
+        statement.run_many(session, values)
+    else:
+        statement.run(session, values)
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

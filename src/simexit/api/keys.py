@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from simexit.errors import NotFound
 from simexit.models import ApiKey, Operator, Reseller
+from simexit.prepared import Prepared
 from simexit.principals import Actor, ActorType
 from simexit.seed.demo import hash_api_key, new_api_key
 
@@ -30,25 +31,27 @@ class KeyRefused(Exception):
 
 # Columns on the session's connection, not an entity through the ORM: this runs on every API
 # request, and ORM execution is most of its cost.
-_KEY_BY_PREFIX = select(
-    ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.operator_id, ApiKey.reseller_id
-).where(ApiKey.prefix == bindparam("prefix"))
+_KEY_BY_PREFIX = Prepared(
+    select(
+        ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.operator_id, ApiKey.reseller_id
+    ).where(ApiKey.prefix == bindparam("prefix"))
+)
 
 
 def actor_for_key(session: Session, token: str) -> Actor:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "sx" or not parts[1] or len(parts[1]) > 16:
         raise KeyRefused("unauthenticated")
-    key = session.connection().execute(_KEY_BY_PREFIX, {"prefix": parts[1]}).one_or_none()
-    if key is None or not hmac.compare_digest(hash_api_key(token), key.key_hash):
+    found = _KEY_BY_PREFIX.one_or_none(session, {"prefix": parts[1]})
+    if found is None:
         raise KeyRefused("unauthenticated")
-    if key.revoked_at is not None:
+    prefix, key_hash, revoked_at, operator_id, reseller_id = found
+    if not hmac.compare_digest(hash_api_key(token), key_hash):
+        raise KeyRefused("unauthenticated")
+    if revoked_at is not None:
         raise KeyRefused("api_key_revoked")
     return Actor(
-        ActorType.integrator,
-        f"key_{key.prefix}",
-        operator_id=key.operator_id,
-        reseller_id=key.reseller_id,
+        ActorType.integrator, f"key_{prefix}", operator_id=operator_id, reseller_id=reseller_id
     )
 
 

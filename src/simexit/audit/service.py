@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from simexit.audit.chain import GENESIS, event_hash
 from simexit.db import append_values
 from simexit.models import AuditChainHead, AuditEvent
+from simexit.prepared import Prepared
 from simexit.principals import Actor
 
 
@@ -37,13 +38,13 @@ def _json_safe(value: Any) -> Any:
 
 
 _LOCKED_HEADS = "simexit.audit.locked_heads"
-_HEAD_FOR_UPDATE = (
+_HEAD_FOR_UPDATE = Prepared(
     select(AuditChainHead.seq, AuditChainHead.hash)
     .where(AuditChainHead.operator_id == bindparam("operator_id"))
     .with_for_update()
 )
-_INSERT_HEAD = insert(AuditChainHead)
-_ADVANCE_HEAD = (
+_INSERT_HEAD = Prepared(insert(AuditChainHead))
+_ADVANCE_HEAD = Prepared(
     update(AuditChainHead)
     .where(AuditChainHead.operator_id == bindparam("head_operator_id"))
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
@@ -70,17 +71,14 @@ def _locked_head(session: Session, operator_id: uuid.UUID) -> _Head:
     heads: dict[uuid.UUID, _Head] = session.info.setdefault(_LOCKED_HEADS, {})
     head = heads.get(operator_id)
     if head is None:
-        connection = session.connection()
-        row = connection.execute(_HEAD_FOR_UPDATE, {"operator_id": operator_id}).one_or_none()
+        row = _HEAD_FOR_UPDATE.one_or_none(session, {"operator_id": operator_id})
         if row is None:
             # The first event of an operator. A concurrent first event fails on the primary key
             # and its transaction rolls back rather than forking the chain.
-            connection.execute(
-                _INSERT_HEAD, {"operator_id": operator_id, "seq": 0, "hash": GENESIS}
-            )
+            _INSERT_HEAD.run(session, {"operator_id": operator_id, "seq": 0, "hash": GENESIS})
             head = _Head(0, GENESIS)
         else:
-            head = _Head(row.seq, row.hash)
+            head = _Head(*row)
         heads[operator_id] = head
     return head
 
@@ -144,9 +142,7 @@ def record(
             "hash": digest,
         },
     )
-    session.connection().execute(
-        _ADVANCE_HEAD, {"head_operator_id": operator_id, "seq": seq, "hash": digest}
-    )
+    _ADVANCE_HEAD.run(session, {"head_operator_id": operator_id, "seq": seq, "hash": digest})
     head.seq, head.hash = seq, digest
     return digest
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from simexit.cases.states import OPEN, CaseStatus
 from simexit.errors import NotFound
 from simexit.models import Case, Line, ReferenceCounter, Subscriber, Verification
 from simexit.operators.repository import OperatorInfo, operator_info
+from simexit.prepared import Prepared
 from simexit.principals import Actor, ActorType
 
 
@@ -228,7 +229,7 @@ def latest_verification(
     return session.scalars(statement).first()
 
 
-_PASSED_METHOD = (
+_PASSED_METHOD = Prepared(
     select(Verification.method)
     .where(Verification.case_id == bindparam("case_id"), Verification.status == "passed")
     .order_by(Verification.verified_at.desc())
@@ -238,8 +239,8 @@ _PASSED_METHOD = (
 
 def passed_verification_method(session: Session, case_id: uuid.UUID) -> str | None:
     """The method of the case's latest passed identity check, or None if none passed."""
-    method: str | None = session.connection().execute(_PASSED_METHOD, {"case_id": case_id}).scalar()
-    return method
+    found = _PASSED_METHOD.scalars(session, {"case_id": case_id})
+    return str(found[0]) if found else None
 
 
 def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]:
@@ -277,38 +278,37 @@ class Contact:
     erased: bool
 
 
-_CONTACT = select(
-    Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
-).where(Subscriber.id == bindparam("id"))
+_CONTACT = Prepared(
+    select(
+        Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
+    ).where(Subscriber.id == bindparam("id"))
+)
 
 
 def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
     """A few columns, not the entity: every state change that tells the subscriber reads them."""
-    row = session.connection().execute(_CONTACT, {"id": subscriber_id}).one_or_none()
+    row = _CONTACT.one_or_none(session, {"id": subscriber_id})
     if row is None:
         raise LineNotFound("no such subscriber", field="subscriber_id")
-    return Contact(row.email, row.phone_e164, row.language, row.erased_at is not None)
+    email, phone_e164, language, erased_at = row
+    return Contact(email, phone_e164, language, erased_at is not None)
 
 
-_LIVE_LINES_OF_SUBSCRIBER = (
+_LIVE_LINES_OF_SUBSCRIBER = Prepared(
     select(func.count())
     .select_from(Line)
     .where(
         Line.subscriber_id == bindparam("subscriber_id"),
-        Line.status.in_(["active", "suspended", "pending_termination"]),
+        Line.status.in_([literal(s) for s in ("active", "suspended", "pending_termination")]),
     )
 )
 
 
 def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
-    connection = session.connection()
-    return int(
-        connection.execute(_LIVE_LINES_OF_SUBSCRIBER, {"subscriber_id": subscriber_id}).scalar()
-        or 0
-    )
+    return int(_LIVE_LINES_OF_SUBSCRIBER.scalars(session, {"subscriber_id": subscriber_id})[0])
 
 
-_BUMP_COUNTER = (
+_BUMP_COUNTER = Prepared(
     update(ReferenceCounter)
     .where(
         ReferenceCounter.operator_id == bindparam("counter_operator_id"),
@@ -318,13 +318,15 @@ _BUMP_COUNTER = (
     .returning(ReferenceCounter.last_value)
 )
 _CREATE_COUNTER = {
-    dialect: insert(ReferenceCounter)
-    .values(
-        operator_id=bindparam("counter_operator_id"),
-        year=bindparam("counter_year"),
-        last_value=0,
+    dialect: Prepared(
+        insert(ReferenceCounter)
+        .values(
+            operator_id=bindparam("counter_operator_id"),
+            year=bindparam("counter_year"),
+            last_value=0,
+        )
+        .on_conflict_do_nothing(index_elements=["operator_id", "year"])
     )
-    .on_conflict_do_nothing(index_elements=["operator_id", "year"])
     for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
 }
 
@@ -337,10 +339,10 @@ def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -
     of an operator's year, so the UPDATE is tried first and the row is only created (racing
     creators meet `ON CONFLICT DO NOTHING`) when it found nothing.
     """
-    connection = session.connection()
     key = {"counter_operator_id": operator_id, "counter_year": year}
-    value = connection.execute(_BUMP_COUNTER, key).scalar_one_or_none()
-    if value is None:
-        connection.execute(_CREATE_COUNTER[connection.dialect.name], key)
-        value = connection.execute(_BUMP_COUNTER, key).scalar_one()
+    bumped = _BUMP_COUNTER.scalars(session, key)
+    if not bumped:
+        _CREATE_COUNTER[session.get_bind().dialect.name].run(session, key)
+        bumped = _BUMP_COUNTER.scalars(session, key)
+    (value,) = bumped
     return int(value)

@@ -31,6 +31,7 @@ from simexit.models import Notification, NotificationDelivery
 from simexit.notifications import sms_encoding
 from simexit.notifications.ports import DeliveryError, OutgoingEmail, OutgoingSms, Transports
 from simexit.notifications.templates import SENSITIVE_KINDS, TEMPLATES, render
+from simexit.prepared import Prepared
 
 log = structlog.get_logger()
 
@@ -118,8 +119,12 @@ def notify(
     # Insert-or-ignore on the unique key: a row that is already there (queued or sent before,
     # or by a concurrent transaction, which PostgreSQL waits for) is left alone and not
     # returned, so the usual case costs one statement and no look-up or savepoint.
-    connection = session.connection()
-    inserted = set(connection.execute(_insert_new(session), candidates).scalars())
+    inserted = set(
+        _insert_new(session, len(candidates)).scalars(
+            session,
+            {f"{key}_{n}": value for n, row in enumerate(candidates) for key, value in row.items()},
+        )
+    )
     rows: list[Queued] = []
     fresh: list[dict[str, Any]] = []
     for values in candidates:
@@ -137,7 +142,7 @@ def notify(
         taken = [v["dedup_key"] for v in candidates if v["dedup_key"] not in inserted]
         rows.extend(
             Queued(row.id, row.channel, row.dedup_key)
-            for row in connection.execute(_BY_DEDUP_KEYS, {"keys": taken})
+            for row in session.connection().execute(_BY_DEDUP_KEYS, {"keys": taken})
         )
         rows.sort(key=lambda row: CHANNELS.index(row.channel))
     # Each job's key derives from its notification's own unique key, which this transaction has
@@ -153,16 +158,46 @@ def notify(
     return rows
 
 
-_INSERT_NEW = {
-    dialect: insert(Notification)
-    .on_conflict_do_nothing(index_elements=["dedup_key"])
-    .returning(Notification.dedup_key)
-    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
-}
+_NEW_COLUMNS = (
+    "id",
+    "operator_id",
+    "kind",
+    "subject_id",
+    "channel",
+    "language",
+    "recipient",
+    "subject",
+    "body_text",
+    "body_html",
+    "status",
+    "sms_encoding",
+    "sms_segments",
+    "attempts",
+    "dedup_key",
+    "created_at",
+)
+_INSERT_NEW: dict[tuple[str, int], Prepared] = {}
 
 
-def _insert_new(session: Session) -> Any:
-    return _INSERT_NEW[session.get_bind().dialect.name]
+def _insert_new(session: Session, count: int) -> Prepared:
+    """`count` notifications in one multi-row INSERT that skips taken keys and returns the ones
+    it wrote; row n's values are bound as `<column>_<n>`."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_NEW.get((dialect, count))
+    if statement is None:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        columns = Notification.__table__.columns
+        rows = [
+            {name: bindparam(f"{name}_{n}", type_=columns[name].type) for name in _NEW_COLUMNS}
+            for n in range(count)
+        ]
+        statement = _INSERT_NEW[(dialect, count)] = Prepared(
+            insert(Notification)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(Notification.dedup_key)
+        )
+    return statement
 
 
 def _record(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from simexit.errors import NotFound
 from simexit.models import Operator
+from simexit.prepared import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +35,20 @@ class OperatorInfo:
 
 
 _CACHE = "simexit.operators.snapshots"
-_BY_ID = select(
-    Operator.id,
-    Operator.code,
-    Operator.name,
-    Operator.country,
-    Operator.currency,
-    Operator.timezone,
-    Operator.languages,
-    Operator.policy_pack,
-    Operator.reference_prefix,
-    Operator.webhook_url,
-).where(Operator.id == bindparam("id"))
+_BY_ID = Prepared(
+    select(
+        Operator.id,
+        Operator.code,
+        Operator.name,
+        Operator.country,
+        Operator.currency,
+        Operator.timezone,
+        Operator.languages,
+        Operator.policy_pack,
+        Operator.reference_prefix,
+        Operator.webhook_url,
+    ).where(Operator.id == bindparam("id"))
+)
 
 
 def operator_info(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
@@ -53,20 +56,21 @@ def operator_info(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
     cache: dict[uuid.UUID, OperatorInfo] = session.info.setdefault(_CACHE, {})
     found = cache.get(operator_id)
     if found is None:
-        row = session.connection().execute(_BY_ID, {"id": operator_id}).one_or_none()
+        row = _BY_ID.one_or_none(session, {"id": operator_id})
         if row is None:
             raise NotFound("no such operator", field="operator_id")
+        (_id, code, name, country, currency, timezone, languages, pack, prefix, webhook) = row
         found = cache[operator_id] = OperatorInfo(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            country=row.country,
-            currency=row.currency,
-            timezone=row.timezone,
-            languages=tuple(row.languages or ()),
-            policy_pack=row.policy_pack,
-            reference_prefix=row.reference_prefix,
-            webhook_url=row.webhook_url,
+            id=_id,
+            code=code,
+            name=name,
+            country=country,
+            currency=currency,
+            timezone=timezone,
+            languages=tuple(languages or ()),
+            policy_pack=pack,
+            reference_prefix=prefix,
+            webhook_url=webhook,
         )
     return found
 
