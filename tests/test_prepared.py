@@ -132,6 +132,11 @@ def test_driver_errors_come_out_as_sqlalchemy_errors(db: Database) -> None:
         _INSERT.run(session, {**first, "dedup_key": "other"})
 
 
+def test_a_missing_parameter_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="id"), db.session() as session:
+        _BY_ID.rows(session, {})
+
+
 def test_an_expanding_in_list_is_refused(db: Database) -> None:
     by_names = Prepared(select(Job.id).where(Job.name.in_(bindparam("names", expanding=True))))
     with pytest.raises(ValueError, match="expanding"), db.session() as session:

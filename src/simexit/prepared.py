@@ -40,7 +40,7 @@ class _Compiled:
     sql: str
     positional: bool
     names: tuple[str, ...]  # parameter names, in placeholder order when positional
-    bind_processors: tuple[_Processor, ...]
+    parameters: tuple[tuple[str, _Processor], ...]  # each name with its bind processor
     constants: Mapping[str, Any]  # values the statement itself carries (literals, IN lists)
     result_processors: tuple[_Processor, ...] | None  # None: no processor for any column
     driver_error: type[Exception]  # the driver's base exception class (PEP 249 `Error`)
@@ -61,9 +61,7 @@ class Prepared:
 
     def rows(self, session: Session, params: Mapping[str, Any] | None = None) -> list[Row]:
         """The result rows, each a tuple in the order of the statement's columns."""
-        params = params or {}
-        compiled, cursor = self._cursor(session, params)
-        _execute(session, cursor, compiled, _driver_values(compiled, params))
+        compiled, cursor = self._execute(session, params or {})
         fetched = cursor.fetchall()
         processors = compiled.result_processors
         if processors is None:
@@ -86,65 +84,76 @@ class Prepared:
 
     def run(self, session: Session, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
-        params = params or {}
-        compiled, cursor = self._cursor(session, params)
-        _execute(session, cursor, compiled, _driver_values(compiled, params))
+        _, cursor = self._execute(session, params or {})
         return int(cursor.rowcount)
 
     def run_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement for many parameter sets (all with the same keys), as executemany."""
         if not rows:
             return
-        compiled, cursor = self._cursor(session, rows[0])
+        driver = _driver(session)
+        compiled = self._compiled_for(driver, rows[0])
         values = [_driver_values(compiled, row) for row in rows]
-        _announce(session, cursor, compiled, values, many=True)
+        cursor = driver.dbapi_connection.cursor()
+        if driver.listeners:
+            driver.listeners(driver.connection, cursor, compiled.sql, values, None, True)
         try:
             cursor.executemany(compiled.sql, values)
         except compiled.driver_error as error:
             raise _wrapped(compiled, values, error) from error
 
-    def _cursor(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
-        connection, dbapi_connection = _driver_connection(session)
-        dialect = connection.dialect
-        key = (dialect.name, frozenset(params))
+    def _execute(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        driver = _driver(session)
+        compiled = self._compiled_for(driver, params)
+        values = _driver_values(compiled, params)
+        cursor = driver.dbapi_connection.cursor()
+        if driver.listeners:
+            driver.listeners(driver.connection, cursor, compiled.sql, values, None, False)
+        try:
+            cursor.execute(compiled.sql, values)
+        except compiled.driver_error as error:
+            raise _wrapped(compiled, values, error) from error
+        return compiled, cursor
+
+    def _compiled_for(self, driver: _Driver, params: Mapping[str, Any]) -> _Compiled:
+        key = (driver.dialect.name, frozenset(params))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
-        return compiled, dbapi_connection.cursor()
+            compiled = self._compiled[key] = _compile(self.statement, driver.dialect, key[1])
+        return compiled
 
 
-def _execute(session: Session, cursor: Any, compiled: _Compiled, values: Any) -> None:
-    _announce(session, cursor, compiled, values, many=False)
-    try:
-        cursor.execute(compiled.sql, values)
-    except compiled.driver_error as error:
-        raise _wrapped(compiled, values, error) from error
+@dataclass(frozen=True, slots=True)
+class _Driver:
+    """What a transaction's statements run on, looked up once per transaction.
+
+    `listeners` are the engine's `before_cursor_execute` listeners, fired as `Connection.execute`
+    would so statement counters, recorders and tracing see these statements too (with no
+    execution context); one added in the middle of a transaction sees the next one's."""
+
+    connection: Connection
+    dbapi_connection: Any
+    dialect: Dialect
+    listeners: Any
 
 
-def _announce(
-    session: Session, cursor: Any, compiled: _Compiled, values: Any, *, many: bool
-) -> None:
-    """Fire the engine's `before_cursor_execute` listeners, when it has any, as
-    `Connection.execute` would: statement counters, recorders and tracing see these statements
-    too (with no execution context)."""
-    connection, _ = _driver_connection(session)
-    listeners = connection.dispatch.before_cursor_execute
-    if listeners:
-        listeners(connection, cursor, compiled.sql, values, None, many)
+def _driver(session: Session) -> _Driver:
+    cached: _Driver | None = session.info.get(_DRIVER)
+    if cached is None:
+        connection = session.connection()
+        listeners = connection.dispatch.before_cursor_execute
+        cached = session.info[_DRIVER] = _Driver(
+            connection,
+            connection.connection.dbapi_connection,
+            connection.dialect,
+            listeners if listeners else None,
+        )
+    return cached
 
 
 def _wrapped(compiled: _Compiled, values: Any, error: Exception) -> StatementError:
     """The driver's exception as SQLAlchemy's matching class (`IntegrityError`, ...)."""
     return DBAPIError.instance(compiled.sql, values, error, compiled.driver_error)
-
-
-def _driver_connection(session: Session) -> tuple[Connection, Any]:
-    """The session's connection and its DB-API connection, once per transaction."""
-    cached: tuple[Connection, Any] | None = session.info.get(_DRIVER)
-    if cached is None:
-        connection = session.connection()
-        cached = session.info[_DRIVER] = (connection, connection.connection.dbapi_connection)
-    return cached
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -177,10 +186,13 @@ def _compile(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> _
     bind_processors = tuple(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
+    missing = [name for name in names if name not in keys and compiled.binds[name].required]
+    if missing:
+        raise ValueError(f"no value for the parameters {', '.join(missing)}")
     constants = {
         name: value
         for name, value in compiled.construct_params(_check=False).items()
-        if name not in keys and value is not None
+        if name not in keys
     }
     columns: Sequence[ColumnElement[Any]] = list(getattr(statement, "exported_columns", ()))
     result_processors = tuple(
@@ -190,7 +202,7 @@ def _compile(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> _
         sql=compiled.string,
         positional=positional,
         names=names,
-        bind_processors=bind_processors,
+        parameters=tuple(zip(names, bind_processors, strict=True)),
         constants=constants,
         result_processors=result_processors
         if any(p is not None for p in result_processors)
@@ -200,14 +212,12 @@ def _compile(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> _
 
 
 def _driver_values(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-    constants = compiled.constants
+    if compiled.constants:
+        params = {**compiled.constants, **params}
+    get = params.get
     converted = [
-        value if processor is None else processor(value)
-        for processor, value in zip(
-            compiled.bind_processors,
-            (params[n] if n in params else constants.get(n) for n in compiled.names),
-            strict=True,
-        )
+        get(name) if processor is None else processor(get(name))
+        for name, processor in compiled.parameters
     ]
     if compiled.positional:
         return tuple(converted)

@@ -98,3 +98,13 @@ def test_more_text_never_needs_fewer_parts(head: str, tail: str) -> None:
     combined = shape(head + tail)
     if combined.encoding == shape(head).encoding:
         assert combined.segments >= shape(head).segments
+
+
+@given(any_text)
+def test_units_are_the_sum_of_each_characters_cost(text: str) -> None:
+    """count_units works on the whole string; this is the per-character definition it stands for."""
+    if detect_encoding(text) is G:
+        expected = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+    else:
+        expected = sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+    assert count_units(text) == expected

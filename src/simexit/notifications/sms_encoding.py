@@ -17,6 +17,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
@@ -36,7 +37,7 @@ class SmsShape:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
+    return _GSM7_ALL.issuperset(text)
 
 
 def detect_encoding(text: str) -> SmsEncoding:
@@ -51,16 +52,23 @@ def _unit_cost(char: str, encoding: SmsEncoding) -> int:
 
 def count_units(text: str, encoding: SmsEncoding | None = None) -> int:
     encoding = encoding or detect_encoding(text)
-    return sum(_unit_cost(char, encoding) for char in text)
+    # Whole-string operations, not a loop per character: every message is measured when queued.
+    if encoding is SmsEncoding.gsm7:
+        return len(text) + sum(map(text.count, GSM7_EXTENSION))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_segments(text: str) -> list[str]:
     """The parts a phone would receive; one (possibly empty) part when the text fits in one SMS."""
     encoding = detect_encoding(text)
+    return _split(text, encoding, count_units(text, encoding))
+
+
+def _split(text: str, encoding: SmsEncoding, units: int) -> list[str]:
     single, part = (
         (GSM7_SINGLE, GSM7_PART) if encoding is SmsEncoding.gsm7 else (UCS2_SINGLE, UCS2_PART)
     )
-    if count_units(text, encoding) <= single:
+    if units <= single:
         return [text]
     segments: list[str] = []
     current: list[str] = []
@@ -79,7 +87,7 @@ def split_segments(text: str) -> list[str]:
 def shape(text: str) -> SmsShape:
     encoding = detect_encoding(text)
     units = count_units(text, encoding)
-    segments = len(split_segments(text))
+    segments = len(_split(text, encoding, units))
     if encoding is SmsEncoding.gsm7:
         limit = GSM7_SINGLE if segments == 1 else GSM7_PART
     else:
