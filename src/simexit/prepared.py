@@ -10,11 +10,12 @@ time it runs, with the dialect's own bind and result processors for each column 
 time zones, JSON). Each later call only converts its values, hands the SQL to the driver and
 converts the row back.
 
-What it leaves out, on purpose: ORM entities and events (use the session for those), statement
-caching per parameter set (each `Prepared` is one statement), and Python-side column defaults,
-which SQLAlchemy's execution context would apply: a statement that omits a column that has one
-is refused when it is compiled, so a default can never be skipped silently. Driver errors come
-out as SQLAlchemy's (`sqlalchemy.exc.IntegrityError` and so on), as from `Connection.execute`.
+What it leaves out, on purpose: ORM entities and events (use the session for those), engine
+events other than `before_cursor_execute`, expanding IN lists (their SQL changes with the list)
+and Python-side column defaults, which SQLAlchemy's execution context would apply. Each is
+refused when the statement is compiled, as is a required parameter without a value, so nothing
+is skipped silently. Driver errors come out as SQLAlchemy's (`sqlalchemy.exc.IntegrityError` and
+so on), as from `Connection.execute`. ADR 0004 says why this exists.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class _Compiled:
     positional: bool
     names: tuple[str, ...]  # parameter names, in placeholder order when positional
     parameters: tuple[tuple[str, _Processor], ...]  # each name with its bind processor
-    constants: Mapping[str, Any]  # values the statement itself carries (literals, IN lists)
+    constants: Mapping[str, Any]  # values the statement itself carries (literals, fixed lists)
     result_processors: tuple[_Processor, ...] | None  # None: no processor for any column
     driver_error: type[Exception]  # the driver's base exception class (PEP 249 `Error`)
 
@@ -93,27 +94,12 @@ class Prepared:
             return
         driver = _driver(session)
         compiled = self._compiled_for(driver, rows[0])
-        values = [_driver_values(compiled, row) for row in rows]
-        cursor = driver.dbapi_connection.cursor()
-        if driver.listeners:
-            driver.listeners(driver.connection, cursor, compiled.sql, values, None, True)
-        try:
-            cursor.executemany(compiled.sql, values)
-        except compiled.driver_error as error:
-            raise _wrapped(compiled, values, error) from error
+        _send(driver, compiled, [_driver_values(compiled, row) for row in rows], many=True)
 
     def _execute(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         driver = _driver(session)
         compiled = self._compiled_for(driver, params)
-        values = _driver_values(compiled, params)
-        cursor = driver.dbapi_connection.cursor()
-        if driver.listeners:
-            driver.listeners(driver.connection, cursor, compiled.sql, values, None, False)
-        try:
-            cursor.execute(compiled.sql, values)
-        except compiled.driver_error as error:
-            raise _wrapped(compiled, values, error) from error
-        return compiled, cursor
+        return compiled, _send(driver, compiled, _driver_values(compiled, params), many=False)
 
     def _compiled_for(self, driver: _Driver, params: Mapping[str, Any]) -> _Compiled:
         key = (driver.dialect.name, frozenset(params))
@@ -149,6 +135,21 @@ def _driver(session: Session) -> _Driver:
             listeners if listeners else None,
         )
     return cached
+
+
+def _send(driver: _Driver, compiled: _Compiled, values: Any, *, many: bool) -> Any:
+    """Hand the SQL and its converted values to a new cursor; the cursor, for rows or rowcount."""
+    cursor = driver.dbapi_connection.cursor()
+    if driver.listeners:
+        driver.listeners(driver.connection, cursor, compiled.sql, values, None, many)
+    try:
+        if many:
+            cursor.executemany(compiled.sql, values)
+        else:
+            cursor.execute(compiled.sql, values)
+    except compiled.driver_error as error:
+        raise _wrapped(compiled, values, error) from error
+    return cursor
 
 
 def _wrapped(compiled: _Compiled, values: Any, error: Exception) -> StatementError:

@@ -119,12 +119,8 @@ def notify(
     # Insert-or-ignore on the unique key: a row that is already there (queued or sent before,
     # or by a concurrent transaction, which PostgreSQL waits for) is left alone and not
     # returned, so the usual case costs one statement and no look-up or savepoint.
-    inserted = set(
-        _insert_new(session, len(candidates)).scalars(
-            session,
-            {f"{key}_{n}": value for n, row in enumerate(candidates) for key, value in row.items()},
-        )
-    )
+    statement, parameters = _insert_new(session, candidates)
+    inserted = set(statement.scalars(session, parameters))
     rows: list[Queued] = []
     fresh: list[dict[str, Any]] = []
     for values in candidates:
@@ -158,46 +154,30 @@ def notify(
     return rows
 
 
-_NEW_COLUMNS = (
-    "id",
-    "operator_id",
-    "kind",
-    "subject_id",
-    "channel",
-    "language",
-    "recipient",
-    "subject",
-    "body_text",
-    "body_html",
-    "status",
-    "sms_encoding",
-    "sms_segments",
-    "attempts",
-    "dedup_key",
-    "created_at",
-)
-_INSERT_NEW: dict[tuple[str, int], Prepared] = {}
+_INSERT_NEW: dict[tuple[str, int, tuple[str, ...]], Prepared] = {}
 
 
-def _insert_new(session: Session, count: int) -> Prepared:
-    """`count` notifications in one multi-row INSERT that skips taken keys and returns the ones
-    it wrote; row n's values are bound as `<column>_<n>`."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[Prepared, dict[str, Any]]:
+    """One multi-row INSERT of `rows` (all with the same keys) that skips taken keys and returns
+    the ones it wrote, and its parameters: row n's values are bound as `<column>_<n>`."""
     dialect = session.get_bind().dialect.name
-    statement = _INSERT_NEW.get((dialect, count))
+    names = tuple(rows[0])
+    statement = _INSERT_NEW.get((dialect, len(rows), names))
     if statement is None:
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         columns = Notification.__table__.columns
-        rows = [
-            {name: bindparam(f"{name}_{n}", type_=columns[name].type) for name in _NEW_COLUMNS}
-            for n in range(count)
+        values = [
+            {name: bindparam(f"{name}_{n}", type_=columns[name].type) for name in names}
+            for n in range(len(rows))
         ]
-        statement = _INSERT_NEW[(dialect, count)] = Prepared(
+        statement = _INSERT_NEW[(dialect, len(rows), names)] = Prepared(
             insert(Notification)
-            .values(rows)
+            .values(values)
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(Notification.dedup_key)
         )
-    return statement
+    parameters = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+    return statement, parameters
 
 
 def _record(
