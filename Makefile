@@ -48,3 +48,4 @@ bench: install  ## run the benchmarks (prints ratios against in-run baselines)
 	$(UV) run --frozen python bench/jobs_bench.py
 	$(UV) run --frozen python bench/api_bench.py
 	$(UV) run --frozen python bench/write_path_bench.py
+	$(UV) run --frozen python bench/ceiling_bench.py

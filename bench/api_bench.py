@@ -92,9 +92,24 @@ def free_port() -> int:
 
 
 def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Path]:
-    port = free_port()
+    """`simexit serve --no-worker` on a new SQLite file in `directory`, which it seeds; the
+    process, its base URL, the demo Telenor API key it printed and the database file."""
     database = directory / "bench.db"
-    log = directory / "server.log"
+    process, base, log = start_process(
+        [str(SIMEXIT), "serve", "--no-worker"], directory, database, directory / "server.log"
+    )
+    key = re.search(r"API key telenor-no: (sx_\S+)", log.read_text())
+    if key is None:
+        raise SystemExit(f"server did not print a key:\n{log.read_text()[:2000]}")
+    return process, base, key.group(1), database
+
+
+def start_process(
+    command: list[str], directory: Path, database: Path, log: Path
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """A server command (given `--port` here) on the SQLite file `database`, once its /readyz
+    answers 200; the process, its base URL and its log file."""
+    port = free_port()
     env = {
         **os.environ,
         "SIMEXIT_DATABASE_URL": f"sqlite:///{database}",
@@ -102,7 +117,7 @@ def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Pa
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(SIMEXIT), "serve", "--no-worker", "--port", str(port)],
+            [*command, "--port", str(port)],
             cwd=directory,
             env=env,
             stdout=out,
@@ -110,15 +125,15 @@ def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Pa
         )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit(f"{' '.join(command)} exited:\n{log.read_text()[:2000]}")
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
+                return process, base, log
         except httpx.HTTPError:
             time.sleep(0.1)
-    key = re.search(r"API key telenor-no: (sx_\S+)", log.read_text())
-    if key is None:
-        raise SystemExit(f"server did not print a key:\n{log.read_text()[:2000]}")
-    return process, base, key.group(1), database
+    process.kill()
+    raise SystemExit(f"{command} never became ready:\n{log.read_text()[:2000]}")
 
 
 def clone_lines(database: Path, count: int) -> list[str]:

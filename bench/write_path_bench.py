@@ -61,11 +61,15 @@ def prepare(directory: Path, cases: int) -> tuple[Path, str, list[str], list[str
 
 def run_service(
     database: Path, key: str, work: list[str], kind: str
-) -> tuple[list[float], list[Recorded]]:
+) -> tuple[list[float], list[Recorded], list[bytes]]:
+    """Run `kind` for each item in one write transaction each, as the API does without HTTP:
+    ms per request in rounds, the statements each request sent, and the JSON body the API
+    would have answered each with (rendered after the clock, outside the rounds)."""
     os.environ["SIMEXIT_DATABASE_URL"] = f"sqlite:///{database}"
     from sqlalchemy import event
 
     from simexit.api.transaction import actor_of_key
+    from simexit.api.v1.cases import case_reply
     from simexit.cases import service as cases
     from simexit.clock import utc_now
     from simexit.config import get_settings
@@ -78,6 +82,7 @@ def run_service(
     runtime = Runtime(get_settings())
     context = runtime.cases  # packs loaded before the clock starts
     transactions: list[Recorded] = []
+    answered: list[tuple[Any, Any]] = []  # (case, actor) of each request
 
     @event.listens_for(runtime.db.engine, "before_cursor_execute")
     def record(
@@ -88,8 +93,8 @@ def run_service(
         batched = many and bool(parameters) and isinstance(parameters[0], tuple | list)
         transactions[-1].append((statement, parameters, batched))
 
-    def submit(session: Any, actor: Any, case_id: str) -> None:
-        cases.submit(
+    def submit(session: Any, actor: Any, case_id: str) -> Any:
+        return cases.submit(
             session,
             context,
             actor=actor,
@@ -98,8 +103,8 @@ def run_service(
             consent_text="yes",
         )
 
-    def open_case(session: Any, actor: Any, line_id: str) -> None:
-        cases.open_case(
+    def open_case(session: Any, actor: Any, line_id: str) -> Any:
+        return cases.open_case(
             session,
             context,
             actor=actor,
@@ -109,11 +114,13 @@ def run_service(
             now=utc_now(),
         )
 
-    action: Callable[[Any, Any, str], None] = submit if kind == "submit" else open_case
+    action: Callable[[Any, Any, str], Any] = submit if kind == "submit" else open_case
 
     def request(item: str) -> None:
         with runtime.db.session() as session:
-            action(session, actor_of_key(session, key), item)
+            actor = actor_of_key(session, key)
+            result = action(session, actor, item)
+            answered.append((getattr(result, "case", result), actor))  # open gives an OpenResult
 
     rounds: list[float] = []
     for start in range(0, len(work), ROUND):
@@ -122,8 +129,9 @@ def run_service(
             transactions.append([])
             request(item)
         rounds.append((time.perf_counter() - began) / len(work[start : start + ROUND]))
+    bodies = [case_reply(case, actor).body.model_dump_json().encode() for case, actor in answered]
     runtime.db.dispose()
-    return rounds, transactions
+    return rounds, transactions, bodies
 
 
 def replay(database: Path, transactions: list[Recorded]) -> list[float]:
@@ -162,7 +170,7 @@ def main() -> None:
             service_copy, raw_copy = Path(tmp) / f"{kind}-service.db", Path(tmp) / f"{kind}-raw.db"
             shutil.copy(prepared, service_copy)
             shutil.copy(prepared, raw_copy)
-            service_rounds, transactions = run_service(service_copy, key, work, kind)
+            service_rounds, transactions, _ = run_service(service_copy, key, work, kind)
             raw_rounds = replay(raw_copy, transactions)
             statements = sum(len(t) for t in transactions) / len(transactions)
             rows.append((kind, service_rounds, raw_rounds, statements))

@@ -123,12 +123,9 @@ def create_server_app() -> FastAPI:
     return build_server_app(runtime, with_worker=os.environ.get(WORKER_ENV, "1") == "1")
 
 
-def serve(
-    runtime: Runtime, *, host: str, port: int, with_worker: bool = True, workers: int = 1
-) -> None:
-    import uvicorn
-
-    common: dict[str, Any] = {
+def uvicorn_options(*, host: str, port: int) -> dict[str, Any]:
+    """How `simexit serve` runs uvicorn (the benchmarks run their own apps the same way)."""
+    return {
         "host": host,
         "port": port,
         "access_log": False,  # the app logs each request itself, with its request id
@@ -136,6 +133,14 @@ def serve(
         "timeout_graceful_shutdown": 30,
         "proxy_headers": False,
     }
+
+
+def serve(
+    runtime: Runtime, *, host: str, port: int, with_worker: bool = True, workers: int = 1
+) -> None:
+    import uvicorn
+
+    common = uvicorn_options(host=host, port=port)
     if workers > 1:
         os.environ[WORKER_ENV] = "1" if with_worker else "0"
         uvicorn.run("simexit.server:create_server_app", factory=True, workers=workers, **common)
