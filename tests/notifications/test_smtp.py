@@ -35,6 +35,18 @@ class Inbox(MessageHandler):
         self.arrived.set()
 
 
+class SlowInbox(Inbox):
+    """Takes each message, then keeps the client waiting for its reply until `hold` is set."""
+
+    def __init__(self, hold: threading.Event) -> None:
+        super().__init__()
+        self.hold = hold
+
+    def handle_message(self, message: Message) -> None:
+        super().handle_message(message)
+        self.hold.wait(30)
+
+
 class SmtpServer:
     def __init__(self) -> None:
         self.port = free_port()  # aiosmtpd cannot bind port 0 itself
@@ -186,3 +198,42 @@ def test_verification_code_is_sent_then_removed_from_the_database(
         assert row is not None
         assert row.body_text == REDACTED_BODY
         assert row.body_html is None
+
+
+def test_a_slow_smtp_server_does_not_hold_up_writes(
+    db: Database, operator_id: uuid.UUID, now: datetime, smtp_server: SmtpServer
+) -> None:
+    """The SMTP exchange runs with no transaction open: on SQLite, writes don't wait for it."""
+    hold = threading.Event()
+    smtp_server.inbox = SlowInbox(hold)
+    smtp_server.start()
+    context = {"reference": "NO-2", "expected_date": date(2026, 12, 1)}
+    first = _notify(db, operator_id, now, kind="case.received", language="en", context=context)
+    worker = threading.Thread(target=run_pending, args=(db,), kwargs={"now": now, "worker_id": "w"})
+    worker.start()
+    try:
+        assert smtp_server.inbox.arrived.wait(30)
+        with db.session(wait=False) as session:  # WriterBusy if the exchange held the lock
+            notify(
+                session,
+                now=now,
+                operator_id=operator_id,
+                kind="case.received",
+                subject_id="case-10",
+                language="en",
+                email="olga@example.org",
+                context=context,
+            )
+    finally:
+        hold.set()
+        worker.join(30)
+    with db.read_session() as session:
+        row = session.get(Notification, first)
+        assert row is not None
+        assert (row.status, row.transport, row.attempts) == ("sent", "smtp", 1)
+        # The worker's next claim found the message written meanwhile and sent it too.
+        statuses = session.scalars(select(Notification.status)).all()
+        assert list(statuses) == ["sent", "sent"]
+        outcomes = session.scalars(select(NotificationDelivery.outcome)).all()
+        assert list(outcomes) == ["sent", "sent"]
+    assert len(smtp_server.inbox.messages) == 2

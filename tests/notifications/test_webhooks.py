@@ -33,10 +33,12 @@ from tests.notifications.conftest import WEBHOOK_SECRET
 class Receiver:
     """Answers each POST with the next status in `answers`, after verifying the signature."""
 
-    def __init__(self, answers: list[int]) -> None:
+    def __init__(self, answers: list[int], hold: threading.Event | None = None) -> None:
         self.answers = answers
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.verified: list[bool] = []
+        self.arrived = threading.Event()
+        self.hold = hold  # when set, each answer waits for it: a slow receiver
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +53,9 @@ class Receiver:
                     receiver.verified.append(True)
                 except WebhookVerificationError:
                     receiver.verified.append(False)
+                receiver.arrived.set()
+                if receiver.hold is not None:
+                    receiver.hold.wait(30)
                 self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
                 self.end_headers()
 
@@ -120,6 +125,39 @@ def test_500_then_200_is_one_delivery_with_two_attempts(
             (2, 200, None),
         ]
         assert all(a.duration_ms >= 0 for a in attempts)
+
+
+def test_a_slow_receiver_does_not_hold_up_writes(
+    db: Database, operator_id: uuid.UUID, transports: None
+) -> None:
+    """The POST runs with no transaction open: on SQLite, API writes don't wait for it."""
+    use_transports(Transports(webhooks=HttpWebhookSender(timeout_seconds=30)))
+    hold = threading.Event()
+    slow = Receiver([200], hold=hold)
+    now = utc_now()
+    try:
+        _configure(db, operator_id, slow.url)
+        with db.session() as session:
+            emit(session, now=now, operator_id=operator_id, event_type="case.completed", data={})
+        worker = threading.Thread(target=run_pending, args=(db,), kwargs={"worker_id": "w"})
+        worker.start()
+        try:
+            assert slow.arrived.wait(30)
+            with db.session(wait=False) as session:  # WriterBusy if the POST held the lock
+                operator = session.get(Operator, operator_id)
+                assert operator is not None
+                operator.name = "Fjord Mobil AS"
+        finally:
+            hold.set()
+            worker.join(30)
+    finally:
+        slow.close()
+    with db.read_session() as session:
+        [stored] = session.scalars(select(WebhookDelivery)).all()
+        assert (stored.status, stored.attempts, stored.last_status_code) == ("delivered", 1, 200)
+        renamed = session.get(Operator, operator_id)
+        assert renamed is not None
+        assert renamed.name == "Fjord Mobil AS"
 
 
 def test_no_webhook_url_means_no_delivery(

@@ -20,20 +20,25 @@ follows the same pattern:
    loudly instead of duplicating.
 3. Make external effects last, and make them safe to repeat: pass a stable id the other side
    de-duplicates on (the webhook-id header, an SMTP Message-ID, an operator order id), then record
-   the outcome in the same transaction.
+   the outcome in the same transaction. A job that is one exchange with a remote server (an
+   e-mail, an SMS, a webhook) registers an `Exchange` with `exchange_job` instead: it reads what
+   to send, makes the call with no transaction open (on SQLite, no write lock held while the
+   other side takes its time), then records the outcome in its transaction.
 4. To fail while keeping a record of the attempt (a delivery log row), raise `AttemptFailed`; any
    other exception rolls the transaction back and retries with the job's back-off.
 """
 
 from simexit.jobs.queue import enqueue, enqueue_once
-from simexit.jobs.registry import Backoff, exponential, job, periodic
+from simexit.jobs.registry import Backoff, Exchange, exchange_job, exponential, job, periodic
 from simexit.jobs.runner import AttemptFailed, run_pending
 
 __all__ = [
     "AttemptFailed",
     "Backoff",
+    "Exchange",
     "enqueue",
     "enqueue_once",
+    "exchange_job",
     "exponential",
     "job",
     "periodic",

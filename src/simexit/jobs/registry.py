@@ -8,6 +8,10 @@ Handlers are registered at import time by the domain's `tasks.py`:
     @periodic("cases.scan_due", every=timedelta(minutes=1))
     def scan_due(session: Session, *, now: datetime) -> None: ...
 
+A job whose work is one exchange with the outside world (an e-mail, an SMS, a webhook POST)
+registers an `Exchange` with `exchange_job`: the call then runs outside any transaction, so on
+SQLite the write lock is not held while a remote server takes its time (see `jobs.runner`).
+
 The worker imports the task modules (`simexit.worker.main.TASK_MODULES`) before it runs anything.
 """
 
@@ -17,7 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from simexit.jobs.queue import DEFAULT_MAX_ATTEMPTS
 
@@ -58,6 +62,27 @@ DEFAULT_BACKOFF = exponential()
 
 
 @dataclass(frozen=True, slots=True)
+class Exchange:
+    """A job that is one exchange with the outside world, in three steps:
+
+    * `plan(session, *, now, **payload) -> plan | None` reads, in a read-only transaction of its
+      own, what to send (None: nothing to do, e.g. already sent); it writes nothing;
+    * `send(plan) -> result` talks to the remote side with no transaction open and no database
+      access, and turns the remote side's refusals into its result instead of raising;
+    * `record(session, *, now, plan, result)` writes the outcome in the job's own
+      transaction, with its `done` mark, re-checking the rows it changes as any handler does
+      (it also runs, with `plan` and `result` None, when `plan` found nothing to do).
+
+    Exactly as with a one-step handler, a worker that dies between the exchange and the commit
+    leaves the job to be claimed again, and the exchange repeats: the stable ids the remote side
+    de-duplicates on matter just as much."""
+
+    plan: Callable[..., Any]
+    send: Callable[[Any], Any]
+    record: Handler
+
+
+@dataclass(frozen=True, slots=True)
 class JobSpec:
     name: str
     handler: Handler
@@ -65,6 +90,7 @@ class JobSpec:
     backoff: Backoff
     every: timedelta | None = None  # set for periodic jobs
     on_dead: DeadHook | None = None
+    exchange: Exchange | None = None  # set for jobs registered with `exchange_job`
 
 
 _REGISTRY: dict[str, JobSpec] = {}
@@ -104,6 +130,18 @@ def job(
         return handler
 
     return register
+
+
+def exchange_job(
+    name: str,
+    exchange: Exchange,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    on_dead: DeadHook | None = None,
+) -> None:
+    """Register `exchange` as the code for jobs called `name` (see `Exchange`)."""
+    _register(JobSpec(name, exchange.record, max_attempts, backoff, None, on_dead, exchange))
 
 
 def periodic(

@@ -15,6 +15,14 @@ together with `done` or not at all: a worker killed mid-job leaves neither, and 
 claimed again when its lease expires. Effects outside the database (an e-mail, an HTTP call)
 cannot join the transaction; their handlers make them idempotent (see `simexit.jobs`).
 
+Exchanging. A job registered with an `Exchange` (`registry.exchange_job`) first reads what to
+send in a read-only transaction (which also checks that the claim still holds), then makes the
+call with no transaction open, then records the outcome in its own transaction as above. On
+SQLite a write transaction holds the one write lock of the file, so a one-step handler that
+waited on an SMTP server or a webhook receiver made every API write wait with it, up to the
+transport's timeout; an exchange holds the lock only to record. The lease must outlast the
+call: the transports' timeouts are far below `DEFAULT_LEASE_SECONDS`.
+
 Failing. An exception rolls the job's transaction back; a fresh transaction then records the
 error (short, with anything that looks like a credential removed), sets `run_at` by the job's
 back-off, or marks the job `dead` after `max_attempts`. A handler that must keep its writes while
@@ -41,7 +49,7 @@ from simexit.clock import utc_now
 from simexit.db import Database, is_sqlite
 from simexit.jobs import registry
 from simexit.jobs.queue import enqueue_once
-from simexit.jobs.registry import JobSpec
+from simexit.jobs.registry import Exchange, JobSpec
 from simexit.models import Job
 
 log = structlog.get_logger()
@@ -272,6 +280,13 @@ def run_claimed(
         bound.error("job.dead", error=error)
         return outcome
     try:
+        arguments = claimed.payload  # an exchange's `record` gets its plan and result instead
+        if spec.exchange is not None:
+            exchanged = _exchange(db, spec.exchange, claimed, now=now, worker_id=worker_id)
+            if exchanged is None:
+                bound.warning("job.claim_lost")
+                return "lost_claim"
+            arguments = {"plan": exchanged[0], "result": exchanged[1]}
         with _job_transaction(db, connection) as session:
             marked = (connection or session.connection()).execute(
                 _MARK_DONE,
@@ -286,7 +301,7 @@ def run_claimed(
                 bound.warning("job.claim_lost")
                 return "lost_claim"
             try:
-                spec.handler(session, now=now, **claimed.payload)
+                spec.handler(session, now=now, **arguments)
             except AttemptFailed as failure:
                 outcome = _record_failure(
                     session,
@@ -310,6 +325,21 @@ def run_claimed(
         return outcome
     bound.info("job.done")
     return "done"
+
+
+def _exchange(
+    db: Database, exchange: Exchange, claimed: ClaimedJob, *, now: datetime, worker_id: str
+) -> tuple[Any, Any] | None:
+    """Plan in a read-only transaction, then send with none open: (plan, result), or None when
+    the claim no longer holds (the lease ran out and another worker took the job)."""
+    with db.read_session() as session:
+        ours = session.execute(
+            select(Job.id).where(_still_ours(claimed, worker_id), Job.status == "running")
+        ).first()
+        if ours is None:
+            return None
+        plan = exchange.plan(session, now=now, **claimed.payload)
+    return plan, (exchange.send(plan) if plan is not None else None)
 
 
 def release(db: Database, claimed: Sequence[ClaimedJob], *, worker_id: str) -> None:

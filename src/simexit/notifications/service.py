@@ -6,6 +6,10 @@ sends a second message. A delivery job that runs again after a crash finds the r
 stops. The one gap no database can close: a worker killed after the SMTP server or Kannel
 accepted a message and before the commit sends it again on the next run; the stable Message-ID
 lets mail systems recognise that duplicate.
+
+Delivery is a job exchange (`jobs.registry.Exchange`): `plan_delivery` reads the message,
+`hand_over` gives it to the transport with no transaction open, `record_delivery` writes the
+attempt and the new status in the job's transaction.
 """
 
 from __future__ import annotations
@@ -204,68 +208,113 @@ def _record(
     )
 
 
-def deliver_notification(
-    session: Session, *, now: datetime, notification_id: uuid.UUID, transports: Transports
-) -> None:
-    """Hand one notification to its transport (or the sink). Idempotent: a sent one is left alone."""
-    notification = session.get(Notification, notification_id, with_for_update=True)
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One attempt to deliver a notification: the message as its transport takes it."""
+
+    notification_id: uuid.UUID
+    channel: str
+    message: OutgoingEmail | OutgoingSms
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """What happened when a delivery was handed to its transport (or kept in the sink)."""
+
+    transport: str
+    error: str | None = None
+    detail: str | None = None
+    duration_ms: int | None = None
+
+
+def plan_delivery(session: Session, *, notification_id: uuid.UUID) -> Delivery | None:
+    """The message to send now, or None when there is nothing to send (missing, or final)."""
+    notification = session.get(Notification, notification_id)
     bound = log.bind(notification_id=str(notification_id))
     if notification is None:
         bound.warning("notification.deliver.skipped", reason="missing")
-        return
+        return None
     if notification.status in FINAL_STATUSES:
         bound.info("notification.deliver.skipped", reason=notification.status)
-        return
-    notification.attempts += 1
-    sender = transports.email if notification.channel == "email" else transports.sms
-    if sender is None:
-        notification.status, notification.transport, notification.sent_at = "sent", SINK, now
-        _record(session, notification, now=now, event="attempt", transport=SINK, outcome="stored")
-        bound.info("notification.stored_in_sink", channel=notification.channel)
-        return
+        return None
+    message = _email(notification) if notification.channel == "email" else _sms(notification)
+    return Delivery(notification.id, notification.channel, message)
+
+
+def hand_over(delivery: Delivery, transports: Transports) -> Handover:
+    """Give the message to its transport; no database. A refusal is the outcome, not an error."""
+    message = delivery.message
     started = time.monotonic()
+    transport = SINK
     try:
-        if notification.channel == "email":
-            receipt = transports.email.send(_email(notification)) if transports.email else None
+        if isinstance(message, OutgoingEmail):
+            if transports.email is None:
+                return Handover(SINK)
+            transport = transports.email.name
+            receipt = transports.email.send(message)
         else:
-            receipt = transports.sms.send(_sms(notification)) if transports.sms else None
+            if transports.sms is None:
+                return Handover(SINK)
+            transport = transports.sms.name
+            receipt = transports.sms.send(message)
     except DeliveryError as error:
-        message = short_error(str(error))
-        elapsed = int((time.monotonic() - started) * 1000)
-        _record(
-            session,
-            notification,
-            now=now,
-            event="attempt",
-            transport=sender.name,
-            outcome="error",
-            detail=message,
-            duration_ms=elapsed,
-        )
-        notification.status, notification.last_error = "failed", message
-        bound.warning("notification.deliver.failed", transport=sender.name, error=message)
-        raise AttemptFailed(message) from None
-    elapsed = int((time.monotonic() - started) * 1000)
-    detail = receipt.detail if receipt else None
+        return Handover(transport, error=short_error(str(error)), duration_ms=_since(started))
+    return Handover(transport, detail=receipt.detail, duration_ms=_since(started))
+
+
+def record_delivery(
+    session: Session, *, now: datetime, delivery: Delivery | None, handover: Handover | None
+) -> None:
+    """Write one attempt's outcome; raises `AttemptFailed` (attempt kept) when it failed."""
+    if delivery is None or handover is None:
+        return  # `plan_delivery` found nothing to send and said why
+    notification = session.get(Notification, delivery.notification_id, with_for_update=True)
+    bound = log.bind(notification_id=str(delivery.notification_id))
+    if notification is None:
+        bound.warning("notification.deliver.skipped", reason="missing")
+        return
+    outcome = "stored" if handover.transport == SINK else "error" if handover.error else "sent"
+    notification.attempts += 1
     _record(
         session,
         notification,
         now=now,
         event="attempt",
-        transport=sender.name,
-        outcome="sent",
-        detail=detail,
-        duration_ms=elapsed,
+        transport=handover.transport,
+        outcome=outcome,
+        detail=handover.error or handover.detail,
+        duration_ms=handover.duration_ms,
     )
-    notification.status, notification.transport, notification.sent_at = "sent", sender.name, now
+    if notification.status in FINAL_STATUSES:
+        # Settled while this attempt was under way (a delivery report, say): keep that status.
+        bound.info("notification.deliver.already", status=notification.status)
+        return
+    if handover.error is not None:
+        notification.status, notification.last_error = "failed", handover.error
+        bound.warning(
+            "notification.deliver.failed", transport=handover.transport, error=handover.error
+        )
+        raise AttemptFailed(handover.error)
+    notification.status, notification.transport, notification.sent_at = (
+        "sent",
+        handover.transport,
+        now,
+    )
     notification.last_error = None
+    if handover.transport == SINK:
+        bound.info("notification.stored_in_sink", channel=notification.channel)
+        return
     if notification.kind in SENSITIVE_KINDS:  # the code has reached the subscriber: drop our copy
         notification.body_text, notification.body_html, notification.redacted_at = (
             REDACTED_BODY,
             None,
             now,
         )
-    bound.info("notification.sent", transport=sender.name, channel=notification.channel)
+    bound.info("notification.sent", transport=handover.transport, channel=notification.channel)
+
+
+def _since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
 
 
 def _email(notification: Notification) -> OutgoingEmail:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from simexit.jobs.registry import exponential, job
+from simexit.jobs.registry import Exchange, exchange_job, exponential
 from simexit.notifications import service, webhooks
 from simexit.notifications.ports import Transports
 
@@ -37,28 +37,62 @@ def _webhook_dead(session: Session, *, error: str, **payload: Any) -> None:
     webhooks.mark_dead(session, delivery_id=str(payload["delivery_id"]), error=error)
 
 
-@job(
+# Both deliveries are exchanges: the message is read first, handed to the SMTP server, Kannel or
+# the receiver with no transaction open, and the outcome recorded in the job's transaction.
+
+
+def _plan_notification(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
+    notification_id: str,
+) -> Any:
+    return service.plan_delivery(session, notification_id=uuid.UUID(notification_id))
+
+
+def _send_notification(delivery: service.Delivery) -> service.Handover:
+    return service.hand_over(delivery, _Configured.transports)
+
+
+def _record_notification(
+    session: Session,
+    *,
+    now: datetime,
+    plan: service.Delivery | None,
+    result: service.Handover | None,
+) -> None:
+    service.record_delivery(session, now=now, delivery=plan, handover=result)
+
+
+def _plan_webhook(session: Session, *, now: datetime, delivery_id: str) -> Any:
+    return webhooks.plan_post(session, now=now, delivery_id=uuid.UUID(delivery_id))
+
+
+def _send_webhook(request: webhooks.Post) -> webhooks.Answer:
+    return webhooks.post(request, _Configured.transports.webhooks)
+
+
+def _record_webhook(
+    session: Session,
+    *,
+    now: datetime,
+    plan: webhooks.Post | None,
+    result: webhooks.Answer | None,
+) -> None:
+    webhooks.record_post(session, now=now, request=plan, answer=result)
+
+
+exchange_job(
     service.DELIVER_JOB,
+    Exchange(_plan_notification, _send_notification, _record_notification),
     max_attempts=8,
     backoff=exponential(base_seconds=30, cap_seconds=3600),
     on_dead=_notification_dead,
 )
-def deliver_notification(session: Session, *, now: datetime, notification_id: str) -> None:
-    service.deliver_notification(
-        session,
-        now=now,
-        notification_id=uuid.UUID(notification_id),
-        transports=_Configured.transports,
-    )
-
-
-@job(
+exchange_job(
     webhooks.DELIVER_JOB,
+    Exchange(_plan_webhook, _send_webhook, _record_webhook),
     max_attempts=10,
     backoff=exponential(base_seconds=30, cap_seconds=6 * 3600),
     on_dead=_webhook_dead,
 )
-def deliver_webhook(session: Session, *, now: datetime, delivery_id: str) -> None:
-    webhooks.deliver(
-        session, now=now, delivery_id=uuid.UUID(delivery_id), sender=_Configured.transports.webhooks
-    )

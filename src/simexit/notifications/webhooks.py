@@ -3,7 +3,9 @@
 Each event is one `WebhookDelivery` row with a stable `webhook-id` and the exact body that is
 signed, written in the caller's transaction with its delivery job. Every POST is logged as a
 `WebhookAttempt` (status code, duration, error). Receivers de-duplicate on `webhook-id`, which
-stays the same across retries; the timestamp and signature are fresh on each attempt.
+stays the same across retries; the timestamp and signature are fresh on each attempt. Delivery
+is a job exchange: `plan_post` signs the request, `post` makes it with no transaction open,
+`record_post` logs the attempt in the job's transaction.
 
 Signature: `webhook-signature: v1,<base64 HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>`, where
 the key is the base64 part of the operator's secret `whsec_<base64>`.
@@ -19,6 +21,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -137,62 +140,107 @@ def emit(
     return delivery
 
 
-def deliver(
-    session: Session, *, now: datetime, delivery_id: uuid.UUID, sender: WebhookSender | None
-) -> None:
-    """POST one webhook; a 2xx answer delivers it, anything else is a logged, retried attempt."""
-    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One attempt to deliver a webhook: the signed request, or why it cannot be sent."""
+
+    delivery_id: uuid.UUID
+    url: str
+    body: bytes
+    headers: Mapping[str, str] | None  # None when `refusal` says why nothing may be sent
+    refusal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the receiver answered (or why there was no answer)."""
+
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+def plan_post(session: Session, *, now: datetime, delivery_id: uuid.UUID) -> Post | None:
+    """The signed POST to make now, or None when the delivery is missing or delivered."""
+    delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "delivered":
         log.info("webhook.deliver.skipped", delivery_id=str(delivery_id))
-        return
+        return None
     operator = session.get(Operator, delivery.operator_id)
     secret = operator.webhook_secret if operator else None
-    delivery.attempts += 1
-    status_code: int | None = None
-    error: str | None = None
-    started = time.monotonic()
-    if sender is None:
-        error = "no webhook transport is configured in this worker"
-    elif not secret:
-        error = "the operator has no webhook secret; refusing to send unsigned"
-    else:
+    body = delivery.body.encode()
+    if not secret:
+        refusal = "the operator has no webhook secret; refusing to send unsigned"
+        return Post(delivery.id, delivery.url, body, None, refusal)
+    try:
         headers = signed_headers(
             secret,
             message_id=delivery.message_id,
             timestamp=int(now.timestamp()),
             body=delivery.body,
         )
-        try:
-            status_code = sender.post(delivery.url, body=delivery.body.encode(), headers=headers)
-        except DeliveryError as failure:
-            error = short_error(str(failure))
-        except ValueError:  # a malformed secret (not base64)
-            error = "the operator's webhook secret is malformed"
-        if status_code is not None and not 200 <= status_code < 300:
-            error = f"the endpoint answered HTTP {status_code}"
-    duration_ms = int((time.monotonic() - started) * 1000)
+    except ValueError:  # a malformed secret (not base64)
+        return Post(
+            delivery.id, delivery.url, body, None, "the operator's webhook secret is malformed"
+        )
+    return Post(delivery.id, delivery.url, body, headers)
+
+
+def post(request: Post, sender: WebhookSender | None) -> Answer:
+    """Make the POST; no database. A refusal or a non-2xx answer is the outcome, not an error."""
+    if sender is None:
+        return Answer(None, "no webhook transport is configured in this worker", 0)
+    if request.headers is None:
+        return Answer(None, request.refusal, 0)
+    started = time.monotonic()
+    try:
+        status_code = sender.post(request.url, body=request.body, headers=request.headers)
+    except DeliveryError as failure:
+        return Answer(None, short_error(str(failure)), _since(started))
+    error = None if 200 <= status_code < 300 else f"the endpoint answered HTTP {status_code}"
+    return Answer(status_code, error, _since(started))
+
+
+def record_post(
+    session: Session, *, now: datetime, request: Post | None, answer: Answer | None
+) -> None:
+    """Log the attempt; a 2xx answer delivers the webhook, anything else raises `AttemptFailed`."""
+    if request is None or answer is None:
+        return  # `plan_post` found nothing to send and said so
+    delivery = session.get(WebhookDelivery, request.delivery_id, with_for_update=True)
+    if delivery is None:
+        log.info("webhook.deliver.skipped", delivery_id=str(request.delivery_id))
+        return
+    delivery.attempts += 1
     session.add(
         WebhookAttempt(
             delivery_id=delivery.id,
             attempt=delivery.attempts,
-            status_code=status_code,
-            duration_ms=duration_ms,
-            error=error,
+            status_code=answer.status_code,
+            duration_ms=answer.duration_ms,
+            error=answer.error,
             created_at=now,
         )
     )
-    delivery.last_status_code = status_code
+    delivery.last_status_code = answer.status_code
     bound = log.bind(
         delivery_id=str(delivery.id),
         attempt=delivery.attempts,
-        status_code=status_code,
-        duration_ms=duration_ms,
+        status_code=answer.status_code,
+        duration_ms=answer.duration_ms,
     )
-    if error is not None:
-        bound.warning("webhook.attempt_failed", error=error)
-        raise AttemptFailed(error)
+    if delivery.status == "delivered":
+        bound.info("webhook.deliver.already")
+        return
+    if answer.error is not None:
+        bound.warning("webhook.attempt_failed", error=answer.error)
+        raise AttemptFailed(answer.error)
     delivery.status, delivery.delivered_at = "delivered", now
     bound.info("webhook.delivered")
+
+
+def _since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
 
 
 def mark_dead(session: Session, *, delivery_id: str, error: str) -> None:
