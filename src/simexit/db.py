@@ -16,6 +16,7 @@ with `BEGIN IMMEDIATE` so two writers queue on the database lock instead of fail
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -71,14 +72,64 @@ def _configure_sqlite(engine: Engine) -> None:
             driver.execute(f"BEGIN {mode}")
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
-                raise WriterBusy from error
+                raise WriterBusy(in_process=False) from error
             raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 class WriterBusy(Exception):
-    """Another connection holds SQLite's write lock, and the session was told not to wait."""
+    """Another writer holds the database, and the session was told not to wait: another thread
+    of this process (`in_process`, see `Database.writer_released`) or another connection, such
+    as another process, holding SQLite's own write lock."""
+
+    def __init__(self, *, in_process: bool) -> None:
+        super().__init__(
+            "another thread of this process is writing"
+            if in_process
+            else "another connection is writing"
+        )
+        self.in_process = in_process
+
+
+class _WriterLock:
+    """This process's SQLite writer lock. Threads block on it; a coroutine awaits `released`
+    instead, so an event loop that found it taken waits for its turn without parking a thread.
+
+    Re-entrant, so a thread that opens a write session inside another (before the outer one has
+    written) is not stopped by itself. Every release wakes every waiting coroutine; those that
+    lose the race for the lock wait again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._guard = threading.Lock()
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def acquire(self, *, blocking: bool) -> bool:
+        return self._lock.acquire(blocking=blocking)
+
+    def release(self) -> None:
+        self._lock.release()
+        with self._guard:
+            waiting, self._waiting = self._waiting, []
+        for loop, future in waiting:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    async def released(self) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._guard:
+            self._waiting.append((loop, future))
+        # The holder may have let go after the caller's attempt and before this registration,
+        # with nobody to wake: look once more now that a release will be seen.
+        if self._lock.acquire(blocking=False):
+            self.release()
+        await future
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # a waiter whose request was cancelled meanwhile
+        future.set_result(None)
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
@@ -174,10 +225,8 @@ class Database:
         # SQLite has one writer at a time. This process's writers (API requests, portal, the
         # worker thread of `simexit serve`) queue on this lock, an instant hand-off, instead of
         # in SQLite's busy handler, which sleeps and polls and turns contention into tail
-        # latency. Re-entrant, so a thread that opens a write session inside another (before
-        # the outer one has written) is not stopped by itself. Other processes still meet the
-        # busy handler.
-        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
+        # latency. Other processes still meet the busy handler.
+        self._sqlite_writer = _WriterLock() if self.is_sqlite else None
 
     @contextmanager
     def writing(self, *, wait: bool = True) -> Iterator[None]:
@@ -188,11 +237,18 @@ class Database:
             yield
             return
         if not lock.acquire(blocking=wait):
-            raise WriterBusy
+            raise WriterBusy(in_process=True)
         try:
             yield
         finally:
             lock.release()
+
+    async def writer_released(self) -> None:
+        """Wait, without blocking the event loop, until a thread of this process lets go of the
+        SQLite writer lock (returns at once on PostgreSQL). The lock may be taken again before
+        the caller gets to it: try, and on `WriterBusy(in_process=True)` wait again."""
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.released()
 
     @contextmanager
     def session(self, *, wait: bool = True) -> Iterator[Session]:

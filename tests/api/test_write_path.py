@@ -1,17 +1,22 @@
-"""Where a write request runs: on the event loop when SQLite's writer lock is free, in the thread
-pool (waiting there, not on the loop) when another connection holds it."""
+"""Where a write request runs: on the event loop, awaiting its turn there when another thread of
+the process writes; in the thread pool (waiting there, not on the loop) when another connection
+holds SQLite's lock."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select, text
 
+from simexit.api import transaction
 from simexit.db import Database, WriterBusy
 from simexit.models import Case
 from simexit.runtime import Runtime
@@ -69,14 +74,80 @@ def test_a_write_waits_off_the_loop_while_another_connection_writes(
     assert count == 1
 
 
+def test_a_write_awaits_its_turn_on_the_loop_while_another_thread_writes(
+    app: FastAPI, runtime: Runtime, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker thread of `simexit serve` holds the process's writer lock: the request waits
+    for its release without blocking the loop and without a thread, then writes on the loop."""
+    _sqlite_path(runtime.db)
+    line = clean_line(runtime)
+    pooled: list[Callable[..., Any]] = []
+
+    async def recording_pool(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        pooled.append(function)
+        return await run_in_threadpool(function, *args, **kwargs)
+
+    monkeypatch.setattr(transaction, "run_in_threadpool", recording_pool)
+    held, release = threading.Event(), threading.Event()
+
+    def worker_job() -> None:
+        with runtime.db.writing():
+            held.set()
+            release.wait(20)
+
+    async def scenario() -> tuple[int, int, bool]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://simexit") as client:
+            opening = asyncio.create_task(
+                client.post(
+                    "/v1/cases",
+                    json={"line_id": str(line.id), "type": "terminate"},
+                    headers=demo.telenor,
+                )
+            )
+            await asyncio.sleep(0.3)
+            health = await client.get("/healthz")  # the loop is free meanwhile
+            waiting = not opening.done()
+            release.set()
+            opened = await asyncio.wait_for(opening, timeout=20)
+            return health.status_code, opened.status_code, waiting
+
+    holder = threading.Thread(target=worker_job)
+    holder.start()
+    assert held.wait(10)
+    outcome: list[tuple[int, int, bool]] = []
+    runner = threading.Thread(target=lambda: outcome.append(asyncio.run(scenario())))
+    try:
+        runner.start()
+        runner.join(60)
+    finally:
+        release.set()
+        holder.join(10)
+    assert outcome[0] == (200, 201, True)
+    assert pooled == []  # no thread was parked on the lock
+
+
+def test_awaiting_the_writer_lock_sees_a_release_that_came_first(db: Database) -> None:
+    """A release between a failed try and the wait is not missed: the wait returns."""
+    _sqlite_path(db)
+
+    async def wait_once() -> None:
+        await asyncio.wait_for(db.writer_released(), timeout=10)
+
+    with db.writing():
+        pass  # taken and released before anyone waits
+    asyncio.run(wait_once())
+
+
 def test_a_session_that_may_not_wait_refuses_at_once_and_leaves_nothing(db: Database) -> None:
     path = _sqlite_path(db)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         for _ in range(3):  # the pooled connection stays usable after each refusal
-            with pytest.raises(WriterBusy), db.session(wait=False) as session:
+            with pytest.raises(WriterBusy) as busy, db.session(wait=False) as session:
                 session.execute(text("UPDATE operators SET name = name"))
+            assert not busy.value.in_process  # another connection: wait in a thread
     finally:
         other.execute("COMMIT")
         other.close()
@@ -107,8 +178,9 @@ def test_writers_of_this_process_queue_on_one_lock_not_on_sqlite(db: Database) -
     first = threading.Thread(target=holder)
     first.start()
     assert held.wait(10)
-    with pytest.raises(WriterBusy), db.session(wait=False):
+    with pytest.raises(WriterBusy) as busy, db.session(wait=False):
         pass
+    assert busy.value.in_process
     second = threading.Thread(target=waiter)
     second.start()
     assert not done.wait(0.3)  # queued behind the holder, not failed

@@ -140,18 +140,26 @@ class Transaction:
     async def respond(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
         """Run the request's transaction and answer it.
 
-        On SQLite the transaction runs right here on the event loop when no other writer holds
-        the database: SQLite is a library in this process, so its writes are CPU work under one
-        lock, and handing them to a worker thread bought no concurrency, only a thread hop and
-        GIL hand-offs that cost more than many a write. When another writer holds the lock (the
-        job worker, another process) nothing has been written yet, and the same transaction
-        runs in the thread pool, where waiting for the lock blocks nobody else. PostgreSQL's
-        round-trips always go to the thread pool."""
-        if self.runtime.db.is_sqlite:
-            try:
-                return self.run(effect, wait=False)
-            except WriterBusy:
-                pass
+        On SQLite the transaction runs right here on the event loop: SQLite is a library in
+        this process, so its writes are CPU work under one lock, and handing them to a worker
+        thread bought no concurrency, only a thread hop and GIL hand-offs that cost more than
+        many a write. When another thread of this process is writing (the job worker of
+        `simexit serve`, the portal), nothing has been written yet: the request awaits the
+        lock's release and tries again, still on the loop. (Sending such requests to the thread
+        pool instead formed convoys: once one waited there, the next found the lock taken by it,
+        and every write paid the thread hop until the queue drained.) When another process
+        holds SQLite's own lock, the transaction runs in the thread pool, where waiting in
+        SQLite's busy handler blocks nobody else. PostgreSQL's round-trips always go to the
+        thread pool."""
+        db = self.runtime.db
+        if db.is_sqlite:
+            while True:
+                try:
+                    return self.run(effect, wait=False)
+                except WriterBusy as busy:
+                    if not busy.in_process:
+                        break
+                await db.writer_released()
         return await run_in_threadpool(self.run, effect)
 
     def run(
