@@ -5,14 +5,17 @@ API, portal, CLI and worker build one `Runtime` per process; nothing below them 
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from functools import cached_property
 
 from argon2 import PasswordHasher
 
 from simexit.cases.context import CaseContext
+from simexit.clock import utc_now
 from simexit.config import Settings, get_settings
 from simexit.db import Database
+from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
 
 
@@ -40,6 +43,13 @@ class Runtime:
     def passwords(self) -> PasswordHasher:
         return PasswordHasher()
 
+    def warm_up(self) -> None:
+        """Do now what the first requests would otherwise pay for: load the policy packs and
+        build their business-day calendars for this year and the next."""
+        year = utc_now().year
+        for calendar in self.packs.calendars():
+            business_days.prepare(calendar, (year, year + 1))
+
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator
         systems (simulated in embedded mode) and the message transports from settings."""
@@ -52,6 +62,19 @@ class Runtime:
         import_task_modules()
         case_tasks.install(self.cases, simulated_gateways())
         use_transports(build_transports(self.settings))
+        self.warm_up()
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up built (packs, app, mappers, templates: a couple of hundred thousand
+    objects that live as long as the process) out of the garbage collector's full passes.
+
+    A full pass walks every tracked object; over that heap it took 130-150 ms on the 2-core
+    machine the benchmarks run on, and it stops every request in flight, once every few hundred
+    submissions: the whole p99. Frozen objects are never walked again (`gc.freeze`), so a full
+    pass only looks at what was allocated since. Call it once, after start-up work."""
+    gc.collect()
+    gc.freeze()
 
 
 def runtime_from_env() -> Runtime:

@@ -23,7 +23,7 @@ import structlog
 from fastapi import FastAPI
 
 from simexit.api.app import create_app
-from simexit.runtime import Runtime, runtime_from_env
+from simexit.runtime import Runtime, freeze_startup_heap, runtime_from_env
 
 log = structlog.get_logger()
 
@@ -100,11 +100,13 @@ def build_server_app(runtime: Runtime, *, with_worker: bool) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
+        runtime.warm_up()
         worker = WorkerThread(runtime)
         if with_worker:
             worker.start()
         try:
             async with api_lifespan(application) as state:
+                freeze_startup_heap()
                 yield state
         finally:
             worker.stop()

@@ -6,12 +6,16 @@ from datetime import date
 
 import pytest
 
+from simexit.clock import utc_now
+from simexit.config import Settings
+from simexit.policies import business_days
 from simexit.policies.business_days import (
     UnknownCalendarError,
     add_business_days,
     check_calendar,
     is_business_day,
 )
+from simexit.runtime import Runtime
 
 
 @pytest.mark.parametrize(
@@ -55,3 +59,29 @@ def test_unknown_calendars_are_refused() -> None:
         check_calendar("US-ZZ")
     with pytest.raises(ValueError, match="days must be"):
         add_business_days(date(2025, 1, 1), -1, "NO")
+
+
+class TestPrepare:
+    """A server builds its calendars when it starts; the first request then finds them built."""
+
+    def test_prepared_years_are_not_built_again(self) -> None:
+        business_days._year.cache_clear()
+        business_days.prepare("NO", [2031, 2032])
+        built = business_days._year.cache_info().misses
+        assert business_days.is_business_day(date(2031, 5, 17), "NO") is False  # Constitution Day
+        assert business_days.is_business_day(date(2032, 1, 2), "NO") is True
+        assert business_days._year.cache_info().misses == built
+
+    def test_the_runtime_prepares_every_pack_calendar_for_this_year_and_the_next(self) -> None:
+        runtime = Runtime(Settings())
+        calendars = runtime.packs.calendars()
+        assert {"NO", "RU"} <= calendars
+        assert any(name.startswith("US") for name in calendars)
+        business_days._year.cache_clear()
+        runtime.warm_up()
+        built = business_days._year.cache_info().misses
+        year = utc_now().year
+        for calendar in calendars:
+            business_days.is_business_day(date(year, 6, 1), calendar)
+            business_days.is_business_day(date(year + 1, 1, 2), calendar)
+        assert business_days._year.cache_info().misses == built

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from simexit.logging import configure_logging
-from simexit.runtime import runtime_from_env
+from simexit.runtime import freeze_startup_heap, runtime_from_env
 from simexit.worker.main import default_worker_id, import_task_modules, run_worker, stop_on_signals
 
 app = typer.Typer(help="Run background jobs.", no_args_is_help=False)
@@ -33,6 +33,7 @@ def worker(
     configure_logging(settings.log_level, settings.log_json)
     runtime.prepare_jobs()
     import_task_modules(task_module or [])
+    freeze_startup_heap()
     db = runtime.db
     stop = threading.Event()
     stop_on_signals(stop)

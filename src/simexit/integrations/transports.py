@@ -29,6 +29,8 @@ def build_transports(settings: Settings) -> Transports:
         if settings.smtp_host
         else None
     )
+    if email is not None:
+        email.prepare()
     sms = (
         KannelSmsSender(
             KannelConfig(

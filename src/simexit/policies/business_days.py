@@ -7,6 +7,7 @@ Saturdays (`weekend_workdays`) count as business days, and its transferred days 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -59,6 +60,14 @@ def _year(calendar: str, year: int) -> _Year:
         working_weekend_days=frozenset(getattr(table, "weekend_workdays", ())),
         weekend=frozenset(table.weekend),
     )
+
+
+def prepare(calendar: str, years: Iterable[int]) -> None:
+    """Build `calendar`'s tables for `years` now. The `holidays` package builds a country's year
+    on first use, which takes a good part of a second; a process that serves requests prepares
+    its packs' calendars when it starts, so the first submission after a start does not pay."""
+    for year in years:
+        _year(calendar, year)
 
 
 def is_business_day(d: date, calendar: str) -> bool:

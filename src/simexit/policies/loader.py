@@ -117,6 +117,10 @@ class PackRegistry:
     def __contains__(self, pack_id: object) -> bool:
         return pack_id in self._packs
 
+    def calendars(self) -> set[str]:
+        """The business-day calendars the packs count review deadlines on."""
+        return {pack.sla_calendar for pack in self._packs.values()}
+
 
 def load_registry(extra_dirs: Sequence[Path] = ()) -> PackRegistry:
     """Shipped packs plus operator-provided directories (later directories override by id)."""
