@@ -5,7 +5,9 @@
 Prints, in one run: requests/s, p50 and p99 for a bare endpoint (/healthz, touches nothing), for
 opening cases and for submitting cases, each as a ratio to the bare endpoint (measured before and
 after the case phases, the ratio taken against both together); then p99 at half of
-each measured maximum rate (open loop). Figures only; no assertions.
+each measured maximum rate (open loop); then the same half rate of submissions to a second
+server run as `simexit serve` runs by default, with its worker thread, whose e-mails go to a
+real SMTP server that takes `SMTP_SECONDS` to accept each. Figures only; no assertions.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import httpx
 
 SIMEXIT = Path(sys.executable).parent / "simexit"
 OPEN_LOOP_SECONDS = 6.0
+SMTP_SECONDS = 0.1  # how long the embedded phase's SMTP server takes to accept a message
 
 
 @dataclass
@@ -91,12 +94,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Path]:
-    """`simexit serve --no-worker` on a new SQLite file in `directory`, which it seeds; the
-    process, its base URL, the demo Telenor API key it printed and the database file."""
+def start_server(
+    directory: Path, *, worker: bool = False, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+    """`simexit serve` (`--no-worker` unless `worker`) on a new SQLite file in `directory`, which
+    it seeds; the process, its base URL, the demo Telenor API key it printed and the database."""
     database = directory / "bench.db"
+    command = [str(SIMEXIT), "serve", *([] if worker else ["--no-worker"])]
     process, base, log = start_process(
-        [str(SIMEXIT), "serve", "--no-worker"], directory, database, directory / "server.log"
+        command, directory, database, directory / "server.log", env=env
     )
     key = re.search(r"API key telenor-no: (sx_\S+)", log.read_text())
     if key is None:
@@ -105,7 +111,12 @@ def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str, str, Pa
 
 
 def start_process(
-    command: list[str], directory: Path, database: Path, log: Path
+    command: list[str],
+    directory: Path,
+    database: Path,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
     """A server command (given `--port` here) on the SQLite file `database`, once its /readyz
     answers 200; the process, its base URL and its log file."""
@@ -114,6 +125,7 @@ def start_process(
         **os.environ,
         "SIMEXIT_DATABASE_URL": f"sqlite:///{database}",
         "SIMEXIT_LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -258,6 +270,70 @@ def open_loop(
     return asyncio.run(run())
 
 
+class SlowSmtp:
+    """A real SMTP server (aiosmtpd, in this process) that takes `SMTP_SECONDS` to accept each
+    message, as a relay across the internet does."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.accepted = 0
+        bench = self
+
+        class Handler:
+            # aiosmtpd's hook name and arguments; the message itself is not needed
+            async def handle_DATA(self, *_: object) -> str:  # noqa: N802
+                await asyncio.sleep(SMTP_SECONDS)
+                bench.accepted += 1
+                return "250 Message accepted for delivery"
+
+        self.port = free_port()  # aiosmtpd cannot bind port 0 itself
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SlowSmtp:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.controller.stop()
+
+
+def embedded_with_mail(rate: float) -> tuple[Result, int]:
+    """Submissions at `rate` to `simexit serve` as it runs by default, worker thread included,
+    delivering each submission's e-mail to a real SMTP server that takes `SMTP_SECONDS` per
+    message; the result and how many messages the SMTP server accepted meanwhile."""
+    with tempfile.TemporaryDirectory(prefix="simexit-bench-embedded-") as tmp, SlowSmtp() as smtp:
+        process, base, key, database = start_server(
+            Path(tmp),
+            worker=True,
+            env={"SIMEXIT_SMTP_HOST": "127.0.0.1", "SIMEXIT_SMTP_PORT": str(smtp.port)},
+        )
+        headers = {"Authorization": f"Bearer {key}"}
+        try:
+            case_ids = []
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                for line_id in clone_lines(database, int(rate * OPEN_LOOP_SECONDS)):
+                    opened = client.post(
+                        "/v1/cases", json={"line_id": line_id, "type": "terminate"}
+                    )
+                    case_ids.append(opened.json()["id"])
+                    client.post(
+                        f"/v1/cases/{case_ids[-1]}/identity", json={"method": "id_document"}
+                    )
+            before = smtp.accepted
+            result = open_loop(
+                "submit at half rate, worker on",
+                rate,
+                [("POST", f"/v1/cases/{c}/submit", {"consent": "yes"}) for c in case_ids],
+                base,
+                headers,
+            )
+            return result, smtp.accepted - before
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=16)
@@ -369,6 +445,7 @@ def main() -> None:
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(60)
+        embedded, mailed = embedded_with_mail(submitted.rate / 2)
         bare_before = bare
         bare = Result(
             "bare, both together",
@@ -403,10 +480,17 @@ def main() -> None:
         "open loop at half of each maximum rate (one asyncio client; the bare endpoint's half rate"
     )
     print("is beyond what a Python client can pace on this machine, so it is not measured):")
-    for result in (open_half, submit_half):
+    for result in (open_half, submit_half, embedded):
         print(
             f"{result.name:30} {result.rate:7.0f} {result.pct(0.5):7.1f} {result.pct(0.99):7.1f} {result.errors:6d}"
         )
+    print(
+        f"worker on: `simexit serve` as it runs by default, its worker thread meanwhile handing "
+        f"{mailed} e-mails"
+    )
+    print(
+        f"to a real SMTP server that takes {SMTP_SECONDS * 1000:.0f} ms to accept each (the SMS go to the sink)."
+    )
 
 
 if __name__ == "__main__":
