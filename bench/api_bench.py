@@ -334,6 +334,29 @@ def embedded_with_mail(rate: float) -> tuple[Result, int]:
             process.wait(60)
 
 
+def print_against_bare(before: Result, after: Result, results: list[Result]) -> None:
+    """The table of `results` against the bare endpoint measured before and after them: the
+    ratios take both bare phases together (the machine is shared; a baseline taken once can
+    drift from the phases it is compared with)."""
+    bare = Result(
+        "bare, both together",
+        before.requests + after.requests,
+        before.seconds + after.seconds,
+        before.latencies + after.latencies,
+        before.errors + after.errors,
+        (before.server_cpu or 0) + (after.server_cpu or 0) or None,
+    )
+    print(
+        f"{'scenario':30} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>8} {'server CPU ms/req':>18} {'bare/this':>9}"
+    )
+    for result in (before, after, bare, *results):
+        print(
+            f"{result.name:30} {result.rate:7.0f} {result.pct(0.5):7.1f} {result.pct(0.99):7.1f} {result.errors:6d} "
+            f"{result.rate / bare.rate:8.0%} {result.cpu_ms_per_request:18.2f} "
+            f"{bare.cpu_ms_per_request / result.cpu_ms_per_request:9.0%}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=16)
@@ -447,27 +470,11 @@ def main() -> None:
             process.wait(60)
         embedded, mailed = embedded_with_mail(submitted.rate / 2)
         bare_before = bare
-        bare = Result(
-            "bare, both together",
-            bare_before.requests + bare_after.requests,
-            bare_before.seconds + bare_after.seconds,
-            bare_before.latencies + bare_after.latencies,
-            bare_before.errors + bare_after.errors,
-            (bare_before.server_cpu or 0) + (bare_after.server_cpu or 0) or None,
-        )
 
     print(
         f"simexit API benchmark: SQLite, one `simexit serve --no-worker` process, {args.threads} client threads (httpx)"
     )
-    print(
-        f"{'scenario':30} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>8} {'server CPU ms/req':>18} {'bare/this':>9}"
-    )
-    for result in (bare_before, bare_after, bare, opened, submitted):
-        print(
-            f"{result.name:30} {result.rate:7.0f} {result.pct(0.5):7.1f} {result.pct(0.99):7.1f} {result.errors:6d} "
-            f"{result.rate / bare.rate:8.0%} {result.cpu_ms_per_request:18.2f} "
-            f"{bare.cpu_ms_per_request / result.cpu_ms_per_request:9.0%}"
-        )
+    print_against_bare(bare_before, bare_after, [opened, submitted])
     print(
         "vs bare: throughput ratio against both bare phases together (the machine is shared; a baseline"
     )

@@ -109,12 +109,15 @@ def main() -> None:
                     headers,
                 ),
             )
-            submit_calls: list[Callable[[httpx.Client], int]] = [
-                lambda c, case_id=case_id: (
-                    c.post(f"/v1/cases/{case_id}/submit", json={"consent": "yes"}).status_code
-                )
-                for case_id in measured_ids
-            ]
+
+            def submitter(case_id: str) -> Callable[[httpx.Client], int]:
+                def call(client: httpx.Client) -> int:
+                    answer = client.post(f"/v1/cases/{case_id}/submit", json={"consent": "yes"})
+                    return answer.status_code
+
+                return call
+
+            submit_calls = [submitter(case_id) for case_id in measured_ids]
             submitted = api_bench.measured(
                 real_process.pid,
                 lambda: api_bench.closed_loop(
@@ -126,31 +129,18 @@ def main() -> None:
             for process in (floor_process, real_process):
                 process.send_signal(signal.SIGTERM)
                 process.wait(60)
-    both = api_bench.Result(
-        "bare, both together",
-        bare_before.requests + bare_after.requests,
-        bare_before.seconds + bare_after.seconds,
-        bare_before.latencies + bare_after.latencies,
-        bare_before.errors + bare_after.errors,
-        (bare_before.server_cpu or 0) + (bare_after.server_cpu or 0) or None,
-    )
     print(
         f"simexit submission ceiling: SQLite, {len(case_ids) - WARM_UP} submissions, "
         f"{args.threads} client threads (httpx), one server process each"
     )
-    print(
-        f"{'scenario':30} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'vs bare':>8} {'server CPU ms/req':>18} {'bare/this':>9}"
+    api_bench.print_against_bare(bare_before, bare_after, [floor, submitted])
+    bare_cpu = (
+        ((bare_before.server_cpu or 0) + (bare_after.server_cpu or 0))
+        / (bare_before.requests + bare_after.requests)
+        * 1000
     )
-    for result in (bare_before, bare_after, both, floor, submitted):
-        print(
-            f"{result.name:30} {result.rate:7.0f} {result.pct(0.5):7.1f} {result.pct(0.99):7.1f} "
-            f"{result.errors:6d} {result.rate / both.rate:8.0%} "
-            f"{result.cpu_ms_per_request:18.2f} "
-            f"{both.cpu_ms_per_request / result.cpu_ms_per_request:9.0%}"
-        )
     domain = submitted.cpu_ms_per_request - floor.cpu_ms_per_request
-    budget = both.cpu_ms_per_request / AIM - floor.cpu_ms_per_request
+    budget = bare_cpu / AIM - floor.cpu_ms_per_request
     print(
         "floor: the same server app replaying each submission's recorded statements and answering"
     )

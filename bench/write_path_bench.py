@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).parent))
 import api_bench
@@ -129,7 +130,12 @@ def run_service(
             transactions.append([])
             request(item)
         rounds.append((time.perf_counter() - began) / len(work[start : start + ROUND]))
-    bodies = [case_reply(case, actor).body.model_dump_json().encode() for case, actor in answered]
+    bodies = []
+    for case, actor in answered:
+        body = case_reply(case, actor).body
+        if not isinstance(body, BaseModel):  # a case reply is always the CaseRead model
+            raise TypeError(f"unexpected reply body {type(body).__name__}")
+        bodies.append(body.model_dump_json().encode())
     runtime.db.dispose()
     return rounds, transactions, bodies
 

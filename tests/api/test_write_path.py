@@ -30,13 +30,11 @@ def _sqlite_path(db: Database) -> str:
     return db.url.removeprefix("sqlite:///")
 
 
-def test_a_write_waits_off_the_loop_while_another_connection_writes(
-    app: FastAPI, runtime: Runtime, demo: Demo
-) -> None:
-    path = _sqlite_path(runtime.db)
-    line = clean_line(runtime)
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # another process, say a `simexit worker`, is writing
+def _open_while_busy(
+    app: FastAPI, demo: Demo, line_id: str, release: Callable[[], None]
+) -> tuple[int, int, bool]:
+    """Open a case while another writer holds the database, ask for /healthz meanwhile, then
+    `release`: the health status, the open's status, and whether the open was still waiting."""
 
     async def scenario() -> tuple[int, int, bool]:
         transport = httpx.ASGITransport(app=app)
@@ -44,7 +42,7 @@ def test_a_write_waits_off_the_loop_while_another_connection_writes(
             opening = asyncio.create_task(
                 client.post(
                     "/v1/cases",
-                    json={"line_id": str(line.id), "type": "terminate"},
+                    json={"line_id": line_id, "type": "terminate"},
                     headers=demo.telenor,
                 )
             )
@@ -52,7 +50,7 @@ def test_a_write_waits_off_the_loop_while_another_connection_writes(
             # The loop is free: other requests are answered while the write waits for the lock.
             health = await client.get("/healthz")
             waiting = not opening.done()
-            threading.Timer(0.1, other.execute, args=("COMMIT",)).start()
+            release()
             opened = await asyncio.wait_for(opening, timeout=20)
             return health.status_code, opened.status_code, waiting
 
@@ -60,13 +58,28 @@ def test_a_write_waits_off_the_loop_while_another_connection_writes(
     # A loop of its own in a thread of its own: another test in this process (Playwright's sync
     # API) may have left the main thread's event loop marked as running.
     runner = threading.Thread(target=lambda: outcome.append(asyncio.run(scenario())))
+    runner.start()
+    runner.join(60)
+    return outcome[0]
+
+
+def test_a_write_waits_off_the_loop_while_another_connection_writes(
+    app: FastAPI, runtime: Runtime, demo: Demo
+) -> None:
+    path = _sqlite_path(runtime.db)
+    line = clean_line(runtime)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process, say a `simexit worker`, is writing
     try:
-        runner.start()
-        runner.join(60)
+        outcome = _open_while_busy(
+            app,
+            demo,
+            str(line.id),
+            lambda: threading.Timer(0.1, other.execute, args=("COMMIT",)).start(),
+        )
     finally:
         other.close()
-    health, opened, waiting = outcome[0]
-    assert (health, opened, waiting) == (200, 201, True)
+    assert outcome == (200, 201, True)
     with runtime.db.read_session() as session:
         count = session.scalar(
             select(func.count()).select_from(Case).where(Case.line_id == line.id)
@@ -95,35 +108,15 @@ def test_a_write_awaits_its_turn_on_the_loop_while_another_thread_writes(
             held.set()
             release.wait(20)
 
-    async def scenario() -> tuple[int, int, bool]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://simexit") as client:
-            opening = asyncio.create_task(
-                client.post(
-                    "/v1/cases",
-                    json={"line_id": str(line.id), "type": "terminate"},
-                    headers=demo.telenor,
-                )
-            )
-            await asyncio.sleep(0.3)
-            health = await client.get("/healthz")  # the loop is free meanwhile
-            waiting = not opening.done()
-            release.set()
-            opened = await asyncio.wait_for(opening, timeout=20)
-            return health.status_code, opened.status_code, waiting
-
     holder = threading.Thread(target=worker_job)
     holder.start()
     assert held.wait(10)
-    outcome: list[tuple[int, int, bool]] = []
-    runner = threading.Thread(target=lambda: outcome.append(asyncio.run(scenario())))
     try:
-        runner.start()
-        runner.join(60)
+        outcome = _open_while_busy(app, demo, str(line.id), release.set)
     finally:
         release.set()
         holder.join(10)
-    assert outcome[0] == (200, 201, True)
+    assert outcome == (200, 201, True)
     assert pooled == []  # no thread was parked on the lock
 
 
