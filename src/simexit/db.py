@@ -17,6 +17,7 @@ with `BEGIN IMMEDIATE` so two writers queue on the database lock instead of fail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -113,7 +114,10 @@ class _WriterLock:
         with self._guard:
             waiting, self._waiting = self._waiting, []
         for loop, future in waiting:
-            loop.call_soon_threadsafe(_resolve, future)
+            # A loop that ended while one of its requests waited raises RuntimeError: nobody
+            # is left to wake there.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, future)
 
     async def released(self) -> None:
         loop = asyncio.get_running_loop()

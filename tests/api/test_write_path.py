@@ -5,6 +5,7 @@ holds SQLite's lock."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -130,6 +131,29 @@ def test_awaiting_the_writer_lock_sees_a_release_that_came_first(db: Database) -
     with db.writing():
         pass  # taken and released before anyone waits
     asyncio.run(wait_once())
+
+
+def test_a_waiter_whose_loop_has_ended_does_not_break_the_next_release(db: Database) -> None:
+    _sqlite_path(db)
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with db.writing():
+            held.set()
+            release.wait(10)
+
+    async def give_up_waiting() -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(db.writer_released(), timeout=0.05)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert held.wait(10)
+    asyncio.run(give_up_waiting())  # its loop is closed now, its registration still there
+    release.set()
+    first.join(10)
+    with db.session() as session:  # the holder's release went through; the lock is free
+        session.execute(text("SELECT 1"))
 
 
 def test_a_session_that_may_not_wait_refuses_at_once_and_leaves_nothing(db: Database) -> None:
