@@ -19,6 +19,8 @@ def test_defaults_are_the_embedded_mode(monkeypatch: pytest.MonkeyPatch) -> None
         ("SIMEXIT_PORT", "70000", "SIMEXIT_PORT"),
         ("SIMEXIT_SMTP_SECURITY", "ssl3", "SIMEXIT_SMTP_SECURITY"),
         ("SIMEXIT_WORKER_BATCH_SIZE", "0", "SIMEXIT_WORKER_BATCH_SIZE"),
+        # shorter than the SMTP timeout: a slow send could be reclaimed and sent twice
+        ("SIMEXIT_JOB_LEASE_SECONDS", "10", "SIMEXIT_JOB_LEASE_SECONDS"),
     ],
 )
 def test_bad_values_name_the_variable(

@@ -58,7 +58,10 @@ class Settings(BaseSettings):
 
     worker_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     worker_batch_size: Annotated[int, Field(ge=1, le=1000)] = 20
-    job_lease_seconds: Annotated[int, Field(ge=5, le=86400)] = 300
+    # Above the transports' timeouts (SMTP 20 s, Kannel 15 s, webhooks 10 s): a delivery runs
+    # outside any transaction, and one that outlasted its lease could be sent again by another
+    # worker that reclaimed the job.
+    job_lease_seconds: Annotated[int, Field(ge=30, le=86400)] = 300
 
     @field_validator("database_url")
     @classmethod
