@@ -178,3 +178,19 @@ class TestExchange:
         assert run_claimed(db, stale, now=later, worker_id="slow") == "lost_claim"
         assert remote.calls == ["plan e"]  # w2's call only
         assert effect_counts(db.engine) == {"plan e -> answer to plan e": 1}
+
+    def test_no_call_is_started_under_an_expired_lease(
+        self, effects_table: Database, now: datetime
+    ) -> None:
+        db = effects_table
+        with db.session() as session:
+            enqueue(session, EXCHANGE_JOB, now=now, key="f")
+        [late] = claim(db, now=now, worker_id="w1", batch_size=1, lease=timedelta(seconds=60))
+        # The batch took longer than the lease before reaching this job; nobody reclaimed it yet.
+        assert (
+            run_claimed(db, late, now=now + timedelta(seconds=60), worker_id="w1") == "lost_claim"
+        )
+        assert remote.calls == []
+        later = now + timedelta(seconds=61)
+        assert run_pending(db, now=later, worker_id="w2", lease_seconds=60) == 1
+        assert remote.calls == ["plan f"]

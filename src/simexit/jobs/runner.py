@@ -331,10 +331,15 @@ def _exchange(
     db: Database, exchange: Exchange, claimed: ClaimedJob, *, now: datetime, worker_id: str
 ) -> tuple[Any, Any] | None:
     """Plan in a read-only transaction, then send with none open: (plan, result), or None when
-    the claim no longer holds (the lease ran out and another worker took the job)."""
+    the claim no longer holds or its lease has run out. Nothing holds the job while the call is
+    under way, so a call is only started under a live lease: the lease outlasts any call."""
     with db.read_session() as session:
         ours = session.execute(
-            select(Job.id).where(_still_ours(claimed, worker_id), Job.status == "running")
+            select(Job.id).where(
+                _still_ours(claimed, worker_id),
+                Job.status == "running",
+                Job.lease_expires_at > now,
+            )
         ).first()
         if ours is None:
             return None
