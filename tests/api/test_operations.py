@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter
+from sqlalchemy import update
 
 from simexit.api.app import create_app
 from simexit.api.messages import CATALOG, LANGUAGES
+from simexit.clock import utc_now
+from simexit.jobs import enqueue
+from simexit.models import Job
 from simexit.runtime import Runtime
 from tests.api.conftest import NOW, Demo, TestClient
 
@@ -28,6 +34,26 @@ class TestHealth:
         assert 'route="/v1/cases/{case_id}",status="404"' in text
         assert "simexit_http_request_duration_seconds_bucket" in text
         assert "# TYPE simexit_cases gauge" in text
+
+    def test_the_job_queue_and_its_lag(self, client: TestClient, runtime: Runtime) -> None:
+        now = utc_now()
+        with runtime.db.session() as session:
+            session.execute(update(Job).values(status="done"))  # whatever the demo queued
+            enqueue(session, "tests.metrics_probe", now=now, run_at=now - timedelta(seconds=90))
+            enqueue(session, "tests.metrics_probe", now=now, run_at=now + timedelta(hours=1))
+            dead = enqueue(session, "tests.metrics_probe", now=now, dedup_key="dead-one")
+            dead.status = "dead"
+            session.add(dead)
+        text = client.get("/metrics").text
+        assert 'simexit_jobs{name="tests.metrics_probe",status="queued"} 2.0' in text
+        assert 'simexit_jobs{name="tests.metrics_probe",status="dead"} 1.0' in text
+        assert 'status="done"' not in text
+        [lag] = [
+            line
+            for line in text.splitlines()
+            if line.startswith("simexit_jobs_oldest_due_seconds ")
+        ]
+        assert 90 <= float(lag.split()[1]) < 3600  # the overdue job, not the future one
 
 
 class TestRequestIds:

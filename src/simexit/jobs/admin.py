@@ -28,6 +28,27 @@ def count_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
+# What an operator watches; `done` rows pile up and are not worth counting on every scrape.
+PENDING_STATUSES = ("queued", "running", "dead")
+
+
+def pending_by_name(session: Session) -> dict[tuple[str, str], int]:
+    """Jobs not done, by (name, status)."""
+    rows = session.execute(
+        select(Job.name, Job.status, func.count())
+        .where(Job.status.in_(PENDING_STATUSES))
+        .group_by(Job.name, Job.status)
+    ).all()
+    return {(str(name), str(status)): int(count) for name, status, count in rows}
+
+
+def oldest_due(session: Session, *, now: datetime) -> datetime | None:
+    """When the longest-waiting queued job that is due now was due: how far the queue lags."""
+    return session.scalar(
+        select(func.min(Job.run_at)).where(Job.status == "queued", Job.run_at <= now)
+    )
+
+
 def get_job(session: Session, job_id: uuid.UUID) -> Job:
     job = session.get(Job, job_id)
     if job is None:
