@@ -20,8 +20,9 @@ send in a read-only transaction (which also checks that the claim still holds), 
 call with no transaction open, then records the outcome in its own transaction as above. On
 SQLite a write transaction holds the one write lock of the file, so a one-step handler that
 waited on an SMTP server or a webhook receiver made every API write wait with it, up to the
-transport's timeout; an exchange holds the lock only to record. The lease must outlast the
-call: the transports' timeouts are far below `DEFAULT_LEASE_SECONDS`.
+transport's timeout; an exchange holds the lock only to record. Nothing holds the job during
+the call, so the call only starts under a live lease, and the lease must outlast it (settings
+ask for 30 s or more; the transports time out within 20 s).
 
 Failing. An exception rolls the job's transaction back; a fresh transaction then records the
 error (short, with anything that looks like a credential removed), sets `run_at` by the job's
