@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select, text
 
-from simexit.api import transaction
+from simexit import transactions
 from simexit.db import Database, WriterBusy
 from simexit.models import Case
 from simexit.runtime import Runtime
@@ -101,7 +101,7 @@ def test_a_write_awaits_its_turn_on_the_loop_while_another_thread_writes(
         pooled.append(function)
         return await run_in_threadpool(function, *args, **kwargs)
 
-    monkeypatch.setattr(transaction, "run_in_threadpool", recording_pool)
+    monkeypatch.setattr(transactions, "run_in_threadpool", recording_pool)
     held, release = threading.Event(), threading.Event()
 
     def worker_job() -> None:

@@ -15,15 +15,14 @@ from datetime import datetime
 from typing import Any, cast
 
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from simexit import transactions
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
 from simexit.api.keys import KeyRefused, actor_for_key
-from simexit.db import WriterBusy
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
@@ -138,29 +137,13 @@ class Transaction:
         )
 
     async def respond(self, effect: Callable[[Session, datetime], Reply]) -> JSONResponse:
-        """Run the request's transaction and answer it.
-
-        On SQLite the transaction runs right here on the event loop: SQLite is a library in
-        this process, so its writes are CPU work under one lock, and handing them to a worker
-        thread bought no concurrency, only a thread hop and GIL hand-offs that cost more than
-        many a write. When another thread of this process is writing (the job worker of
-        `simexit serve`, the portal), nothing has been written yet: the request awaits the
-        lock's release and tries again, still on the loop. (Sending such requests to the thread
-        pool instead formed convoys: once one waited there, the next found the lock taken by it,
-        and every write paid the thread hop until the queue drained.) When another process
-        holds SQLite's own lock, the transaction runs in the thread pool, where waiting in
-        SQLite's busy handler blocks nobody else. PostgreSQL's round-trips always go to the
-        thread pool."""
-        db = self.runtime.db
-        if db.is_sqlite:
-            while True:
-                try:
-                    return self.run(effect, wait=False)
-                except WriterBusy as busy:
-                    if not busy.in_process:
-                        break
-                await db.writer_released()
-        return await run_in_threadpool(self.run, effect)
+        """Run the request's transaction and answer it, through the runner every async edge
+        uses (`simexit.transactions.run_attempts`: on SQLite on the event loop, awaiting this
+        process's writer lock there, in the thread pool when another process holds SQLite's
+        lock; on PostgreSQL in the thread pool)."""
+        return await transactions.run_attempts(
+            self.runtime.db, lambda *, wait: self.run(effect, wait=wait)
+        )
 
     def run(
         self, effect: Callable[[Session, datetime], Reply], *, wait: bool = True
