@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from simexit.runtime import Runtime
 from simexit.web.rendering import WebState
 from simexit.web.routes import console, guides, portal
-from simexit.web.security import SecureRoute
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
 
 
+SCREENS = (guides.router, *portal.ROUTERS, *console.ROUTERS)
+
+
 def create_web_router(runtime: Runtime) -> APIRouter:
-    """Every page of the portal, guides and console; static files are mounted by `mount_static`."""
+    """Every page of the portal, guides and console; static files are mounted by `mount_static`.
+
+    The screens are plain module-level routers; this runtime's `WebState` reaches their handlers
+    through `web.deps.web_state`, bound to each request by the dependency set here, which runs
+    before any of a route's own."""
     state = WebState(runtime)
-    router = APIRouter(route_class=SecureRoute, include_in_schema=False)
-    guides.register(router, state)
-    portal.register(router, state)
-    console.register(router, state)
+
+    async def bind_state(request: Request) -> None:
+        request.state.web = state
+
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(bind_state)])
+    for screen in SCREENS:
+        router.include_router(screen)
     return router
 
 

@@ -118,14 +118,27 @@ def set_cookie(
     )
 
 
+class ShowPage(Exception):
+    """A dependency answers the request in place of its handler: the page of a refused form, a
+    redirect to the login page. `SecureRoute` sends `response` like any other."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 class SecureRoute(APIRoute):
-    """Adds the security headers to every response and sets a fresh CSRF cookie when one was made."""
+    """Adds the security headers to every response and sets a fresh CSRF cookie when one was made;
+    a `ShowPage` raised by a dependency is the response."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def secured(request: Request) -> Response:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except ShowPage as shown:
+                response = shown.response
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             seed = getattr(request.state, "new_csrf_seed", None)

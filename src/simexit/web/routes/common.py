@@ -1,4 +1,4 @@
-"""Helpers every screen shares: CSRF-checked forms, error pages, the clock."""
+"""Helpers every screen shares: error pages, the clock, the client's address."""
 
 from __future__ import annotations
 
@@ -6,25 +6,11 @@ from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import FormData
 
 from simexit.clock import utc_now
 from simexit.web.i18n import N_, Texts
 from simexit.web.rendering import WebState
-from simexit.web.security import CSRF_FIELD, Network, csrf_valid, forwarded_client
-
-
-async def checked_form(state: WebState, request: Request) -> FormData | None:
-    """The posted form, or None when its CSRF token is missing or wrong."""
-    form = await request.form()
-    if not csrf_valid(state.signer, request, form.get(CSRF_FIELD)):
-        return None
-    return form
-
-
-def field(form: FormData, name: str, *, limit: int = 2000) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
+from simexit.web.security import Network, forwarded_client
 
 
 def error_page(

@@ -1,0 +1,7 @@
+"""The subscriber portal: code login, own lines, preview and request, code confirmation, status."""
+
+from simexit.web.routes.portal import cases, lines, login
+
+ROUTERS = (login.router, lines.router, cases.router)
+
+__all__ = ["ROUTERS"]

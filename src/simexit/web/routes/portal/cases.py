@@ -1,0 +1,295 @@
+"""Portal cases: confirming a request with the code, its status, withdrawing and resending it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session as DbSession
+
+from simexit.audit.service import events_for
+from simexit.cases import repository
+from simexit.cases import service as cases
+from simexit.cases.service.common import today_for
+from simexit.cases.states import CaseStatus, Trigger, available_triggers
+from simexit.errors import DomainError, NotFound
+from simexit.models import Line
+from simexit.transactions import run_read, run_write
+from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
+from simexit.web.forms import WebForm, trimmed, trimmed_or_none
+from simexit.web.i18n import N_
+from simexit.web.rendering import Session
+from simexit.web.routes.common import now
+from simexit.web.routes.portal.common import (
+    CODE_USED_UP,
+    FINISHED,
+    RESUBMITTABLE,
+    WRONG_CODE,
+    code_method,
+    consent_text,
+    language_of,
+    load_case,
+    start_code,
+)
+from simexit.web.security import SecureRoute
+from simexit.web.texts import CASE_TYPE, NEXT_STEP, STATUS, label
+from simexit.web.views import case_findings, preview_view, timeline
+
+router = APIRouter(route_class=SecureRoute, include_in_schema=False)
+
+
+class ConfirmForm(WebForm):
+    code: Annotated[str, trimmed(20)] = ""
+
+
+class ResubmitForm(WebForm):
+    comment: Annotated[str | None, trimmed_or_none(2000)] = None
+
+
+# -- confirm with code ------------------------------------------------------------------------
+
+
+def confirm_page(
+    db: DbSession,
+    page: Page,
+    session: Session,
+    case_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    t = page.texts(language_of(db, session))
+    try:
+        _actor, case = load_case(db, session, case_id)
+    except NotFound:
+        return page.not_found(t)
+    if case.status != CaseStatus.awaiting_verification.value:
+        return page.redirect("portal:case", case_id=case.id)
+    line = db.get(Line, case.line_id)
+    verification = repository.latest_verification(db, case.id)
+    if line is None:
+        return page.not_found(t)
+    return page.render(
+        "portal/confirm.html",
+        {
+            "case": case,
+            "line": line,
+            "consent": consent_text(t, case, line),
+            "destination": verification.destination_masked if verification else "",
+            "error": error,
+            "types": CASE_TYPE,
+            "label": label,
+        },
+        t=t,
+        status_code=status_code,
+    )
+
+
+async def confirm_refused(post: SubscriberPost, case_id: uuid.UUID, error: str) -> Response:
+    return await run_read(
+        post.db,
+        lambda db: confirm_page(db, post, post.session, case_id, error=error, status_code=400),
+    )
+
+
+@router.get(
+    "/my/cases/{case_id}/confirm",
+    name="portal:confirm",
+    response_class=HTMLResponse,
+    response_model=None,
+)
+async def confirm_form(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    return await run_read(page.db, lambda db: confirm_page(db, page, session, case_id))
+
+
+@router.post("/my/cases/{case_id}/confirm", name="portal:confirm_post", response_model=None)
+async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    """Two transactions: the code attempt is committed whatever the outcome (it counts), and
+    only a passed code sends the request on."""
+    form = post.parse(ConfirmForm)
+    code = form.code if isinstance(form, ConfirmForm) else ""  # nothing in it can be refused
+    context, session, t = post.state.runtime.cases, post.session, post.t
+
+    def check(db: DbSession) -> cases.ConfirmResult:
+        actor, case = load_case(db, session, case_id)
+        return cases.confirm_verification(
+            db, context, actor=actor, case_id=case.id, code=code, now=now()
+        )
+
+    def submit(db: DbSession) -> None:
+        actor, case = load_case(db, session, case_id)
+        line = repository.get_line(db, actor, case.line_id)
+        cases.submit(
+            db,
+            context,
+            actor=actor,
+            case_id=case.id,
+            now=now(),
+            consent_text=consent_text(t, case, line),
+        )
+
+    try:
+        result = await run_write(post.db, check)
+        if result.outcome is not cases.VerificationOutcome.passed:
+            if result.outcome is cases.VerificationOutcome.wrong_code:
+                message = t(WRONG_CODE, left=result.attempts_left)
+            else:
+                message = t(CODE_USED_UP)
+            return await confirm_refused(post, case_id, message)
+        await run_write(post.db, submit)
+    except NotFound:
+        return post.not_found()
+    except DomainError as error:
+        return await confirm_refused(post, case_id, error.message)
+    return post.redirect("portal:case", case_id=case_id)
+
+
+@router.post("/my/cases/{case_id}/resend", name="portal:resend", response_model=None)
+async def resend(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    context, session = post.state.runtime.cases, post.session
+
+    def send_again(db: DbSession) -> None:
+        actor, case = load_case(db, session, case_id)
+        cases.start_verification(
+            db, context, actor=actor, case_id=case.id, method=code_method(session), now=now()
+        )
+
+    try:
+        await run_write(post.db, send_again)
+    except NotFound:
+        return post.not_found()
+    except DomainError as error:
+        return await confirm_refused(post, case_id, error.message)
+    return post.redirect("portal:confirm", case_id=case_id)
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+def case_page(
+    db: DbSession,
+    page: Page,
+    session: Session,
+    case_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    t = page.texts(language_of(db, session))
+    try:
+        actor, case = load_case(db, session, case_id)
+    except NotFound:
+        return page.not_found(t)
+    line = db.get(Line, case.line_id)
+    operator = repository.operator(db, case.operator_id)
+    events = events_for(db, subject_type="case", subject_id=case.id)
+    today = today_for(operator, now())
+    follow_up = next(
+        (
+            c
+            for c in repository.list_cases(db, actor, line_id=case.line_id)
+            if c.parent_case_id == case.id
+        ),
+        None,
+    )
+    status = CaseStatus(case.status)
+    can_withdraw = Trigger.withdraw in available_triggers(status) and not (
+        status is CaseStatus.approved
+        and case.effective_date is not None
+        and case.effective_date <= today
+    )
+    expected = (
+        None
+        if status in FINISHED
+        else case.effective_date
+        if status not in {CaseStatus.in_review, CaseStatus.blocked}
+        else (case.sla_due_date or case.effective_date)
+    )
+    return page.render(
+        "portal/case.html",
+        {
+            "case": case,
+            "line": line,
+            "operator": operator,
+            "p": preview_view(t, case.preview or {}),
+            "f": case_findings(t, case, today),
+            "timeline": timeline(t, events, staff_view=False),
+            "can_resubmit": status in RESUBMITTABLE,
+            "follow_up": follow_up,
+            "next_step": label(t, NEXT_STEP, case.status),
+            "status_label": label(t, STATUS, case.status),
+            "type_label": label(t, CASE_TYPE, case.type),
+            "can_withdraw": can_withdraw,
+            "expected": t.date(expected),
+            "error": error,
+            "awaiting": status is CaseStatus.awaiting_verification,
+        },
+        t=t,
+        status_code=status_code,
+    )
+
+
+async def case_refused(post: SubscriberPost, case_id: uuid.UUID, error: str) -> Response:
+    return await run_read(
+        post.db,
+        lambda db: case_page(db, post, post.session, case_id, error=error, status_code=409),
+    )
+
+
+@router.get(
+    "/my/cases/{case_id}", name="portal:case", response_class=HTMLResponse, response_model=None
+)
+async def case_status(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    return await run_read(page.db, lambda db: case_page(db, page, session, case_id))
+
+
+@router.post("/my/cases/{case_id}/withdraw", name="portal:withdraw", response_model=None)
+async def withdraw(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    context, session = post.state.runtime.cases, post.session
+
+    def withdraw_case(db: DbSession) -> None:
+        actor, case = load_case(db, session, case_id)
+        cases.withdraw(db, context, actor=actor, case_id=case.id, now=now())
+
+    try:
+        await run_write(post.db, withdraw_case)
+    except NotFound:
+        return post.not_found()
+    except DomainError:
+        return await case_refused(
+            post, case_id, post.t(N_("This request can no longer be withdrawn."))
+        )
+    return post.redirect("portal:case", case_id=case_id)
+
+
+@router.post("/my/cases/{case_id}/resubmit", name="portal:resubmit", response_model=None)
+async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    """A rejected or failed request starts again as a new one, confirmed with a new code."""
+    form = post.parse(ResubmitForm)
+    comment = form.comment if isinstance(form, ResubmitForm) else None  # nothing can be refused
+    context, session = post.state.runtime.cases, post.session
+
+    def send_anew(db: DbSession) -> tuple[uuid.UUID, bool]:
+        actor, case = load_case(db, session, case_id)
+        fresh = cases.resubmit(
+            db, context, actor=actor, case_id=case.id, now=now(), comment=comment
+        )
+        if fresh.status == CaseStatus.draft.value:
+            start_code(db, context, session, actor, fresh.id)
+        awaiting = fresh.status in {
+            CaseStatus.draft.value,
+            CaseStatus.awaiting_verification.value,
+        }
+        return fresh.id, awaiting
+
+    try:
+        fresh_id, awaiting = await run_write(post.db, send_anew)
+    except NotFound:
+        return post.not_found()
+    except DomainError:
+        return await case_refused(
+            post, case_id, post.t(N_("A new request cannot be sent for this one now."))
+        )
+    return post.redirect("portal:confirm" if awaiting else "portal:case", case_id=fresh_id)

@@ -1,0 +1,101 @@
+"""What the portal's screens share: whose lines and cases a signed-in subscriber may see."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session as DbSession
+
+from simexit.cases import repository
+from simexit.cases import service as cases
+from simexit.cases.context import CaseContext
+from simexit.cases.errors import MethodNotAllowed
+from simexit.cases.states import CaseStatus
+from simexit.errors import NotFound
+from simexit.models import Case, Line, Subscriber
+from simexit.principals import Actor, ActorType
+from simexit.verification.methods import Method
+from simexit.web.i18n import N_, Texts
+from simexit.web.rendering import Session
+from simexit.web.routes.common import now
+
+RESUBMITTABLE = frozenset({CaseStatus.rejected, CaseStatus.failed})
+# No date to expect: the request is over without closing the line (a completed one keeps its date).
+FINISHED = frozenset(
+    {CaseStatus.rejected, CaseStatus.withdrawn, CaseStatus.expired, CaseStatus.superseded}
+)
+CONSENT = {
+    "terminate": N_(
+        "I have read what happens to {msisdn} and want to cancel it, ending on {date}."
+    ),
+    "suspend": N_("I have read what happens to {msisdn} and want to pause it until {date}."),
+}
+WRONG_CODE = N_("That code is not right. You have {left} tries left.")
+CODE_USED_UP = N_("This code can no longer be used. Please ask for a new one.")
+
+
+def actor_for(subscriber: Subscriber) -> Actor:
+    return Actor(
+        ActorType.subscriber,
+        str(subscriber.id),
+        operator_id=subscriber.operator_id,
+        subscriber_id=subscriber.id,
+    )
+
+
+def owner(db: DbSession, session: Session, subscriber_id: uuid.UUID) -> Actor:
+    if subscriber_id not in session.subscriber_ids:
+        raise NotFound("no such line")
+    subscriber = db.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound("no such line")
+    return actor_for(subscriber)
+
+
+def language_of(db: DbSession, session: Session) -> str | None:
+    first = db.get(Subscriber, session.subscriber_ids[0]) if session.subscriber_ids else None
+    return first.language if first else None
+
+
+def load_line(db: DbSession, session: Session, line_id: uuid.UUID) -> tuple[Actor, Line]:
+    for subscriber_id in session.subscriber_ids:
+        actor = owner(db, session, subscriber_id)
+        try:
+            return actor, repository.get_line(db, actor, line_id)
+        except NotFound:
+            continue
+    raise NotFound("no such line")
+
+
+def load_case(db: DbSession, session: Session, case_id: uuid.UUID) -> tuple[Actor, Case]:
+    for subscriber_id in session.subscriber_ids:
+        actor = owner(db, session, subscriber_id)
+        try:
+            return actor, repository.get_case(db, actor, case_id)
+        except NotFound:
+            continue
+    raise NotFound("no such case")
+
+
+def code_method(session: Session) -> Method:
+    """The confirmation code goes the way the subscriber signed in."""
+    return Method.sms_otp if session.via == "sms" else Method.email_otp
+
+
+def start_code(
+    db: DbSession, context: CaseContext, session: Session, actor: Actor, case_id: uuid.UUID
+) -> None:
+    """Send the confirmation code the way the subscriber signed in (e-mail if SMS is refused)."""
+    try:
+        cases.start_verification(
+            db, context, actor=actor, case_id=case_id, method=code_method(session), now=now()
+        )
+    except MethodNotAllowed:
+        cases.start_verification(
+            db, context, actor=actor, case_id=case_id, method=Method.email_otp, now=now()
+        )
+
+
+def consent_text(t: Texts, case: Case, line: Line) -> str:
+    when = case.suspend_until if case.type == "suspend" else case.effective_date
+    return t(CONSENT.get(case.type, CONSENT["terminate"]), msisdn=line.msisdn, date=t.date(when))

@@ -1,0 +1,156 @@
+"""Portal sign-in: a one-time code to a registered number or address, and signing out."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from pydantic import field_validator
+
+from simexit.transactions import run_write
+from simexit.web import subscriber_auth as auth
+from simexit.web.deps import Page, PageDep, PostDep
+from simexit.web.forms import FormErrors, WebForm, refuse, trimmed
+from simexit.web.i18n import N_
+from simexit.web.rendering import Session
+from simexit.web.routes.common import client_address, now
+from simexit.web.routes.portal.common import CODE_USED_UP, WRONG_CODE
+from simexit.web.security import SESSION_COOKIE, SecureRoute, set_cookie
+
+router = APIRouter(route_class=SecureRoute, include_in_schema=False)
+
+LOGIN_COOKIE = "sx_login"
+LOGIN_SECONDS = 900
+LOGIN_SENT = N_(
+    "If this number or address is registered with us, we have sent a code to it. It works for 10 minutes."
+)
+
+
+class LoginForm(WebForm):
+    identifier: Annotated[str, trimmed(320)] = ""
+
+    @field_validator("identifier")
+    @classmethod
+    def _a_number_or_address(cls, value: str) -> str:
+        if auth.parse_identifier(value) is None:
+            raise refuse(
+                N_(
+                    "Enter your mobile number with the country code (for example +47 412 34 567), or your e-mail address."
+                )
+            )
+        return value
+
+    @property
+    def parsed(self) -> auth.Identifier:
+        found = auth.parse_identifier(self.identifier)
+        if found is None:  # the validator refused anything else
+            raise ValueError("the identifier was not checked")
+        return found
+
+
+class CodeForm(WebForm):
+    code: Annotated[str, trimmed(20)] = ""
+
+
+@router.get("/login", name="portal:login", response_class=HTMLResponse)
+async def login_form(page: PageDep) -> HTMLResponse:
+    return page.render("portal/login.html", {"error": None, "value": ""})
+
+
+@router.post("/login", name="portal:login_post", response_model=None)
+async def login(post: PostDep) -> Response:
+    t, form = post.t, post.parse(LoginForm)
+    if isinstance(form, FormErrors):
+        raw = post.values("identifier", limit=320)["identifier"]
+        return post.render(
+            "portal/login.html", {"error": form.text(t), "value": raw}, status_code=400
+        )
+    identifier = form.parsed
+    state, client = post.state, client_address(post.request, post.state.trusted_proxies)
+    result = await run_write(
+        post.db,
+        lambda db: auth.request_code(
+            db,
+            key=state.login_key,
+            identifier=identifier,
+            client=client,
+            language=t.language,
+            now=now(),
+        ),
+    )
+    if result.throttled or result.challenge_id is None:
+        error = t(N_("Too many codes were asked for. Please wait 15 minutes and try again."))
+        return post.render(
+            "portal/login.html", {"error": error, "value": form.identifier}, status_code=429
+        )
+    response = post.redirect("portal:code")
+    pending = {
+        "c": str(result.challenge_id),
+        "i": identifier.value,
+        "ch": identifier.channel,
+        "exp": time.time() + LOGIN_SECONDS,
+    }
+    set_cookie(
+        post.request, response, LOGIN_COOKIE, state.signer.dumps(pending), max_age=LOGIN_SECONDS
+    )
+    return response
+
+
+def pending_login(page: Page) -> dict[str, Any] | None:
+    return page.state.signer.loads(page.request.cookies.get(LOGIN_COOKIE), now=time.time())
+
+
+@router.get("/login/code", name="portal:code", response_class=HTMLResponse, response_model=None)
+async def code_form(page: PageDep) -> Response:
+    if pending_login(page) is None:
+        return page.redirect("portal:login")
+    return page.render("portal/login_code.html", {"message": page.t(LOGIN_SENT), "error": None})
+
+
+@router.post("/login/code", name="portal:code_post", response_model=None)
+async def code_check(post: PostDep) -> Response:
+    t = post.t
+    pending = pending_login(post)
+    if pending is None:
+        return post.redirect("portal:login")
+    form = post.parse(CodeForm)
+    code = form.code if isinstance(form, CodeForm) else ""  # nothing in it can be refused
+    identifier = auth.Identifier(str(pending["ch"]), str(pending["i"]))
+    key, challenge_id = post.state.login_key, uuid.UUID(str(pending["c"]))
+    check = await run_write(
+        post.db,
+        lambda db: auth.check_code(
+            db,
+            key=key,
+            challenge_id=challenge_id,
+            identifier=identifier,
+            code=code,
+            now=now(),
+        ),
+    )
+    if check.outcome is auth.LoginOutcome.passed and check.subscriber_ids:
+        response = post.redirect("portal:lines")
+        post.state.sign_in(
+            post.request,
+            response,
+            Session("subscriber", subscriber_ids=check.subscriber_ids, via=identifier.channel),
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/")
+        return response
+    if check.outcome is auth.LoginOutcome.wrong_code:
+        error = t(WRONG_CODE, left=check.attempts_left)
+    else:
+        error = t(CODE_USED_UP)
+    return post.render(
+        "portal/login_code.html", {"message": t(LOGIN_SENT), "error": error}, status_code=400
+    )
+
+
+@router.post("/logout", name="portal:logout", response_model=None)
+async def logout(post: PostDep) -> Response:
+    response = post.redirect("guides:index")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
