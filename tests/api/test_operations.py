@@ -11,7 +11,7 @@ from simexit.api.app import create_app
 from simexit.api.messages import CATALOG, LANGUAGES
 from simexit.clock import utc_now
 from simexit.jobs import enqueue
-from simexit.models import Job
+from simexit.models import Job, JobStatus
 from simexit.runtime import Runtime
 from tests.api.conftest import NOW, Demo, TestClient
 
@@ -42,7 +42,7 @@ class TestHealth:
             enqueue(session, "tests.metrics_probe", now=now, run_at=now - timedelta(seconds=90))
             enqueue(session, "tests.metrics_probe", now=now, run_at=now + timedelta(hours=1))
             dead = enqueue(session, "tests.metrics_probe", now=now, dedup_key="dead-one")
-            dead.status = "dead"
+            dead.status = JobStatus.dead
             session.add(dead)
         text = client.get("/metrics").text
         assert 'simexit_jobs{name="tests.metrics_probe",status="queued"} 2.0' in text

@@ -129,7 +129,8 @@ def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(
         assert flows.ledger_balances(session, case)
         entries = session.scalars(select(LedgerEntry).where(LedgerEntry.case_id == case_id)).all()
         refunded = sum(e.amount_minor for e in entries if e.account == "payout_due")
-        assert -refunded == (case.preview or {})["refund"]["minor"]
+        assert case.preview is not None
+        assert -refunded == case.preview.refund.minor
         assert verify_operator(session, world.operator_id).ok
 
 

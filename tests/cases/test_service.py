@@ -127,7 +127,7 @@ class TestOpen:
             assert case.status == "draft"
             assert case.reference == "NO-2026-000001"
             assert case.preview is not None
-            assert case.preview["pack_id"] == "no/telenor"
+            assert case.preview.pack_id == "no/telenor"
             assert case.effective_date is not None
             assert case.effective_date >= now.date()
         assert _actions(db, case_id) == ["case.opened"]
@@ -359,7 +359,7 @@ class TestSubmit:
         world = build_world(db, packs, port_pending=True)
         case = _submitted(db, ctx, world, now)
         assert case.status == "blocked"
-        assert "port_pending" in [b["code"] for b in case.blockers]
+        assert "port_pending" in [b.code for b in case.blockers]
         assert any(j.name.startswith("notifications.") for j in _jobs(db))
 
     def test_blocked_case_can_be_submitted_again_once_cleared(

@@ -13,6 +13,7 @@ from simexit.audit.service import events_for
 from simexit.cases import service as cases
 from simexit.cases import tasks
 from simexit.cases.context import CaseContext
+from simexit.cases.states import CaseStatus
 from simexit.db import Database
 from simexit.integrations.simulated import simulated_gateways
 from simexit.jobs.runner import ensure_periodic_jobs, run_pending
@@ -71,7 +72,7 @@ def test_sla_alert_then_escalation_each_once(
     with db.session() as session:
         case = session.get(Case, case_id)
         assert case is not None
-        case.status, case.sla_due_date = "in_review", due
+        case.status, case.sla_due_date = CaseStatus.in_review, due
     day_before = datetime.combine(due - timedelta(days=1), now.timetz())
     _tick(db, day_before)
     _tick(db, day_before + timedelta(hours=1))
@@ -123,7 +124,10 @@ def test_unreturned_sim_gets_one_reminder(
     with db.session() as session:
         case = session.get(Case, case_id)
         assert case is not None
-        case.status, case.completed_at = "completed", datetime(2026, 11, 1, 9, tzinfo=now.tzinfo)
+        case.status, case.completed_at = (
+            CaseStatus.completed,
+            datetime(2026, 11, 1, 9, tzinfo=now.tzinfo),
+        )
     for day in (10, 11, 12):
         _tick(db, datetime(2026, 11, day, 9, tzinfo=now.tzinfo))
     with db.read_session() as session:

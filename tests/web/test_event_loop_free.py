@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select, text
 
 from simexit.db import Base, Database, make_engine
-from simexit.models import Case, Job, Line, Operator
+from simexit.models import Case, Job, JobStatus, Line, Operator
 from tests.api.test_serve_process import SIMEXIT, free_port, wait_ready
 from tests.conftest import BACKENDS
 from tests.web.client import CSRF_RE, latest_code
@@ -449,7 +449,7 @@ class TestConsole:
             ask_for_code(served, client, line.msisdn)  # queues the code's delivery job
         with served.db.session() as session:
             job = session.scalars(select(Job).where(Job.status == "queued").limit(1)).one()
-            job.status = "dead"
+            job.status = JobStatus.dead
             job_id = job.id
         with web_client(served) as supervisor:
             staff_sign_in(supervisor, "supervisor@ice-no.demo")

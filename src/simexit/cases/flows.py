@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -29,17 +29,6 @@ from simexit.principals import SYSTEM
 log = structlog.get_logger()
 
 Step = Callable[[Session, Case, Line, Gateways, datetime], None]
-
-
-def _preview_date(case: Case, key: str) -> date | None:
-    value = (case.preview or {}).get(key)
-    return date.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _minor(item: Any) -> int:
-    if isinstance(item, dict):
-        return int(item.get("minor", 0))
-    return 0
 
 
 def _bar(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
@@ -61,7 +50,7 @@ def _close_billing(session: Session, case: Case, line: Line, gw: Gateways, now: 
 
 def _settle(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
     """Double entry: every amount moves between two accounts, so a case's entries sum to zero."""
-    preview = case.preview or {}
+    preview = case.preview
     currency = line.currency
 
     def post(kind: str, debit: str, credit: str, minor: int) -> None:
@@ -90,30 +79,25 @@ def _settle(session: Session, case: Case, line: Line, gw: Gateways, now: datetim
             )
         )
 
-    for charge in preview.get("charges", []):
-        post(
-            str(charge.get("code")),
-            "subscriber_receivable",
-            "operator_revenue",
-            _minor(charge.get("amount")),
-        )
-    post("prepaid_refund", "prepaid_liability", "payout_due", _minor(preview.get("refund")))
-    post(
-        "prepaid_transfer", "prepaid_liability", "transfer_to_line", _minor(preview.get("transfer"))
-    )
-    post("prepaid_forfeit", "prepaid_liability", "operator_revenue", _minor(preview.get("forfeit")))
+    if preview is not None:
+        for charge in preview.charges:
+            post(charge.code, "subscriber_receivable", "operator_revenue", charge.amount.minor)
+        post("prepaid_refund", "prepaid_liability", "payout_due", preview.refund.minor)
+        post("prepaid_transfer", "prepaid_liability", "transfer_to_line", preview.transfer.minor)
+        post("prepaid_forfeit", "prepaid_liability", "operator_revenue", preview.forfeit.minor)
     line.balance_minor = 0
     line.bonus_balance_minor = 0
 
 
 def _end_line(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
     before = line.status
-    line.status = LineStatus.terminated.value
+    line.status = LineStatus.terminated
     line.terminated_on = case.effective_date
-    line.quarantine_until = _preview_date(case, "quarantine_until")
-    line.reactivation_deadline = _preview_date(case, "reactivation_deadline")
+    preview = case.preview
+    line.quarantine_until = preview.quarantine_until if preview else None
+    line.reactivation_deadline = preview.reactivation_deadline if preview else None
     line.sim_return_required = (
-        bool((case.preview or {}).get("sim_return_required")) and line.kind != "esim"
+        preview is not None and preview.sim_return_required and line.kind != "esim"
     )
     line.updated_at = now
     _audit_line(
@@ -133,7 +117,7 @@ def _suspend(session: Session, case: Case, line: Line, gw: Gateways, now: dateti
         flags.add(SuspensionFlag.voluntary.value)
         line.suspensions_this_year += 1
     line.suspension_flags = sorted(flags)
-    line.status = LineStatus.suspended.value
+    line.status = LineStatus.suspended
     line.suspended_since = line.suspended_since or case.effective_date
     line.updated_at = now
     _audit_line(session, line, now, "line.suspended", before, {"flags": line.suspension_flags})
@@ -143,7 +127,7 @@ def _resume(session: Session, case: Case, line: Line, gw: Gateways, now: datetim
     flags = set(line.suspension_flags or []) - {SuspensionFlag.voluntary.value}
     before = line.status
     line.suspension_flags = sorted(flags)
-    line.status = LineStatus.suspended.value if flags else LineStatus.active.value
+    line.status = LineStatus.suspended if flags else LineStatus.active
     if not flags:
         line.suspended_since = None
         gw.network.reactivate(imsi=line.imsi, msisdn=line.msisdn)
@@ -154,7 +138,7 @@ def _resume(session: Session, case: Case, line: Line, gw: Gateways, now: datetim
 def _reactivate(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
     gw.network.reactivate(imsi=line.imsi, msisdn=line.msisdn)
     before = line.status
-    line.status = LineStatus.active.value
+    line.status = LineStatus.active
     line.terminated_on = line.quarantine_until = line.reactivation_deadline = None
     line.updated_at = now
     _audit_line(session, line, now, "line.reactivated", before, {})
@@ -162,7 +146,7 @@ def _reactivate(session: Session, case: Case, line: Line, gw: Gateways, now: dat
 
 def _ported(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
     before = line.status
-    line.status = LineStatus.number_released.value
+    line.status = LineStatus.number_released
     line.port_pending = False
     line.terminated_on = case.effective_date
     line.number_released_at = now
@@ -227,7 +211,7 @@ def execute_case(
 ) -> ExecutionOutcome:
     """Run the steps not yet done. A step that fails leaves the case executing while it has
     attempts left; after that the case is `failed` and waits for an agent's retry."""
-    if case.status != CaseStatus.executing.value:
+    if case.status != CaseStatus.executing:
         log.info("case.execute.skipped", case_id=str(case.id), status=case.status)
         return ExecutionOutcome("skipped")
     line = session.get(Line, case.line_id, with_for_update=True)

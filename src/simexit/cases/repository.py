@@ -23,6 +23,7 @@ from simexit.models import Case, Line, ReferenceCounter, Subscriber, Verificatio
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor, ActorType
+from simexit.verification.states import VerificationStatus
 
 
 def _scope(statement: Select[Any], actor: Actor, model: type[Case] | type[Line]) -> Select[Any]:
@@ -193,7 +194,7 @@ def cases_due_for_execution(
                 select(Case)
                 .where(
                     Case.operator_id == operator_id,
-                    Case.status == CaseStatus.approved.value,
+                    Case.status == CaseStatus.approved,
                     Case.effective_date <= today,
                 )
                 .limit(limit)
@@ -207,7 +208,7 @@ def stale_drafts(session: Session, *, older_than: datetime, limit: int) -> list[
         session.scalars(
             select(Case)
             .where(
-                Case.status.in_([CaseStatus.draft.value, CaseStatus.awaiting_verification.value]),
+                Case.status.in_([CaseStatus.draft, CaseStatus.awaiting_verification]),
                 Case.status_changed_at < older_than,
             )
             .limit(limit)
@@ -231,7 +232,10 @@ def latest_verification(
 
 _PASSED_METHOD = Prepared(
     select(Verification.method)
-    .where(Verification.case_id == bindparam("case_id"), Verification.status == "passed")
+    .where(
+        Verification.case_id == bindparam("case_id"),
+        Verification.status == VerificationStatus.passed,
+    )
     .order_by(Verification.verified_at.desc())
     .limit(1)
 )

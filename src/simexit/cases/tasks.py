@@ -58,7 +58,7 @@ def context() -> TaskContext:
 def _fail_on_dead(session: Session, *, now: datetime, error: str, case_id: str, **_: Any) -> None:
     """A job that crashed on every attempt (a bug, not a gateway) still leaves the case visible."""
     case = session.get(Case, uuid.UUID(case_id), with_for_update=True)
-    if case is not None and case.status == CaseStatus.executing.value:
+    if case is not None and case.status == CaseStatus.executing:
         flows.fail_case(session, case, now, f"internal error: {error}")
 
 
@@ -95,7 +95,7 @@ def scan_due(session: Session, *, now: datetime) -> None:
         session, today_by_operator=today, limit=SCAN_BATCH
     ):
         locked = session.get(Case, case.id, with_for_update=True, populate_existing=True)
-        if locked is not None and locked.status == CaseStatus.approved.value:
+        if locked is not None and locked.status == CaseStatus.approved:
             begin_execution(session, locked, actor=SYSTEM, now=now)
 
 
@@ -117,7 +117,7 @@ def sla_watch(session: Session, *, now: datetime) -> None:
             select(Case)
             .where(
                 Case.operator_id == operator.id,
-                Case.status.in_([CaseStatus.in_review.value, CaseStatus.blocked.value]),
+                Case.status.in_([CaseStatus.in_review, CaseStatus.blocked]),
                 Case.sla_due_date <= today + timedelta(days=1),
             )
             .limit(SCAN_BATCH)
@@ -139,7 +139,7 @@ def sla_watch(session: Session, *, now: datetime) -> None:
 @job("cases.sla_event")
 def sla_event(session: Session, *, now: datetime, case_id: str, kind: str) -> None:
     case = session.get(Case, uuid.UUID(case_id))
-    if case is None or case.status not in {CaseStatus.in_review.value, CaseStatus.blocked.value}:
+    if case is None or case.status not in {CaseStatus.in_review, CaseStatus.blocked}:
         return
     audit.record(
         session,
@@ -162,14 +162,14 @@ def release_numbers(session: Session, *, now: datetime) -> None:
             select(Line)
             .where(
                 Line.operator_id == operator.id,
-                Line.status == LineStatus.terminated.value,
+                Line.status == LineStatus.terminated,
                 Line.quarantine_until <= today,
             )
             .limit(SCAN_BATCH)
             .with_for_update()
         )
         for line in lines:
-            line.status = LineStatus.number_released.value
+            line.status = LineStatus.number_released
             line.number_released_at = now
             line.updated_at = now
             audit.record(
@@ -190,7 +190,7 @@ def sim_return_reminders(session: Session, *, now: datetime) -> None:
     lines = session.scalars(
         select(Line)
         .where(
-            Line.status.in_([LineStatus.terminated.value, LineStatus.number_released.value]),
+            Line.status.in_([LineStatus.terminated, LineStatus.number_released]),
             Line.sim_return_required.is_(True),
             Line.sim_returned_at.is_(None),
             Line.terminated_on <= (now - timedelta(days=7)).date(),
@@ -200,7 +200,7 @@ def sim_return_reminders(session: Session, *, now: datetime) -> None:
     for line in lines:
         case = session.scalars(
             select(Case)
-            .where(Case.line_id == line.id, Case.status == CaseStatus.completed.value)
+            .where(Case.line_id == line.id, Case.status == CaseStatus.completed)
             .order_by(Case.completed_at.desc())
             .limit(1)
         ).first()
@@ -212,10 +212,7 @@ def sim_return_reminders(session: Session, *, now: datetime) -> None:
                 now=now,
                 context={
                     "reminder": "sim_return",
-                    "due_date": (case.preview or {}).get("sim_return_deadline")
-                    or (line.terminated_on + timedelta(days=30)).isoformat()
-                    if line.terminated_on
-                    else None,
+                    "due_date": _sim_return_due(case, line),
                 },
             )
 
@@ -240,7 +237,7 @@ def retention_purge(session: Session, *, now: datetime) -> None:
             ended = [
                 ln
                 for ln in lines
-                if ln.status in {LineStatus.terminated.value, LineStatus.number_released.value}
+                if ln.status in {LineStatus.terminated, LineStatus.number_released}
                 and ln.terminated_on
             ]
             if (
@@ -264,3 +261,10 @@ def retention_purge(session: Session, *, now: datetime) -> None:
                 at=now,
                 changes={"retention_days": days},
             )
+
+
+def _sim_return_due(case: Case, line: Line) -> str | None:
+    deadline = case.preview.sim_return_deadline if case.preview is not None else None
+    if deadline is None and line.terminated_on is not None:
+        deadline = line.terminated_on + timedelta(days=30)
+    return deadline.isoformat() if deadline is not None else None

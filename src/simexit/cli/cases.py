@@ -69,10 +69,10 @@ def show(case_id: str) -> None:
         console.print(
             f"effective {case.effective_date}  billing end {case.billing_end_date}  SLA due {case.sla_due_date}"
         )
-        for blocker in case.blockers or []:
-            console.print(f"  blocker: {blocker.get('code')} {blocker.get('params', {})}")
-        for reason in case.review_reasons or []:
-            console.print(f"  review: {reason.get('code')} {reason.get('params', {})}")
+        for blocker in case.blockers:
+            console.print(f"  blocker: {blocker.code} {blocker.params}")
+        for reason in case.review_reasons:
+            console.print(f"  review: {reason.code} {reason.params}")
         for event in audit.events_for(session, subject_type="case", subject_id=case.id):
             console.print(
                 f"  {event.at:%Y-%m-%d %H:%M:%S} {event.action:<28} {event.actor_type}:{event.actor_id} {event.changes.get('status', '')}"

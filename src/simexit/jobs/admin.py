@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from simexit.errors import Conflict, NotFound
-from simexit.models import Job
+from simexit.models import Job, JobStatus
 
 JOB_STATUSES = ("queued", "running", "done", "dead")
 
@@ -45,7 +45,7 @@ def pending_by_name(session: Session) -> dict[tuple[str, str], int]:
 def oldest_due(session: Session, *, now: datetime) -> datetime | None:
     """When the longest-waiting queued job that is due now was due: how far the queue lags."""
     return session.scalar(
-        select(func.min(Job.run_at)).where(Job.status == "queued", Job.run_at <= now)
+        select(func.min(Job.run_at)).where(Job.status == JobStatus.queued, Job.run_at <= now)
     )
 
 
@@ -61,11 +61,11 @@ def retry_job(session: Session, *, job_id: uuid.UUID, now: datetime) -> Job:
     job = session.get(Job, job_id, with_for_update=True)
     if job is None:
         raise NotFound(f"No job {job_id}.", field="job_id")
-    if job.status != "dead":
+    if job.status is not JobStatus.dead:
         raise Conflict(
             f"Only dead jobs can be retried; job {job_id} is {job.status}.", field="job_id"
         )
-    job.status = "queued"
+    job.status = JobStatus.queued
     job.run_at = now
     job.attempts = 0
     job.finished_at = None

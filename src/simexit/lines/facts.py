@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simexit.kit.money import Money
 from simexit.models import Line
-from simexit.policies.model import LineFacts, LineKind, LineStatus, Plan
+from simexit.policies.model import LineFacts, LineKind, Plan
 
 
 def _money(minor: int | None, currency: str) -> Money | None:
@@ -18,7 +18,7 @@ def line_facts(line: Line, *, subscriber_sim_count: int = 1) -> LineFacts:
         plan=Plan(line.plan),
         currency=currency,
         activated_on=line.activated_on,
-        status=LineStatus(line.status),
+        status=line.status,
         region=line.region,
         commitment_start=line.commitment_start,
         commitment_end=line.commitment_end,

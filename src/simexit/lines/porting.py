@@ -19,7 +19,7 @@ from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases.errors import LineNotFound, NotPermitted
 from simexit.cases.service.common import apply, today_for
-from simexit.cases.states import OPEN, CaseStatus, Trigger, available_triggers
+from simexit.cases.states import OPEN, Trigger, available_triggers
 from simexit.errors import Conflict, NotFound
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, PortOut
@@ -41,7 +41,7 @@ class LineNotActive(Conflict):
     code = "line_not_active"
 
 
-PORTABLE_STATUSES = frozenset({LineStatus.active.value, LineStatus.suspended.value})
+PORTABLE_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
 
 
 def _require_operator(actor: Actor) -> None:
@@ -155,7 +155,7 @@ def complete_port_out(
     previous = line.status
     port_out.status = "completed"
     port_out.completed_at = completed_at or now
-    line.status = LineStatus.number_released.value
+    line.status = LineStatus.number_released
     line.port_pending = False
     line.terminated_on = line.terminated_on or today_for(operator, now)
     line.number_released_at = now
@@ -212,7 +212,7 @@ def _close_open_cases(
     closed: list[str] = []
     note = f"number ported out to {port_out.recipient_operator}"
     for case in cases:
-        triggers = available_triggers(CaseStatus(case.status))
+        triggers = available_triggers(case.status)
         trigger = (
             Trigger.withdraw
             if Trigger.withdraw in triggers

@@ -28,7 +28,7 @@ log = structlog.get_logger()
 
 # Profile events after which the phone no longer uses the line, although the contract runs on.
 PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
-BILLED_STATUSES = frozenset({LineStatus.active.value, LineStatus.suspended.value})
+BILLED_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
 
 
 class LineNotEsim(InvalidInput):
@@ -180,9 +180,7 @@ def set_suspension_flag(
     if sorted(flags) == before_flags:
         return line
     line.suspension_flags = sorted(flags)
-    line.status = status_for_flags(
-        LineStatus(line.status), {SuspensionFlag(f) for f in flags}
-    ).value
+    line.status = status_for_flags(line.status, {SuspensionFlag(f) for f in flags})
     line.suspended_since = (line.suspended_since or now.date()) if flags else None
     line.updated_at = now
     audit.record(
@@ -205,9 +203,7 @@ def set_suspension_flag(
             session,
             now=now,
             operator_id=line.operator_id,
-            event_type="line.suspended"
-            if line.status == LineStatus.suspended.value
-            else "line.resumed",
+            event_type="line.suspended" if line.status == LineStatus.suspended else "line.resumed",
             data={
                 "id": str(line.id),
                 "status": line.status,

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# One definition: the policy engine reads a line's status as one of its facts.
+from simexit.policies.model import LineStatus
 
-class LineStatus(StrEnum):
-    active = "active"
-    suspended = "suspended"
-    pending_termination = "pending_termination"
-    terminated = "terminated"
-    number_released = "number_released"
+__all__ = ["LineStatus", "SuspensionFlag", "status_for_flags"]
 
 
 class SuspensionFlag(StrEnum):

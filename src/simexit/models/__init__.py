@@ -3,7 +3,7 @@
 from simexit.models.access import ApiKey, IdempotencyKey, StaffUser
 from simexit.models.audit_event import AuditChainHead, AuditEvent
 from simexit.models.case import Case, ReferenceCounter
-from simexit.models.job import Job
+from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
 from simexit.models.operator import Operator, Reseller
 from simexit.models.settlement import LedgerEntry, PortOut, TeardownStep
@@ -17,6 +17,7 @@ __all__ = [
     "Case",
     "IdempotencyKey",
     "Job",
+    "JobStatus",
     "LedgerEntry",
     "Line",
     "Operator",

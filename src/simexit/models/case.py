@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from simexit.cases.states import CaseStatus
 from simexit.db import Base
-from simexit.models._types import JsonType, UtcDateTime, new_id
+from simexit.models._types import (
+    DecisionDocument,
+    EnumText,
+    FindingsDocument,
+    UtcDateTime,
+    new_id,
+)
+from simexit.policies.model import Decision, Finding
 
 # Kept in step with cases.states.OPEN; a migration test checks they agree.
 OPEN_STATUSES_SQL = (
@@ -47,7 +54,7 @@ class Case(Base):
     reference: Mapped[str] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[CaseStatus] = mapped_column(EnumText(CaseStatus, 30))
     reason_code: Mapped[str | None] = mapped_column(String(40))
     comment: Mapped[str | None] = mapped_column(Text)
     consent_text: Mapped[str | None] = mapped_column(Text)
@@ -59,9 +66,9 @@ class Case(Base):
     effective_date: Mapped[date | None] = mapped_column(Date)
     billing_end_date: Mapped[date | None] = mapped_column(Date)
     sla_due_date: Mapped[date | None] = mapped_column(Date)
-    preview: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    blockers: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
-    review_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    preview: Mapped[Decision | None] = mapped_column(DecisionDocument)
+    blockers: Mapped[tuple[Finding, ...]] = mapped_column(FindingsDocument, default=tuple)
+    review_reasons: Mapped[tuple[Finding, ...]] = mapped_column(FindingsDocument, default=tuple)
     decision_note: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(String(40))
     failure_reason: Mapped[str | None] = mapped_column(Text)

@@ -2,13 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
-from simexit.models._types import JsonType, UtcDateTime, new_id
+from simexit.models._types import EnumText, JsonType, UtcDateTime, new_id
+
+
+class JobStatus(StrEnum):
+    queued = "queued"  # waiting for its run_at, or for a worker
+    running = "running"  # claimed under a lease
+    done = "done"
+    dead = "dead"  # used all its attempts; kept for an operator to read and retry
 
 
 class Job(Base):
@@ -28,7 +36,7 @@ class Job(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|dead
+    status: Mapped[JobStatus] = mapped_column(EnumText(JobStatus, 20), default=JobStatus.queued)
     run_at: Mapped[datetime] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)

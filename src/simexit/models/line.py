@@ -7,7 +7,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
-from simexit.models._types import JsonType, UtcDateTime, new_id
+from simexit.lines.states import LineStatus
+from simexit.models._types import EnumText, JsonType, UtcDateTime, new_id
 
 
 class Line(Base):
@@ -28,7 +29,7 @@ class Line(Base):
     imsi: Mapped[str | None] = mapped_column(String(15))
     eid: Mapped[str | None] = mapped_column(String(32))
     smdp_order_id: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[LineStatus] = mapped_column(EnumText(LineStatus, 30), index=True)
     suspension_flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     region: Mapped[str | None] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3))

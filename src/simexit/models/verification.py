@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
-from simexit.models._types import JsonType, UtcDateTime, new_id
+from simexit.models._types import EnumText, JsonType, UtcDateTime, new_id
+from simexit.verification.states import VerificationStatus
 
 
 class Verification(Base):
@@ -24,7 +25,7 @@ class Verification(Base):
     code_hash: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[VerificationStatus] = mapped_column(EnumText(VerificationStatus, 20))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -54,7 +54,7 @@ def _evidence_from_dict(data: dict[str, Any]) -> Evidence:
     )
 
 
-def _finding_to_dict(finding: Finding) -> dict[str, Any]:
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
     return {
         "code": finding.code,
         "params": copy.deepcopy(finding.params),
@@ -62,7 +62,7 @@ def _finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _finding_from_dict(data: dict[str, Any]) -> Finding:
+def finding_from_dict(data: dict[str, Any]) -> Finding:
     return Finding(
         code=data["code"],
         params=copy.deepcopy(data.get("params", {})),
@@ -94,15 +94,15 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
         "applied_to_debt": money_to_dict(d.applied_to_debt)
         if d.applied_to_debt is not None
         else None,
-        "blockers": [_finding_to_dict(f) for f in d.blockers],
-        "review_reasons": [_finding_to_dict(f) for f in d.review_reasons],
+        "blockers": [finding_to_dict(f) for f in d.blockers],
+        "review_reasons": [finding_to_dict(f) for f in d.review_reasons],
         "identity_methods": list(d.identity_methods),
         "quarantine_until": _date(d.quarantine_until),
         "reactivation_deadline": _date(d.reactivation_deadline),
         "sim_return_required": d.sim_return_required,
         "sim_return_deadline": _date(d.sim_return_deadline),
-        "checklist": [_finding_to_dict(f) for f in d.checklist],
-        "alternatives": [_finding_to_dict(f) for f in d.alternatives],
+        "checklist": [finding_to_dict(f) for f in d.checklist],
+        "alternatives": [finding_to_dict(f) for f in d.alternatives],
         "evidence": [_evidence_to_dict(e) for e in d.evidence],
         "pack_id": d.pack_id,
         "pack_reviewed": _date(d.pack_reviewed),
@@ -132,15 +132,15 @@ def decision_from_dict(data: dict[str, Any]) -> Decision:
         refund=money_from_dict(data["refund"]),
         transfer=money_from_dict(data["transfer"]),
         forfeit=money_from_dict(data["forfeit"]),
-        blockers=tuple(_finding_from_dict(f) for f in data["blockers"]),
-        review_reasons=tuple(_finding_from_dict(f) for f in data["review_reasons"]),
+        blockers=tuple(finding_from_dict(f) for f in data["blockers"]),
+        review_reasons=tuple(finding_from_dict(f) for f in data["review_reasons"]),
         identity_methods=tuple(data["identity_methods"]),
         quarantine_until=_parse_date(data["quarantine_until"]),
         reactivation_deadline=_parse_date(data["reactivation_deadline"]),
         sim_return_required=bool(data["sim_return_required"]),
         sim_return_deadline=_parse_date(data["sim_return_deadline"]),
-        checklist=tuple(_finding_from_dict(f) for f in data["checklist"]),
-        alternatives=tuple(_finding_from_dict(f) for f in data["alternatives"]),
+        checklist=tuple(finding_from_dict(f) for f in data["checklist"]),
+        alternatives=tuple(finding_from_dict(f) for f in data["alternatives"]),
         evidence=tuple(_evidence_from_dict(e) for e in data["evidence"]),
         pack_id=data["pack_id"],
         pack_reviewed=_parse_date(data["pack_reviewed"]),

@@ -12,6 +12,7 @@ from typing import Any
 
 from simexit.guides import GuideRule
 from simexit.kit.money import Money
+from simexit.policies.model import Finding
 from simexit.web.i18n import N_, Texts
 
 STATUS = {
@@ -359,9 +360,9 @@ class _Safe(dict[str, str]):
         return "…"
 
 
-def finding_text(t: Texts, finding: Mapping[str, Any], currency: str | None = None) -> str:
-    message = t.gettext(FINDINGS.get(str(finding.get("code")), DEFAULT_FINDING))
-    return t.tidy(message.format_map(_Safe(_params(t, finding.get("params") or {}, currency))))
+def finding_text(t: Texts, finding: Finding, currency: str | None = None) -> str:
+    message = t.gettext(FINDINGS.get(finding.code, DEFAULT_FINDING))
+    return t.tidy(message.format_map(_Safe(_params(t, finding.params, currency))))
 
 
 def label(t: Texts, table: Mapping[str, str], code: str | None) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from simexit.cases.states import CaseStatus
 from simexit.models import AuditEvent, Case
+from simexit.policies.model import Decision
 from simexit.web.i18n import Texts
 from simexit.web.texts import ACTOR, AUDIT, CHARGES, REJECTION, finding_text, label
 
@@ -42,49 +43,68 @@ class PreviewView:
     identity_methods: list[str]
 
 
-def _minor(p: dict[str, Any], key: str) -> int:
-    value = p.get(key)
-    return int(value.get("minor", 0)) if isinstance(value, dict) else 0
-
-
-def preview_view(t: Texts, p: dict[str, Any]) -> PreviewView:
-    currency = str(p.get("currency") or "")
+def preview_view(t: Texts, d: Decision | None) -> PreviewView:
+    """The decision as the preview partial shows it; a case without one shows nothing owed."""
+    if d is None:
+        return EMPTY_PREVIEW
+    currency = d.currency
     options: list[str] = []
-    for item in p.get("checklist", ()):
-        if item.get("code") == "choose_balance_outcome":
-            options = [str(o) for o in item.get("params", {}).get("options", ())]
+    for item in d.checklist:
+        if item.code == "choose_balance_outcome":
+            options = [str(o) for o in item.params.get("options", ())]
     return PreviewView(
-        effective_date=t.date(p.get("effective_date")),
-        billing_end_date=t.date(p.get("billing_end_date")),
-        sla_due_date=t.date(p.get("sla_due_date")),
+        effective_date=t.date(d.effective_date),
+        billing_end_date=t.date(d.billing_end_date),
+        sla_due_date=t.date(d.sla_due_date),
         charges=[
-            MoneyLine(label(t, CHARGES, c["code"]), t.money(int(c["amount"]["minor"]), currency))
-            for c in p.get("charges", ())
+            MoneyLine(label(t, CHARGES, c.code), t.money(c.amount.minor, currency))
+            for c in d.charges
         ],
-        total_due=t.money(_minor(p, "total_due"), currency),
-        has_charges=_minor(p, "total_due") > 0,
-        balance_outcome=p.get("balance_outcome"),
-        refund=t.money(_minor(p, "refund"), currency),
-        transfer=t.money(_minor(p, "transfer"), currency),
-        forfeit=t.money(_minor(p, "forfeit"), currency),
-        has_refund=_minor(p, "refund") > 0,
-        has_transfer=_minor(p, "transfer") > 0,
-        has_forfeit=_minor(p, "forfeit") > 0,
-        quarantine_until=t.date(p.get("quarantine_until")),
-        sim_return_required=bool(p.get("sim_return_required")),
-        blockers=[finding_text(t, f, currency) for f in p.get("blockers", ())],
-        review_reasons=[finding_text(t, f, currency) for f in p.get("review_reasons", ())],
+        total_due=t.money(d.total_due.minor, currency),
+        has_charges=d.total_due.minor > 0,
+        balance_outcome=d.balance_outcome,
+        refund=t.money(d.refund.minor, currency),
+        transfer=t.money(d.transfer.minor, currency),
+        forfeit=t.money(d.forfeit.minor, currency),
+        has_refund=d.refund.minor > 0,
+        has_transfer=d.transfer.minor > 0,
+        has_forfeit=d.forfeit.minor > 0,
+        quarantine_until=t.date(d.quarantine_until),
+        sim_return_required=d.sim_return_required,
+        blockers=[finding_text(t, f, currency) for f in d.blockers],
+        review_reasons=[finding_text(t, f, currency) for f in d.review_reasons],
         checklist=[
-            finding_text(t, f, currency)
-            for f in p.get("checklist", ())
-            if f.get("code") != "choose_balance_outcome"
+            finding_text(t, f, currency) for f in d.checklist if f.code != "choose_balance_outcome"
         ],
-        alternatives=[
-            (str(f["code"]), finding_text(t, f, currency)) for f in p.get("alternatives", ())
-        ],
+        alternatives=[(f.code, finding_text(t, f, currency)) for f in d.alternatives],
         balance_options=options,
-        identity_methods=[str(m) for m in p.get("identity_methods", ())],
+        identity_methods=list(d.identity_methods),
     )
+
+
+EMPTY_PREVIEW = PreviewView(
+    effective_date="",
+    billing_end_date="",
+    sla_due_date="",
+    charges=[],
+    total_due="",
+    has_charges=False,
+    balance_outcome=None,
+    refund="",
+    transfer="",
+    forfeit="",
+    has_refund=False,
+    has_transfer=False,
+    has_forfeit=False,
+    quarantine_until="",
+    sim_return_required=False,
+    blockers=[],
+    review_reasons=[],
+    checklist=[],
+    alternatives=[],
+    balance_options=[],
+    identity_methods=[],
+)
 
 
 @dataclass(frozen=True)
@@ -133,10 +153,10 @@ class CaseFindings:
 
 
 def case_findings(t: Texts, case: Case, today: date) -> CaseFindings:
-    currency = str((case.preview or {}).get("currency") or "") or None
+    currency = case.preview.currency if case.preview is not None else None
     return CaseFindings(
-        blockers=[finding_text(t, f, currency) for f in case.blockers or ()],
-        review_reasons=[finding_text(t, f, currency) for f in case.review_reasons or ()],
+        blockers=[finding_text(t, f, currency) for f in case.blockers],
+        review_reasons=[finding_text(t, f, currency) for f in case.review_reasons],
         rejection=label(t, REJECTION, case.rejection_reason),
         decision_note=case.decision_note or "",
         sla_due=t.date(case.sla_due_date) if case.status in OPEN_FOR_SLA else "",
@@ -144,14 +164,10 @@ def case_findings(t: Texts, case: Case, today: date) -> CaseFindings:
     )
 
 
-OPEN_FOR_SLA = frozenset({"submitted", "in_review", "blocked"})
+OPEN_FOR_SLA = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus.blocked})
 
 
 def is_overdue(case: Case, today: date) -> bool:
     return (
         case.sla_due_date is not None and case.sla_due_date < today and case.status in OPEN_FOR_SLA
     )
-
-
-def case_preview(case: Case) -> dict[str, Any]:
-    return dict(case.preview or {})

@@ -70,7 +70,7 @@ RESUBMITTABLE = frozenset({CaseStatus.rejected, CaseStatus.failed})
 
 def actions_for(case: Case, actor: Actor) -> list[str]:
     """The next steps the caller may take: the state machine's, intersected with their role."""
-    status = CaseStatus(case.status)
+    status = case.status
     allowed = AGENT_TRIGGERS | SUBSCRIBER_TRIGGERS if actor.is_staff else SUBSCRIBER_TRIGGERS
     actions = {
         ACTION_OF_TRIGGER[t] for t in available_triggers(status) & allowed if t in ACTION_OF_TRIGGER

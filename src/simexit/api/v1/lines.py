@@ -25,7 +25,6 @@ from simexit.cases import repository
 from simexit.cases import service as case_service
 from simexit.lines import service as line_service
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
-from simexit.policies.serialize import decision_to_dict
 
 router = APIRouter(prefix="/v1/lines", tags=["lines"])
 
@@ -75,7 +74,7 @@ def preview_line(
     decision = case_service.preview(
         session, runtime.cases, actor=actor, line_id=line_id, request=request, now=clock()
     )
-    return Preview.from_stored(decision_to_dict(decision))
+    return Preview.of(decision)
 
 
 @router.post(

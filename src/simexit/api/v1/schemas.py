@@ -16,7 +16,8 @@ from simexit.cases.states import CaseStatus
 from simexit.kit.money import Money as MoneyValue
 from simexit.lines.states import SuspensionFlag
 from simexit.models import AuditEvent, Case, Line, Operator, PortOut, Verification
-from simexit.policies.model import Channel, RequestType, SettlementChoice
+from simexit.policies import model as policy
+from simexit.policies.model import Channel, Decision, RequestType, SettlementChoice
 
 # Spelled out for OpenAPI and mypy; tests/api/test_operations.py checks they match the domain.
 RejectionReason = Literal[
@@ -48,16 +49,18 @@ class Money(BaseModel):
         return cls(amount=MoneyValue(minor, currency).as_str(), currency=currency)
 
     @classmethod
-    def from_stored(cls, data: dict[str, Any] | None) -> Money | None:
-        if not isinstance(data, dict):
-            return None
-        return cls(amount=str(data["amount"]), currency=str(data["currency"]))
+    def of_value(cls, value: MoneyValue) -> Money:
+        return cls(amount=value.as_str(), currency=value.currency)
 
 
 class Evidence(BaseModel):
     path: str
     status: str = Field(description="V verified, S secondary, U unverified.")
     sources: list[str]
+
+    @classmethod
+    def of(cls, evidence: policy.Evidence) -> Evidence:
+        return cls(path=evidence.path, status=evidence.status.value, sources=list(evidence.sources))
 
 
 class Finding(BaseModel):
@@ -67,6 +70,18 @@ class Finding(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, finding: policy.Finding) -> Finding:
+        return cls(
+            code=finding.code,
+            params=dict(finding.params),
+            evidence=[Evidence.of(e) for e in finding.evidence],
+        )
+
+    @classmethod
+    def all_of(cls, findings: tuple[policy.Finding, ...]) -> list[Finding]:
+        return [cls.of(f) for f in findings]
+
 
 class Charge(BaseModel):
     code: str
@@ -74,7 +89,10 @@ class Charge(BaseModel):
 
 
 class Preview(BaseModel):
-    """The consequences of a request: dates, money, blockers and the personal checklist."""
+    """The consequences of a request: dates, money, blockers and the personal checklist.
+
+    The engine's `Decision` as the API shows it, field for field (its evidence list aside: each
+    finding and charge carries its own), plus `total_due`; a test holds the two together."""
 
     outcome: Literal["approve", "review", "block"]
     effective_date: date | None
@@ -101,17 +119,33 @@ class Preview(BaseModel):
     pack_reviewed: date | None
 
     @classmethod
-    def from_stored(cls, data: dict[str, Any]) -> Preview:
-        """From `decision_to_dict` output (also what a case froze at submission)."""
-        money_keys = ("total_due", "refund", "transfer", "forfeit", "applied_to_debt")
-        values = {key: data.get(key) for key in cls.model_fields if key not in money_keys}
-        values["charges"] = [
-            {"code": c["code"], "amount": Money.from_stored(c["amount"])}
-            for c in data.get("charges", [])
-        ]
-        for key in money_keys:
-            values[key] = Money.from_stored(data.get(key))
-        return cls.model_validate(values)
+    def of(cls, d: Decision) -> Preview:
+        """From a decision: computed now, or frozen into a case at submission."""
+        return cls(
+            outcome=d.outcome.value,
+            effective_date=d.effective_date,
+            billing_end_date=d.billing_end_date,
+            sla_due_date=d.sla_due_date,
+            currency=d.currency,
+            charges=[Charge(code=c.code, amount=Money.of_value(c.amount)) for c in d.charges],
+            total_due=Money.of_value(d.total_due),
+            balance_outcome=d.balance_outcome,
+            refund=Money.of_value(d.refund),
+            transfer=Money.of_value(d.transfer),
+            forfeit=Money.of_value(d.forfeit),
+            applied_to_debt=Money.of_value(d.applied_to_debt) if d.applied_to_debt else None,
+            blockers=Finding.all_of(d.blockers),
+            review_reasons=Finding.all_of(d.review_reasons),
+            identity_methods=list(d.identity_methods),
+            quarantine_until=d.quarantine_until,
+            reactivation_deadline=d.reactivation_deadline,
+            sim_return_required=d.sim_return_required,
+            sim_return_deadline=d.sim_return_deadline,
+            checklist=Finding.all_of(d.checklist),
+            alternatives=Finding.all_of(d.alternatives),
+            pack_id=d.pack_id,
+            pack_reviewed=d.pack_reviewed,
+        )
 
 
 # --- operators ------------------------------------------------------------------------------
@@ -320,7 +354,7 @@ class CaseRead(BaseModel):
             parent_case_id=case.parent_case_id,
             type=case.type,
             channel=case.channel,
-            status=CaseStatus(case.status),
+            status=case.status,
             reason=case.reason_code,
             comment=case.comment,
             requested_date=case.requested_date,
@@ -330,8 +364,8 @@ class CaseRead(BaseModel):
             effective_date=case.effective_date,
             billing_end_date=case.billing_end_date,
             sla_due_date=case.sla_due_date,
-            blockers=[Finding.model_validate(f) for f in case.blockers or []],
-            review_reasons=[Finding.model_validate(f) for f in case.review_reasons or []],
+            blockers=Finding.all_of(case.blockers),
+            review_reasons=Finding.all_of(case.review_reasons),
             rejection_reason=case.rejection_reason,
             decision_note=case.decision_note,
             failure_reason=case.failure_reason,
@@ -345,7 +379,7 @@ class CaseRead(BaseModel):
             completed_at=case.completed_at,
             closed_at=case.closed_at,
             actions=actions,
-            preview=Preview.from_stored(case.preview) if case.preview else None,
+            preview=Preview.of(case.preview) if case.preview else None,
         )
 
 

@@ -53,9 +53,9 @@ def apply(
     changes: dict[str, Any] | None = None,
     request_id: str | None = None,
 ) -> CaseStatus:
-    previous = CaseStatus(case.status)
+    previous = case.status
     target = transition(previous, trigger)
-    case.status = target.value
+    case.status = target
     case.status_changed_at = now
     audit.record(
         session,
@@ -121,18 +121,21 @@ def decide(
 
 def money_context(case: Case) -> dict[str, Any]:
     """The amounts of the frozen preview, as the notification templates take them."""
-    preview = case.preview or {}
-
-    def minor(key: str) -> int:
-        value = preview.get(key)
-        return int(value.get("minor", 0)) if isinstance(value, dict) else 0
-
+    preview = case.preview
+    if preview is None:
+        return {
+            "currency": None,
+            "amount_due_minor": 0,
+            "refund_minor": 0,
+            "transfer_minor": 0,
+            "forfeit_minor": 0,
+        }
     return {
-        "currency": preview.get("currency"),
-        "amount_due_minor": minor("total_due"),
-        "refund_minor": minor("refund"),
-        "transfer_minor": minor("transfer"),
-        "forfeit_minor": minor("forfeit"),
+        "currency": preview.currency,
+        "amount_due_minor": preview.total_due.minor,
+        "refund_minor": preview.refund.minor,
+        "transfer_minor": preview.transfer.minor,
+        "forfeit_minor": preview.forfeit.minor,
     }
 
 

@@ -29,14 +29,15 @@ from simexit.policies.model import (
     CaseRequest,
     Channel,
     Decision,
+    Finding,
     Outcome,
     RequestType,
     SettlementChoice,
 )
-from simexit.policies.serialize import decision_to_dict
 from simexit.principals import Actor, ActorType
 from simexit.verification import codes
 from simexit.verification.methods import ATTESTED_METHODS, CODE_METHODS, Method, methods_from_pack
+from simexit.verification.states import VerificationStatus
 
 # Channels where the subscriber acts alone and must give consent in their own words.
 SELF_SERVICE_CHANNELS = frozenset({Channel.web, Channel.app, Channel.api, Channel.reseller})
@@ -120,18 +121,18 @@ def open_case(
         reference=f"{operator.reference_prefix}-{year}-{number:06d}",
         type=case_type.value,
         channel=channel.value,
-        status=CaseStatus.draft.value,
+        status=CaseStatus.draft,
         reason_code=reason_code,
         comment=comment,
         requested_date=requested_date,
         settlement=settlement.value if settlement else None,
         transfer_to_msisdn=transfer_to_msisdn,
         suspend_until=suspend_until,
-        preview=decision_to_dict(decision),
+        preview=decision,
         effective_date=decision.effective_date,
         billing_end_date=decision.billing_end_date,
-        blockers=[],
-        review_reasons=[],
+        blockers=(),
+        review_reasons=(),
         idempotency_key=idempotency_key,
         language=language or subscriber.language,
         created_at=now,
@@ -161,7 +162,7 @@ def open_case(
 
 
 def _identity_methods(case: Case) -> tuple[Method, ...]:
-    names = tuple((case.preview or {}).get("identity_methods", ()))
+    names = case.preview.identity_methods if case.preview is not None else ()
     return methods_from_pack(names) or (Method.sms_otp,)
 
 
@@ -196,7 +197,7 @@ def start_verification(
         line = session.get(Line, case.line_id)
         if (
             line is not None
-            and line.status == LineStatus.suspended.value
+            and line.status == LineStatus.suspended
             and "lost_stolen" in (line.suspension_flags or [])
         ):
             # A code to the SIM of a lost phone would go to whoever found it.
@@ -206,8 +207,8 @@ def start_verification(
                     "the SIM is reported lost: use e-mail or an ID check", field="method"
                 )
     previous = repository.latest_verification(session, case.id, for_update=True)
-    if previous is not None and previous.status == "pending":
-        previous.status = "replaced"
+    if previous is not None and previous.status is VerificationStatus.pending:
+        previous.status = VerificationStatus.replaced
     apply(
         session,
         case,
@@ -227,7 +228,7 @@ def start_verification(
         else codes.mask_email(destination),
         attempts=0,
         max_attempts=ctx.code_max_attempts,
-        status="pending",
+        status=VerificationStatus.pending,
         expires_at=now + ctx.code_ttl,
         created_at=now,
         evidence={},
@@ -291,14 +292,17 @@ def confirm_verification(
     verification = repository.latest_verification(session, case.id, for_update=True)
     if verification is None or verification.method not in {m.value for m in CODE_METHODS}:
         raise VerificationMissing("no code was sent for this case; ask for one first", field="code")
-    if verification.status == "passed":
+    if verification.status is VerificationStatus.passed:
         return ConfirmResult(VerificationOutcome.passed, 0)
-    if verification.status == "locked" or verification.attempts >= verification.max_attempts:
+    if (
+        verification.status is VerificationStatus.locked
+        or verification.attempts >= verification.max_attempts
+    ):
         return ConfirmResult(VerificationOutcome.locked, 0)
-    if verification.status != "pending":
+    if verification.status is not VerificationStatus.pending:
         return ConfirmResult(VerificationOutcome.expired, 0)
     if now >= verification.expires_at:
-        verification.status = "expired"
+        verification.status = VerificationStatus.expired
         _audit_verification(session, case, actor, now, "verification.expired", verification)
         return ConfirmResult(VerificationOutcome.expired, 0)
     verification.attempts += 1
@@ -308,7 +312,7 @@ def confirm_verification(
         key=ctx.secret_key,
         verification_id=str(verification.id),
     ):
-        verification.status = "passed"
+        verification.status = VerificationStatus.passed
         verification.verified_at = now
         verification.verified_by = actor.label
         verification.code_hash = None
@@ -317,7 +321,7 @@ def confirm_verification(
         return ConfirmResult(VerificationOutcome.passed, 0)
     left = verification.max_attempts - verification.attempts
     if left <= 0:
-        verification.status = "locked"
+        verification.status = VerificationStatus.locked
         _audit_verification(session, case, actor, now, "verification.locked", verification)
         return ConfirmResult(VerificationOutcome.locked, 0)
     _audit_verification(session, case, actor, now, "verification.failed", verification)
@@ -344,7 +348,7 @@ def attest_identity(
         raise NotPermitted("only staff can record an identity check", field="method")
     if method not in ATTESTED_METHODS:
         raise MethodNotAllowed(f"{method.value} is checked with a code", field="method")
-    if case.status == CaseStatus.draft.value:
+    if case.status == CaseStatus.draft:
         apply(
             session,
             case,
@@ -353,7 +357,7 @@ def attest_identity(
             now=now,
             changes={"method": method.value},
         )
-    elif case.status != CaseStatus.awaiting_verification.value:
+    elif case.status != CaseStatus.awaiting_verification:
         apply(
             session, case, Trigger.start_verification, actor=actor, now=now
         )  # raises InvalidTransition
@@ -364,7 +368,7 @@ def attest_identity(
         method=method.value,
         attempts=0,
         max_attempts=0,
-        status="passed",
+        status=VerificationStatus.passed,
         expires_at=now,
         created_at=now,
         verified_at=now,
@@ -423,8 +427,8 @@ def submit(
     # Nothing below changes verifications, so one look-up serves the gate and the review check.
     verified_method = repository.passed_verification_method(session, case.id)
     if verified_method is None and case.status in {
-        CaseStatus.awaiting_verification.value,
-        CaseStatus.draft.value,
+        CaseStatus.awaiting_verification,
+        CaseStatus.draft,
     }:
         raise IdentityNotVerified(
             "identity must be verified before submitting", field="verification"
@@ -446,13 +450,13 @@ def submit(
     )
     _freeze(case, decision)
     required = _identity_methods(case)
-    review_extra: list[dict[str, Any]] = []
+    review_extra: list[Finding] = []
     if verified_method is not None and Method(verified_method) not in required:
         review_extra.append(
-            {
-                "code": "identity_method_differs",
-                "params": {"used": verified_method, "required": [m.value for m in required]},
-            }
+            Finding(
+                "identity_method_differs",
+                {"used": verified_method, "required": [m.value for m in required]},
+            )
         )
     changes = {"effective_date": str(decision.effective_date), "outcome": decision.outcome.value}
     if decision.outcome is Outcome.block:
@@ -462,14 +466,14 @@ def submit(
             Trigger.policy_blocked,
             actor=actor,
             now=now,
-            changes={**changes, "blockers": [b["code"] for b in case.blockers]},
+            changes={**changes, "blockers": [b.code for b in case.blockers]},
         )
         notify(
             session,
             case,
             "case.blocked",
             now=now,
-            context={"blockers": [b["code"] for b in case.blockers]},
+            context={"blockers": [b.code for b in case.blockers]},
         )
         return case
     notify(
@@ -480,14 +484,14 @@ def submit(
         context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())},
     )
     if decision.outcome is Outcome.review or review_extra:
-        case.review_reasons = [*case.review_reasons, *review_extra]
+        case.review_reasons = (*case.review_reasons, *review_extra)
         apply(
             session,
             case,
             Trigger.policy_flagged,
             actor=actor,
             now=now,
-            changes={**changes, "review": [r["code"] for r in case.review_reasons]},
+            changes={**changes, "review": [r.code for r in case.review_reasons]},
         )
         return case
     apply(session, case, Trigger.policy_passed, actor=actor, now=now, changes=changes)
@@ -498,12 +502,12 @@ def submit(
 
 
 def _freeze(case: Case, decision: Decision) -> None:
-    case.preview = decision_to_dict(decision)
+    case.preview = decision
     case.effective_date = decision.effective_date
     case.billing_end_date = decision.billing_end_date
     case.sla_due_date = decision.sla_due_date
-    case.blockers = case.preview.get("blockers", [])
-    case.review_reasons = case.preview.get("review_reasons", [])
+    case.blockers = decision.blockers
+    case.review_reasons = decision.review_reasons
 
 
 def _iso(value: date | None) -> str | None:

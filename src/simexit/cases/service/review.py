@@ -45,10 +45,10 @@ def on_approved(
     """Approved: the line waits for its date and the scheduler starts execution on that day."""
     case.decided_at = now
     if case.type == "terminate" and line.status in {
-        LineStatus.active.value,
-        LineStatus.suspended.value,
+        LineStatus.active,
+        LineStatus.suspended,
     }:
-        line.status = LineStatus.pending_termination.value
+        line.status = LineStatus.pending_termination
         line.updated_at = now
     if case.effective_date is None or case.effective_date < today:
         case.effective_date = today
@@ -154,7 +154,7 @@ def withdraw(
     case = repository.get_case(session, actor, case_id, for_update=True)
     operator = repository.operator(session, case.operator_id)
     if (
-        case.status == CaseStatus.approved.value
+        case.status == CaseStatus.approved
         and case.effective_date is not None
         and case.effective_date <= today_for(operator, now)
     ):
@@ -163,14 +163,14 @@ def withdraw(
             field="status",
             effective_date=case.effective_date.isoformat(),
         )
-    was = CaseStatus(case.status)
+    was = case.status
     apply(session, case, Trigger.withdraw, actor=actor, now=now, note=note)
     case.closed_at = now
     if was is CaseStatus.approved and case.type == "terminate":
         line = repository.get_line(session, actor, case.line_id, for_update=True)
-        if line.status == LineStatus.pending_termination.value:
+        if line.status == LineStatus.pending_termination:
             flags = {SuspensionFlag(f) for f in line.suspension_flags or []}
-            line.status = status_for_flags(LineStatus.active, flags).value
+            line.status = status_for_flags(LineStatus.active, flags)
             line.updated_at = now
     notify(session, case, "case.withdrawn", now=now)
     return case
@@ -189,11 +189,11 @@ def resubmit(
     from simexit.cases.service.intake import open_case  # intake imports this module
 
     case = repository.get_case(session, actor, case_id, for_update=True)
-    if case.status == CaseStatus.failed.value:
+    if case.status == CaseStatus.failed:
         apply(session, case, Trigger.supersede, actor=actor, now=now)
         case.closed_at = now
-    elif case.status != CaseStatus.rejected.value:
-        raise InvalidTransition(CaseStatus(case.status), Trigger.supersede)
+    elif case.status != CaseStatus.rejected:
+        raise InvalidTransition(case.status, Trigger.supersede)
     result = open_case(
         session,
         ctx,

@@ -25,6 +25,7 @@ from simexit.models import Line, StaffUser, Subscriber
 from simexit.principals import StaffRole
 from simexit.transactions import run_read, run_write
 from simexit.verification.methods import ATTESTED_METHODS, Method
+from simexit.verification.states import VerificationStatus
 from simexit.web.deps import Page, PageDep, StaffDep, StaffPost, StaffPostDep
 from simexit.web.forms import FormErrors, WebForm, refuse, trimmed, trimmed_or_none
 from simexit.web.i18n import N_
@@ -198,8 +199,8 @@ def detail(
         for c in repository.list_cases(db, staff_actor(staff), line_id=case.line_id)
         if c.parent_case_id == case.id
     ]
-    status, role = CaseStatus(case.status), StaffRole(staff.role)
-    has_identity = any(v.status == "passed" for v in verifications)
+    status, role = case.status, StaffRole(staff.role)
+    has_identity = any(v.status is VerificationStatus.passed for v in verifications)
     actions = [
         a.value
         for a in permitted_actions(status, role)
@@ -213,7 +214,7 @@ def detail(
             "line": line,
             "subscriber": subscriber,
             "verifications": verifications,
-            "p": preview_view(t, case.preview or {}),
+            "p": preview_view(t, case.preview),
             "f": case_findings(t, case, today),
             "timeline": timeline(t, events, staff_view=True),
             "actions": actions,
@@ -287,7 +288,7 @@ def decide(
     follow-up)."""
     actor, ctx, moment, note = staff_actor(post.staff), post.state.runtime.cases, now(), form.note
     case = repository.get_case(db, actor, case_id)
-    status, role = CaseStatus(case.status), StaffRole(post.staff.role)
+    status, role = case.status, StaffRole(post.staff.role)
     if isinstance(form, AttestForm):
         if not can_attest(status):
             raise DomainError(post.t(CANNOT_ATTEST))

@@ -65,7 +65,7 @@ def confirm_page(
         _actor, case = load_case(db, session, case_id)
     except NotFound:
         return page.not_found(t)
-    if case.status != CaseStatus.awaiting_verification.value:
+    if case.status != CaseStatus.awaiting_verification:
         return page.redirect("portal:case", case_id=case.id)
     line = db.get(Line, case.line_id)
     verification = repository.latest_verification(db, case.id)
@@ -194,7 +194,7 @@ def case_page(
         ),
         None,
     )
-    status = CaseStatus(case.status)
+    status = case.status
     can_withdraw = Trigger.withdraw in available_triggers(status) and not (
         status is CaseStatus.approved
         and case.effective_date is not None
@@ -213,7 +213,7 @@ def case_page(
             "case": case,
             "line": line,
             "operator": operator,
-            "p": preview_view(t, case.preview or {}),
+            "p": preview_view(t, case.preview),
             "f": case_findings(t, case, today),
             "timeline": timeline(t, events, staff_view=False),
             "can_resubmit": status in RESUBMITTABLE,
@@ -276,11 +276,11 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
         fresh = cases.resubmit(
             db, context, actor=actor, case_id=case.id, now=now(), comment=comment
         )
-        if fresh.status == CaseStatus.draft.value:
+        if fresh.status == CaseStatus.draft:
             start_code(db, context, session, actor, fresh.id)
         awaiting = fresh.status in {
-            CaseStatus.draft.value,
-            CaseStatus.awaiting_verification.value,
+            CaseStatus.draft,
+            CaseStatus.awaiting_verification,
         }
         return fresh.id, awaiting
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session as DbSession
 
 from simexit.cases import repository
 from simexit.cases import service as cases
-from simexit.cases.states import CaseStatus
+from simexit.cases.states import TERMINAL, CaseStatus
 from simexit.errors import DomainError, NotFound
+from simexit.lines.states import LineStatus
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
-from simexit.policies.serialize import decision_to_dict
 from simexit.transactions import run_read, run_write
 from simexit.web import subscriber_auth as auth
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
@@ -182,16 +182,15 @@ def line_page(
     existing = [
         c
         for c in repository.list_cases(db, actor, line_id=line.id, limit=10)
-        if c.status not in {"completed", "expired", "rejected", "withdrawn", "superseded"}
+        if c.status not in TERMINAL
     ]
-    p = decision_to_dict(decision)
-    online = not any(b["code"] == "channel_not_allowed" for b in p["blockers"])
+    online = not any(b.code == "channel_not_allowed" for b in decision.blockers)
     return page.render(
         "portal/line.html",
         {
             "line": line,
             "operator": operator,
-            "p": preview_view(t, p),
+            "p": preview_view(t, decision),
             "online": online,
             "existing": existing,
             "reasons": REASONS,
@@ -203,7 +202,7 @@ def line_page(
             "status": STATUS,
             "error": error,
             "values": values or {},
-            "can_cancel": line.status in {"active", "suspended"},
+            "can_cancel": line.status in {LineStatus.active, LineStatus.suspended},
         },
         t=t,
         status_code=status_code,
@@ -268,6 +267,6 @@ def open_request(
         language=post.t.language,
     )
     case = opened.case
-    if case.status == CaseStatus.draft.value:
+    if case.status == CaseStatus.draft:
         start_code(db, context, post.session, actor, case.id)
-    return case.id, opened.created or case.status == CaseStatus.awaiting_verification.value
+    return case.id, opened.created or case.status == CaseStatus.awaiting_verification
