@@ -18,14 +18,13 @@ from simexit.cases.errors import (
     ConsentRequired,
     DuplicateRequest,
     IdentityNotVerified,
-    LineNotFound,
-    NotPermitted,
     TooLateToWithdraw,
 )
 from simexit.cases.service import VerificationOutcome
 from simexit.cases.states import InvalidTransition
 from simexit.db import Database
 from simexit.errors import InvalidInput
+from simexit.lines.errors import LineNotFound, NotPermitted
 from simexit.models import Case, Job, Line, Verification
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType, SettlementChoice

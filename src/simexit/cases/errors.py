@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from simexit.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from simexit.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
 class CaseNotFound(NotFound):
     code = "case_not_found"
-
-
-class LineNotFound(NotFound):
-    code = "line_not_found"
 
 
 class DuplicateRequest(Conflict):
@@ -33,10 +29,6 @@ class MethodNotAllowed(InvalidInput):
     code = "verification_method_not_allowed"
 
 
-class NotPermitted(Forbidden):
-    code = "not_permitted"
-
-
 class TooLateToWithdraw(Conflict):
     code = "too_late_to_withdraw"
 
@@ -56,9 +48,7 @@ __all__ = [
     "DomainError",
     "DuplicateRequest",
     "IdentityNotVerified",
-    "LineNotFound",
     "MethodNotAllowed",
-    "NotPermitted",
     "RequestNotApplicable",
     "TooLateToWithdraw",
     "VerificationMissing",

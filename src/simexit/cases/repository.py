@@ -7,101 +7,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from simexit.cases.errors import CaseNotFound, LineNotFound
+from simexit.cases.errors import CaseNotFound
 from simexit.cases.states import OPEN, CaseStatus
 from simexit.errors import NotFound
-from simexit.models import Case, Line, ReferenceCounter, Subscriber, Verification
+from simexit.lines.errors import LineNotFound
+from simexit.models import Case, ReferenceCounter, Verification
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
-from simexit.principals import Actor, ActorType
+from simexit.principals import Actor
+from simexit.principals.scoping import by_id_in_scope, scope
 from simexit.verification.states import VerificationStatus
-
-
-def _scope(statement: Select[Any], actor: Actor, model: type[Case] | type[Line]) -> Select[Any]:
-    if actor.operator_id is not None:
-        statement = statement.where(model.operator_id == actor.operator_id)
-    if actor.reseller_id is not None:
-        statement = statement.where(model.reseller_id == actor.reseller_id)
-    if actor.type is ActorType.subscriber:
-        statement = statement.where(model.subscriber_id == actor.subscriber_id)
-    return statement
-
-
-# The look-ups every write request makes, built once per shape with bound parameters. Building a
-# statement (and its cache key) per call costs more than SQLite takes to run it; a prebuilt one
-# reaches SQLAlchemy's compiled cache at once.
-_ByIdShape = tuple[type[Case] | type[Line], bool, bool, bool, bool]
-_BY_ID: dict[_ByIdShape, Select[Any]] = {}
-
-
-def _by_id_in_scope(
-    model: type[Case] | type[Line], actor: Actor, for_update: bool
-) -> tuple[Select[Any], dict[str, Any]]:
-    """`select(model)` by id within the actor's tenant, and the parameters to run it with."""
-    subscriber_scoped = actor.type is ActorType.subscriber
-    shape = (
-        model,
-        actor.operator_id is not None,
-        actor.reseller_id is not None,
-        subscriber_scoped,
-        for_update,
-    )
-    statement = _BY_ID.get(shape)
-    if statement is None:
-        statement = select(model).where(model.id == bindparam("id"))
-        if shape[1]:
-            statement = statement.where(model.operator_id == bindparam("operator_id"))
-        if shape[2]:
-            statement = statement.where(model.reseller_id == bindparam("reseller_id"))
-        if subscriber_scoped:
-            statement = statement.where(model.subscriber_id == bindparam("subscriber_id"))
-        if for_update:
-            statement = statement.with_for_update()
-        _BY_ID[shape] = statement
-    parameters: dict[str, Any] = {"id": None}
-    if shape[1]:
-        parameters["operator_id"] = actor.operator_id
-    if shape[2]:
-        parameters["reseller_id"] = actor.reseller_id
-    if subscriber_scoped:
-        parameters["subscriber_id"] = actor.subscriber_id
-    return statement, parameters
-
-
-def get_line(
-    session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False
-) -> Line:
-    statement, parameters = _by_id_in_scope(Line, actor, for_update)
-    parameters["id"] = line_id
-    line: Line | None = session.scalars(statement, parameters).one_or_none()
-    if line is None:
-        raise LineNotFound("no such line", field="line_id", line_id=str(line_id))
-    return line
-
-
-def find_lines_by_msisdn(session: Session, actor: Actor, msisdn: str) -> list[Line]:
-    statement = _scope(select(Line).where(Line.msisdn == msisdn), actor, Line)
-    return list(session.scalars(statement.order_by(Line.created_at)))
-
-
-def lines_of_subscriber(session: Session, actor: Actor, subscriber_id: uuid.UUID) -> list[Line]:
-    statement = _scope(select(Line).where(Line.subscriber_id == subscriber_id), actor, Line)
-    return list(session.scalars(statement.order_by(Line.msisdn)))
 
 
 def get_case(
     session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Case:
-    statement, parameters = _by_id_in_scope(Case, actor, for_update)
+    statement, parameters = by_id_in_scope(Case, actor, for_update)
     parameters["id"] = case_id
     case: Case | None = session.scalars(statement, parameters).one_or_none()
     if case is None:
@@ -110,7 +38,7 @@ def get_case(
 
 
 def get_case_by_reference(session: Session, actor: Actor, reference: str) -> Case:
-    statement = _scope(select(Case).where(Case.reference == reference), actor, Case)
+    statement = scope(select(Case).where(Case.reference == reference), actor, Case)
     case: Case | None = session.scalars(statement).one_or_none()
     if case is None:
         raise CaseNotFound("no such case", field="reference", reference=reference)
@@ -154,7 +82,7 @@ def list_cases(
     limit: int = 50,
 ) -> list[Case]:
     """Cursor-paginated: `after` is the (created_at, id) of the last row seen; stable under inserts."""
-    statement = _scope(select(Case), actor, Case)
+    statement = scope(select(Case), actor, Case)
     if statuses:
         statement = statement.where(Case.status.in_(list(statuses)))
     if case_type:
@@ -262,54 +190,6 @@ def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
         return operator_info(session, operator_id)
     except NotFound:
         raise LineNotFound("no such operator", field="operator_id") from None
-
-
-def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
-    found = session.get(Subscriber, subscriber_id)
-    if found is None:
-        raise LineNotFound("no such subscriber", field="subscriber_id")
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """Where and in which language a subscriber's messages go; `erased` once retention removed
-    their details."""
-
-    email: str | None
-    phone_e164: str | None
-    language: str
-    erased: bool
-
-
-_CONTACT = Prepared(
-    select(
-        Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
-    ).where(Subscriber.id == bindparam("id"))
-)
-
-
-def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
-    """A few columns, not the entity: every state change that tells the subscriber reads them."""
-    row = _CONTACT.one_or_none(session, {"id": subscriber_id})
-    if row is None:
-        raise LineNotFound("no such subscriber", field="subscriber_id")
-    email, phone_e164, language, erased_at = row
-    return Contact(email, phone_e164, language, erased_at is not None)
-
-
-_LIVE_LINES_OF_SUBSCRIBER = Prepared(
-    select(func.count())
-    .select_from(Line)
-    .where(
-        Line.subscriber_id == bindparam("subscriber_id"),
-        Line.status.in_([literal(s) for s in ("active", "suspended", "pending_termination")]),
-    )
-)
-
-
-def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
-    return int(_LIVE_LINES_OF_SUBSCRIBER.scalars(session, {"subscriber_id": subscriber_id})[0])
 
 
 _BUMP_COUNTER = Prepared(

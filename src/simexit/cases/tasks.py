@@ -21,7 +21,8 @@ from simexit.cases import flows, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import Gateways
 from simexit.cases.service.common import notify, today_for
-from simexit.cases.service.review import begin_execution, expire
+from simexit.cases.service.execution import begin_execution
+from simexit.cases.service.review import expire
 from simexit.cases.states import CaseStatus
 from simexit.jobs import enqueue
 from simexit.jobs.registry import exponential, job, periodic

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import repository
-from simexit.cases.errors import LineNotFound, NotPermitted
 from simexit.errors import Conflict, InvalidInput
+from simexit.lines import repository as line_repository
+from simexit.lines.errors import LineNotFound, NotPermitted
 from simexit.lines.states import LineStatus, SuspensionFlag, status_for_flags
 from simexit.models import Line
 from simexit.notifications import service as notifications
@@ -52,7 +52,7 @@ def record_sim_return(
     request_id: str | None = None,
 ) -> Line:
     """Record that the physical SIM came back. Repeating it changes nothing."""
-    line = repository.get_line(session, actor, line_id, for_update=True)
+    line = line_repository.get_line(session, actor, line_id, for_update=True)
     _require_operator_side(actor, "record a returned SIM")
     if line.sim_returned_at is not None:
         return line
@@ -126,7 +126,7 @@ def handle_esim_notice(
     )
     notified = False
     if event in PROFILE_GONE_EVENTS and line.status in BILLED_STATUSES:
-        subscriber = repository.subscriber(session, line.subscriber_id)
+        subscriber = line_repository.subscriber(session, line.subscriber_id)
         if subscriber.erased_at is None and (subscriber.email or subscriber.phone_e164):
             notifications.notify(
                 session,
@@ -160,7 +160,7 @@ def set_suspension_flag(
     Reasons overlap: the line is barred while any is set and active again when the last one is
     cleared. A terminated line keeps its state; repeating a change is a no-op.
     """
-    line = repository.get_line(session, actor, line_id, for_update=True)
+    line = line_repository.get_line(session, actor, line_id, for_update=True)
     if actor.type is ActorType.subscriber and not (flag is SuspensionFlag.lost_stolen and active):
         # A subscriber may report their own SIM lost; everything else is the operator's call.
         raise NotPermitted("only the operator can change this suspension", field="flag")

@@ -7,7 +7,7 @@ from enum import StrEnum
 # One definition: the policy engine reads a line's status as one of its facts.
 from simexit.policies.model import LineStatus
 
-__all__ = ["LineStatus", "SuspensionFlag", "status_for_flags"]
+__all__ = ["LIVE", "LineStatus", "SuspensionFlag", "status_for_flags"]
 
 
 class SuspensionFlag(StrEnum):
@@ -23,3 +23,7 @@ def status_for_flags(current: LineStatus, flags: set[SuspensionFlag]) -> LineSta
     if current not in {LineStatus.active, LineStatus.suspended}:
         return current
     return LineStatus.suspended if flags else LineStatus.active
+
+
+# A line that still has a contract: counted against per-person SIM limits.
+LIVE = frozenset({LineStatus.active, LineStatus.suspended, LineStatus.pending_termination})

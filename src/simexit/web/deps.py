@@ -27,8 +27,8 @@ from simexit.models import StaffUser
 from simexit.transactions import run_read
 from simexit.web.forms import FormErrors, WebForm
 from simexit.web.i18n import Texts
+from simexit.web.pages import csrf_refused, error_page, not_found
 from simexit.web.rendering import Session, WebState
-from simexit.web.routes.common import csrf_refused, error_page, not_found
 from simexit.web.security import CSRF_FIELD, ShowPage, csrf_valid
 
 F = TypeVar("F", bound=WebForm)

@@ -21,8 +21,8 @@ from simexit.api.v1.schemas import (
     SuspensionFlagChange,
 )
 from simexit.api.validators import E164, BoundedDate
-from simexit.cases import repository
 from simexit.cases import service as case_service
+from simexit.lines import repository as line_repository
 from simexit.lines import service as line_service
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
 
@@ -38,7 +38,8 @@ def find_lines(
     """The lines (with ICCID) behind a number, among those the caller may see."""
     return LineList(
         items=[
-            LineRead.of(line) for line in repository.find_lines_by_msisdn(session, actor, msisdn)
+            LineRead.of(line)
+            for line in line_repository.find_lines_by_msisdn(session, actor, msisdn)
         ]
     )
 
@@ -47,7 +48,7 @@ def find_lines(
     "/{line_id}", name="get_line", response_model=LineRead, responses=responses(401, 404, 422)
 )
 def get_line(line_id: uuid.UUID, session: ReadSessionDep, actor: ActorDep) -> LineRead:
-    return LineRead.of(repository.get_line(session, actor, line_id))
+    return LineRead.of(line_repository.get_line(session, actor, line_id))
 
 
 @router.get(

@@ -13,7 +13,7 @@ from simexit.api.deps import TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
 from simexit.api.v1.schemas import PortOutComplete, PortOutCreate, PortOutRead
-from simexit.lines import porting
+from simexit.cases.service import porting
 
 router = APIRouter(prefix="/v1/port-outs", tags=["port-outs"])
 

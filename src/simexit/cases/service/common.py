@@ -13,6 +13,7 @@ from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases.context import CaseContext
 from simexit.cases.states import CaseStatus, Trigger, transition
+from simexit.lines import repository as line_repository
 from simexit.lines.facts import line_facts
 from simexit.models import Case, Line, Operator
 from simexit.notifications import service as notifications
@@ -114,7 +115,8 @@ def decide(
     operator = repository.operator(session, line.operator_id)
     pack = ctx.packs.get(operator.policy_pack)
     facts = line_facts(
-        line, subscriber_sim_count=repository.subscriber_line_count(session, line.subscriber_id)
+        line,
+        subscriber_sim_count=line_repository.subscriber_line_count(session, line.subscriber_id),
     )
     return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
 
@@ -142,7 +144,7 @@ def money_context(case: Case) -> dict[str, Any]:
 def notify(
     session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any] | None = None
 ) -> None:
-    subscriber = repository.contact(session, case.subscriber_id)
+    subscriber = line_repository.contact(session, case.subscriber_id)
     if subscriber.erased:
         return
     notifications.notify(

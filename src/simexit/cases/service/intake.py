@@ -18,11 +18,13 @@ from simexit.cases.errors import (
     DuplicateRequest,
     IdentityNotVerified,
     MethodNotAllowed,
-    NotPermitted,
     VerificationMissing,
 )
 from simexit.cases.service.common import apply, decide, notify, request_for, today_for
+from simexit.cases.service.execution import on_approved
 from simexit.cases.states import CaseStatus, Trigger
+from simexit.lines import repository as line_repository
+from simexit.lines.errors import NotPermitted
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Verification
 from simexit.policies.model import (
@@ -59,7 +61,7 @@ def preview(
     now: datetime,
 ) -> Decision:
     """The consequences of a request, computed without writing anything."""
-    line = repository.get_line(session, actor, line_id)
+    line = line_repository.get_line(session, actor, line_id)
     operator = repository.operator(session, line.operator_id)
     return decide(session, ctx, line=line, request=request, today=today_for(operator, now))
 
@@ -84,7 +86,7 @@ def open_case(
     parent: Case | None = None,
 ) -> OpenResult:
     # Lock the line first: openers of the same line queue here instead of racing on the index.
-    line = repository.get_line(session, actor, line_id, for_update=True)
+    line = line_repository.get_line(session, actor, line_id, for_update=True)
     if idempotency_key:
         existing = repository.case_by_idempotency_key(session, line.operator_id, idempotency_key)
         if existing is not None:
@@ -99,7 +101,7 @@ def open_case(
         return OpenResult(existing, created=False)
 
     operator = repository.operator(session, line.operator_id)
-    subscriber = repository.contact(session, line.subscriber_id)
+    subscriber = line_repository.contact(session, line.subscriber_id)
     request = CaseRequest(
         type=case_type,
         channel=channel,
@@ -186,7 +188,7 @@ def start_verification(
             field="method",
             method=method.value,
         )
-    subscriber = repository.subscriber(session, case.subscriber_id)
+    subscriber = line_repository.subscriber(session, case.subscriber_id)
     destination = subscriber.phone_e164 if method is Method.sms_otp else subscriber.email
     if not destination:
         raise MethodNotAllowed(
@@ -444,7 +446,7 @@ def submit(
         raise ConsentRequired("consent to the consequences is required", field="consent")
     apply(session, case, Trigger.submit, actor=actor, now=now)  # refuses wrong states
     case.submitted_at = case.submitted_at or now
-    line = repository.get_line(session, actor, case.line_id, for_update=True)
+    line = line_repository.get_line(session, actor, case.line_id, for_update=True)
     decision = decide(
         session, ctx, line=line, request=request_for(case), today=today_for(operator, now)
     )
@@ -495,8 +497,6 @@ def submit(
         )
         return case
     apply(session, case, Trigger.policy_passed, actor=actor, now=now, changes=changes)
-    from simexit.cases.service.review import on_approved
-
     on_approved(session, case, line, actor=actor, now=now, today=today_for(operator, now))
     return case
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from simexit.cases import repository
 from simexit.cases.context import CaseContext
-from simexit.cases.errors import NotPermitted, TooLateToWithdraw
-from simexit.cases.service.common import apply, money_context, notify, today_for
+from simexit.cases.errors import TooLateToWithdraw
+from simexit.cases.service.common import apply, notify, today_for
+from simexit.cases.service.execution import enqueue_execution, on_approved
+from simexit.cases.service.intake import open_case
 from simexit.cases.states import CaseStatus, InvalidTransition, Trigger
 from simexit.errors import InvalidInput
-from simexit.jobs import enqueue
+from simexit.lines import repository as line_repository
+from simexit.lines.errors import NotPermitted
 from simexit.lines.states import LineStatus, SuspensionFlag, status_for_flags
-from simexit.models import Case, Line
+from simexit.models import Case
 from simexit.policies.model import Channel, RequestType, SettlementChoice
 from simexit.principals import Actor, ActorType
 
@@ -39,48 +42,6 @@ def _require_staff(actor: Actor, action: str) -> None:
         raise NotPermitted(f"only the operator's staff can {action} a case", field="action")
 
 
-def on_approved(
-    session: Session, case: Case, line: Line, *, actor: Actor, now: datetime, today: date
-) -> None:
-    """Approved: the line waits for its date and the scheduler starts execution on that day."""
-    case.decided_at = now
-    if case.type == "terminate" and line.status in {
-        LineStatus.active,
-        LineStatus.suspended,
-    }:
-        line.status = LineStatus.pending_termination
-        line.updated_at = now
-    if case.effective_date is None or case.effective_date < today:
-        case.effective_date = today
-    notify(
-        session,
-        case,
-        "case.approved",
-        now=now,
-        context={"effective_date": case.effective_date.isoformat(), **money_context(case)},
-    )
-    if case.effective_date <= today:
-        begin_execution(session, case, actor=actor, now=now)
-
-
-def begin_execution(session: Session, case: Case, *, actor: Actor, now: datetime) -> None:
-    apply(session, case, Trigger.execute, actor=actor, now=now)
-    case.executing_at = now
-    _enqueue_execution(session, case, now=now)
-
-
-def _enqueue_execution(session: Session, case: Case, *, now: datetime) -> None:
-    """One `cases.execute` job per execution attempt (the first run, then each agent's retry)."""
-    case.attempts += 1
-    enqueue(
-        session,
-        "cases.execute",
-        now=now,
-        dedup_key=f"cases.execute:{case.id}:{case.attempts}",
-        case_id=str(case.id),
-    )
-
-
 def approve(
     session: Session,
     ctx: CaseContext,
@@ -94,7 +55,7 @@ def approve(
     _require_staff(actor, "approve")  # after loading: a caller who cannot see the case gets 404
     apply(session, case, Trigger.approve, actor=actor, now=now, note=note)
     case.decision_note = note
-    line = repository.get_line(session, actor, case.line_id, for_update=True)
+    line = line_repository.get_line(session, actor, case.line_id, for_update=True)
     on_approved(
         session,
         case,
@@ -167,7 +128,7 @@ def withdraw(
     apply(session, case, Trigger.withdraw, actor=actor, now=now, note=note)
     case.closed_at = now
     if was is CaseStatus.approved and case.type == "terminate":
-        line = repository.get_line(session, actor, case.line_id, for_update=True)
+        line = line_repository.get_line(session, actor, case.line_id, for_update=True)
         if line.status == LineStatus.pending_termination:
             flags = {SuspensionFlag(f) for f in line.suspension_flags or []}
             line.status = status_for_flags(LineStatus.active, flags)
@@ -186,7 +147,6 @@ def resubmit(
     comment: str | None = None,
 ) -> Case:
     """A rejected or failed case starts again as a new draft linked to it."""
-    from simexit.cases.service.intake import open_case  # intake imports this module
 
     case = repository.get_case(session, actor, case_id, for_update=True)
     if case.status == CaseStatus.failed:
@@ -228,7 +188,7 @@ def retry(
     _require_staff(actor, "retry")
     apply(session, case, Trigger.retry, actor=actor, now=now, note=note)
     case.failure_reason = None
-    _enqueue_execution(session, case, now=now)
+    enqueue_execution(session, case, now=now)
     return case
 
 

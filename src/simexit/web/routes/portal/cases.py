@@ -15,6 +15,7 @@ from simexit.cases import service as cases
 from simexit.cases.service.common import today_for
 from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, NotFound
+from simexit.lines import repository as line_repository
 from simexit.models import Line
 from simexit.transactions import run_read, run_write
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
@@ -120,7 +121,7 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
 
     def submit(db: DbSession) -> None:
         actor, case = load_case(db, session, case_id)
-        line = repository.get_line(db, actor, case.line_id)
+        line = line_repository.get_line(db, actor, case.line_id)
         cases.submit(
             db,
             context,

@@ -12,6 +12,7 @@ from simexit.cases.context import CaseContext
 from simexit.cases.errors import MethodNotAllowed
 from simexit.cases.states import CaseStatus
 from simexit.errors import NotFound
+from simexit.lines import repository as line_repository
 from simexit.models import Case, Line, Subscriber
 from simexit.principals import Actor, ActorType
 from simexit.verification.methods import Method
@@ -61,7 +62,7 @@ def load_line(db: DbSession, session: Session, line_id: uuid.UUID) -> tuple[Acto
     for subscriber_id in session.subscriber_ids:
         actor = owner(db, session, subscriber_id)
         try:
-            return actor, repository.get_line(db, actor, line_id)
+            return actor, line_repository.get_line(db, actor, line_id)
         except NotFound:
             continue
     raise NotFound("no such line")

@@ -16,6 +16,7 @@ from simexit.cases import repository
 from simexit.cases import service as cases
 from simexit.cases.states import TERMINAL, CaseStatus
 from simexit.errors import DomainError, NotFound
+from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
 from simexit.transactions import run_read, run_write
@@ -122,7 +123,7 @@ async def lines(page: PageDep, session: SubscriberDep) -> Response:
         rows = []
         for subscriber_id in session.subscriber_ids:
             actor = owner(db, session, subscriber_id)
-            for line in repository.lines_of_subscriber(db, actor, subscriber_id):
+            for line in line_repository.lines_of_subscriber(db, actor, subscriber_id):
                 open_cases = repository.list_cases(db, actor, line_id=line.id, limit=5)
                 rows.append((line, repository.operator(db, line.operator_id), open_cases))
         return language_of(db, session), rows

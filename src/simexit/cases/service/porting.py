@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.cases import repository
-from simexit.cases.errors import LineNotFound, NotPermitted
 from simexit.cases.service.common import apply, today_for
 from simexit.cases.states import OPEN, Trigger, available_triggers
 from simexit.errors import Conflict, NotFound
+from simexit.lines.errors import LineNotFound, NotPermitted
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, PortOut
 from simexit.notifications import webhooks

@@ -1,0 +1,88 @@
+"""Every query for lines and their subscribers, scoped to the principal's tenant.
+
+A principal that may not see a row gets "not found", never "forbidden", so ids can't be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy.orm import Session
+
+from simexit.lines.errors import LineNotFound
+from simexit.lines.states import LIVE
+from simexit.models import Line, Subscriber
+from simexit.prepared import Prepared
+from simexit.principals import Actor
+from simexit.principals.scoping import by_id_in_scope, scope
+
+
+def get_line(
+    session: Session, actor: Actor, line_id: uuid.UUID, *, for_update: bool = False
+) -> Line:
+    statement, parameters = by_id_in_scope(Line, actor, for_update)
+    parameters["id"] = line_id
+    line: Line | None = session.scalars(statement, parameters).one_or_none()
+    if line is None:
+        raise LineNotFound("no such line", field="line_id", line_id=str(line_id))
+    return line
+
+
+def find_lines_by_msisdn(session: Session, actor: Actor, msisdn: str) -> list[Line]:
+    statement = scope(select(Line).where(Line.msisdn == msisdn), actor, Line)
+    return list(session.scalars(statement.order_by(Line.created_at)))
+
+
+def lines_of_subscriber(session: Session, actor: Actor, subscriber_id: uuid.UUID) -> list[Line]:
+    statement = scope(select(Line).where(Line.subscriber_id == subscriber_id), actor, Line)
+    return list(session.scalars(statement.order_by(Line.msisdn)))
+
+
+def subscriber(session: Session, subscriber_id: uuid.UUID) -> Subscriber:
+    found = session.get(Subscriber, subscriber_id)
+    if found is None:
+        raise LineNotFound("no such subscriber", field="subscriber_id")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where and in which language a subscriber's messages go; `erased` once retention removed
+    their details."""
+
+    email: str | None
+    phone_e164: str | None
+    language: str
+    erased: bool
+
+
+_CONTACT = Prepared(
+    select(
+        Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
+    ).where(Subscriber.id == bindparam("id"))
+)
+
+
+def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
+    """A few columns, not the entity: every state change that tells the subscriber reads them."""
+    row = _CONTACT.one_or_none(session, {"id": subscriber_id})
+    if row is None:
+        raise LineNotFound("no such subscriber", field="subscriber_id")
+    email, phone_e164, language, erased_at = row
+    return Contact(email, phone_e164, language, erased_at is not None)
+
+
+_LIVE_LINES_OF_SUBSCRIBER = Prepared(
+    select(func.count())
+    .select_from(Line)
+    .where(
+        Line.subscriber_id == bindparam("subscriber_id"),
+        Line.status.in_([literal(s.value) for s in sorted(LIVE)]),
+    )
+)
+
+
+def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
+    return int(_LIVE_LINES_OF_SUBSCRIBER.scalars(session, {"subscriber_id": subscriber_id})[0])
