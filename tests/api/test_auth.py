@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from simexit.api.keys import revoke_key
+from simexit.access.service import revoke_key
 from simexit.models import AuditEvent, Case
+from simexit.principals import Actor, ActorType
 from simexit.runtime import Runtime
 from tests.api.conftest import NOW, Demo, TestClient, lines_of
 
@@ -31,7 +32,7 @@ def test_a_revoked_key_writes_nothing(client: TestClient, runtime: Runtime, demo
     key = demo.seed.api_keys["telenor-no"]
     prefix = key.split("_")[1]
     with runtime.db.session() as session:
-        revoke_key(session, prefix=prefix, now=NOW)
+        revoke_key(session, actor=Actor(ActorType.cli, "test"), prefix=prefix, now=NOW)
     before = _counts(runtime)
     line = lines_of(runtime, "telenor-no", status="active")[0]
     answer = client.post(

@@ -114,11 +114,12 @@ class TestOpenCase:
         assert bad.status_code == 401
 
     def test_revoked_key_is_refused(self, client: TestClient, demo: Demo, runtime: Runtime) -> None:
-        from simexit.api import keys
+        from simexit.access import service as keys
+        from simexit.principals import Actor, ActorType
 
         prefix = demo.seed.api_keys["telenor-no"].split("_")[1]
         with runtime.db.session() as session:
-            keys.revoke_key(session, prefix=prefix, now=NOW)
+            keys.revoke_key(session, actor=Actor(ActorType.cli, "test"), prefix=prefix, now=NOW)
         response = client.get("/v1/operators", headers=demo.telenor)
         assert response.status_code == 401
         assert response.json()["code"] == "api_key_revoked"

@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from simexit import transactions
+from simexit.access.service import KeyRefused, actor_for_key
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
-from simexit.api.keys import KeyRefused, actor_for_key
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 

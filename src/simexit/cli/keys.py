@@ -9,11 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from simexit.api import keys as key_service
+from simexit.access import service as key_service
 from simexit.clock import utc_now
+from simexit.principals import Actor, ActorType
 from simexit.runtime import runtime_from_env
 
 app = typer.Typer(no_args_is_help=True, help="API keys.")
+CLI_ACTOR = Actor(ActorType.cli, "keys")
 
 
 @app.command()
@@ -29,6 +31,7 @@ def create(
     with runtime.db.session() as session:
         created = key_service.create_key(
             session,
+            actor=CLI_ACTOR,
             operator_code=operator,
             name=name,
             now=utc_now(),
@@ -60,5 +63,5 @@ def revoke(
 ) -> None:
     runtime = runtime_from_env()
     with runtime.db.session() as session:
-        key = key_service.revoke_key(session, prefix=prefix, now=utc_now())
+        key = key_service.revoke_key(session, actor=CLI_ACTOR, prefix=prefix, now=utc_now())
         typer.echo(f"revoked {key.prefix} ({key.name})")

@@ -1,6 +1,6 @@
 """Writing jobs. A job is a row in the caller's transaction: rolled-back state leaves no job.
 
-The row is inserted at once with one statement (`db.append_row`), outside the unit of work: a
+The row is inserted at once with one statement (`appending.append_row`), outside the unit of work: a
 look-up later in the same transaction finds it, and a rollback takes it away.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simexit.db import append_row, append_values
+from simexit.appending import append_row, append_values
 from simexit.models import Job
 
 DEFAULT_MAX_ATTEMPTS = 8

@@ -28,7 +28,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from simexit.db import append_row
+from simexit.appending import append_row
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Operator, WebhookAttempt, WebhookDelivery

@@ -8,8 +8,6 @@ Dates are relative to `today`, so the demo tells the same story whenever it is s
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from simexit.access.keys import hash_api_key, new_api_key
 from simexit.models import ApiKey, Line, Operator, Reseller, StaffUser, Subscriber
 from simexit.policies.loader import PackRegistry
 
@@ -165,17 +164,6 @@ EXTRA_SPECS: dict[str, list[LineSpec]] = {
 def _iccid(prefix: str, serial: int) -> str:
     body = f"{prefix}{serial:012d}"  # 6 + 12 digits + Luhn check = 19, as ITU-T E.118 allows
     return body + luhn.calc_check_digit(body)
-
-
-def hash_api_key(key: str) -> str:
-    """API keys are 32 random bytes; a plain SHA-256 is enough for them (passwords use argon2)."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def new_api_key() -> tuple[str, str]:
-    """Returns (prefix, full key). The prefix finds the row; only the hash of the key is stored."""
-    prefix = secrets.token_hex(4)
-    return prefix, f"sx_{prefix}_{secrets.token_urlsafe(32)}"
 
 
 @dataclass(frozen=True)

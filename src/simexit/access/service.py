@@ -1,8 +1,7 @@
-"""API keys: look one up for a request, and create, list and revoke them (`simexit keys`).
+"""API keys: look one up for a request; create, list and revoke them (`simexit keys`).
 
-A key is `sx_<prefix>_<secret>`. The prefix finds the row; the SHA-256 of the whole key is
-compared in constant time; only the hash is stored, so a key is shown once, when it is made.
-"""
+Creating and revoking a key is audited in the operator's chain (the key's prefix and name, never
+the key)."""
 
 from __future__ import annotations
 
@@ -11,14 +10,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from simexit.access import repository
+from simexit.access.keys import hash_api_key, new_api_key, split_api_key
+from simexit.audit import service as audit
 from simexit.errors import NotFound
-from simexit.models import ApiKey, Operator, Reseller
-from simexit.prepared import Prepared
+from simexit.models import ApiKey
 from simexit.principals import Actor, ActorType
-from simexit.seed.demo import hash_api_key, new_api_key
 
 
 class KeyRefused(Exception):
@@ -29,20 +28,11 @@ class KeyRefused(Exception):
         self.code = code
 
 
-# Columns on the session's connection, not an entity through the ORM: this runs on every API
-# request, and ORM execution is most of its cost.
-_KEY_BY_PREFIX = Prepared(
-    select(
-        ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.operator_id, ApiKey.reseller_id
-    ).where(ApiKey.prefix == bindparam("prefix"))
-)
-
-
 def actor_for_key(session: Session, token: str) -> Actor:
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != "sx" or not parts[1] or len(parts[1]) > 16:
+    prefix = split_api_key(token)
+    if prefix is None:
         raise KeyRefused("unauthenticated")
-    found = _KEY_BY_PREFIX.one_or_none(session, {"prefix": parts[1]})
+    found = repository.key_by_prefix(session, prefix)
     if found is None:
         raise KeyRefused("unauthenticated")
     prefix, key_hash, revoked_at, operator_id, reseller_id = found
@@ -64,16 +54,17 @@ class CreatedKey:
 def create_key(
     session: Session,
     *,
+    actor: Actor,
     operator_code: str,
     name: str,
     now: datetime,
     reseller_id: uuid.UUID | None = None,
 ) -> CreatedKey:
-    operator = session.scalars(select(Operator).where(Operator.code == operator_code)).one_or_none()
+    operator = repository.operator_by_code(session, operator_code)
     if operator is None:
         raise NotFound(f"no operator with code {operator_code!r}", field="operator")
     if reseller_id is not None:
-        reseller = session.get(Reseller, reseller_id)
+        reseller = repository.reseller(session, reseller_id)
         if reseller is None or reseller.operator_id != operator.id:
             raise NotFound(
                 f"operator {operator_code} has no reseller {reseller_id}", field="reseller"
@@ -90,23 +81,38 @@ def create_key(
     )
     session.add(key)
     session.flush()
+    audit.record(
+        session,
+        operator_id=operator.id,
+        actor=actor,
+        action="api_key.created",
+        subject_type="api_key",
+        subject_id=key.id,
+        at=now,
+        changes={"prefix": prefix, "name": name, "reseller_id": reseller_id},
+    )
     return CreatedKey(key, secret)
 
 
 def list_keys(session: Session) -> list[tuple[ApiKey, str]]:
     """Every key with its operator's code, newest first."""
-    rows = session.execute(
-        select(ApiKey, Operator.code)
-        .join(Operator, Operator.id == ApiKey.operator_id)
-        .order_by(ApiKey.created_at.desc())
-    ).tuples()
-    return [(key, code) for key, code in rows]
+    return repository.keys_with_operator_codes(session)
 
 
-def revoke_key(session: Session, *, prefix: str, now: datetime) -> ApiKey:
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
+def revoke_key(session: Session, *, actor: Actor, prefix: str, now: datetime) -> ApiKey:
+    key = repository.key_for_update(session, prefix)
     if key is None:
         raise NotFound(f"no API key with prefix {prefix!r}", field="prefix")
     if key.revoked_at is None:
         key.revoked_at = now
+        audit.record(
+            session,
+            operator_id=key.operator_id,
+            actor=actor,
+            action="api_key.revoked",
+            subject_type="api_key",
+            subject_id=key.id,
+            at=now,
+            changes={"prefix": prefix},
+        )
     return key
