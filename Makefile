@@ -2,7 +2,8 @@
 # uv comes from PyPI; the virtual environment is .venv, built from uv.lock.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
-PORT ?= 8000
+# `make run` listens on $(PORT) when given (`make run PORT=9000` or PORT in the environment),
+# else on SIMEXIT_PORT, else on 8000 (the setting's default).
 
 .PHONY: help install run test check lint fmt db-upgrade worker bench diagram
 
@@ -17,7 +18,7 @@ help:  ## list the targets
 install: .venv/.installed  ## install simexit and its tools into .venv
 
 run: install  ## start simexit: API, portal, console and worker on a SQLite file with demo data
-	$(UV) run --frozen simexit serve --port $(PORT)
+	$(UV) run --frozen simexit serve $(if $(PORT),--port $(PORT))
 
 test: install  ## run every test (PostgreSQL too when SIMEXIT_TEST_DATABASE_URL is set)
 	$(UV) run --frozen pytest -n auto --dist loadfile

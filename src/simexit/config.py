@@ -1,21 +1,38 @@
 """Settings from `SIMEXIT_` environment variables and `.env`, validated at start.
 
 Only the edges (api, web, cli, worker, db) read these; services get values as arguments.
+
+Every rule a value must follow is checked here, so a bad value stops any entry point with one
+line naming the variable and the rule (`load_settings`), never a traceback half-way through
+start-up. Rules that depend on `SIMEXIT_ENV` are field validators reading the already validated
+`env` (declared first), so the error names the variable that is wrong, not the model.
+
+List settings are plain text, not JSON: `SIMEXIT_POLICY_DIRS` is a path list separated like
+`PATH` (`os.pathsep`, `:` on Unix), `SIMEXIT_TRUSTED_PROXIES` is comma-separated. A JSON list
+(`["a", "b"]`) is still read for both, as earlier releases asked for one.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import os
+import re
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from simexit.errors import ConfigurationError
 
 PLACEHOLDER_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside local/test
+ENV_PREFIX = "SIMEXIT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Environment(StrEnum):
@@ -25,28 +42,36 @@ class Environment(StrEnum):
     production = "production"
 
 
+REAL_SECRET_REQUIRED = frozenset({Environment.staging, Environment.production})
+
+
 class Settings(BaseSettings):
+    """One field per `SIMEXIT_*` variable; README.md's Configuration table lists them all (a
+    test compares the two)."""
+
     model_config = SettingsConfigDict(
-        env_prefix="SIMEXIT_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=".env", env_nested_delimiter="__", extra="ignore"
     )
 
-    env: Environment = Environment.local
+    env: Environment = Environment.local  # first: later rules read it
     database_url: str = "sqlite:///./simexit.db"
-    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    secret_key: Annotated[SecretStr, Field(validate_default=True)] = SecretStr(PLACEHOLDER_SECRET)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     base_url: str = ""
-    policy_dirs: list[Path] = Field(default_factory=list)
+    policy_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     policy_strict: bool = True
-    seed_demo_on_empty: bool = True
+    # Demo operators, staff (password `demo-password`) and `*` API keys on an empty database.
+    # Unset: on for `local` only. Refused in production.
+    seed_demo: bool | None = None
     # Reverse proxies whose X-Forwarded-For is believed (for per-client throttles); empty = none.
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
 
     # Notifications: empty host/url means the local sink (shown in the console).
     smtp_host: str = ""
-    smtp_port: int = 25
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_security: str = "none"  # none | starttls | tls
@@ -63,6 +88,62 @@ class Settings(BaseSettings):
     # worker that reclaimed the job.
     job_lease_seconds: Annotated[int, Field(ge=30, le=86400)] = 300
 
+    # -- rules that depend on the environment
+
+    @field_validator("secret_key")
+    @classmethod
+    def _real_secret_outside_local(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value()
+        if info.data.get("env") in REAL_SECRET_REQUIRED and (
+            secret == PLACEHOLDER_SECRET or len(secret) < 32
+        ):
+            raise ValueError("must be set to 32 or more random characters outside local and test")
+        return value
+
+    @field_validator("seed_demo")
+    @classmethod
+    def _no_demo_in_production(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value and info.data.get("env") is Environment.production:
+            raise ValueError(
+                "demo accounts (published password, API keys for every scope) are never "
+                "created in production; unset it"
+            )
+        return value
+
+    # -- list settings: text in the environment, lists in code
+
+    @field_validator("policy_dirs", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        return _split(value, os.pathsep)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @field_validator("policy_dirs")
+    @classmethod
+    def _existing_directories(cls, value: list[Path]) -> list[Path]:
+        for directory in value:
+            if not directory.is_dir():
+                raise ValueError(f"{str(directory)!r} is not a directory")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR block (such as 10.0.0.0/8)"
+                ) from None
+        return value
+
+    # -- single values
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -72,6 +153,24 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("base_url", "kannel_sendsms_url")
+    @classmethod
+    def _http_url_or_empty(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be empty or an http:// or https:// URL with a host")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
     @field_validator("smtp_security")
     @classmethod
     def _known_security(cls, value: str) -> str:
@@ -79,32 +178,68 @@ class Settings(BaseSettings):
             raise ValueError("must be one of none, starttls, tls")
         return value
 
-    @model_validator(mode="after")
-    def _no_placeholder_secret_in_production(self) -> Settings:
-        if self.env in {Environment.staging, Environment.production} and (
-            self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
-            or len(self.secret_key.get_secret_value()) < 32
-        ):
-            raise ValueError(
-                "SIMEXIT_SECRET_KEY must be set to 32 or more random characters outside local and test"
-            )
-        return self
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an address such as 'simexit <no-reply@example.com>'")
+        return value
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def should_seed_demo(self) -> bool:
+        """`SIMEXIT_SEED_DEMO`, or when unset: only in `local`."""
+        return self.env is Environment.local if self.seed_demo is None else self.seed_demo
+
+
+def _split(value: Any, separator: str) -> Any:
+    """A list setting's text: a JSON list, or entries joined by `separator` (blanks dropped).
+    Lists given in code (`Settings(trusted_proxies=[...])`) pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError(f"starts with '[' but is not a JSON list of strings: {text}") from None
+        if not isinstance(decoded, list) or not all(isinstance(item, str) for item in decoded):
+            raise ValueError(f"starts with '[' but is not a JSON list of strings: {text}")
+        return decoded
+    return [entry.strip() for entry in text.split(separator) if entry.strip()]
+
+
+def variable_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _describe(error: Any) -> str:
+    field, *inside = [str(part) for part in error["loc"]] or [""]
+    name = variable_name(field) if field else "settings"
+    where = f" (at {'.'.join(inside)})" if inside else ""
+    rule = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}{where}: {rule}"
+
+
+_SETTINGS_ERROR_FIELD = re.compile(r'field "(?P<field>[^"]+)"')
+
 
 def load_settings() -> Settings:
-    """Build settings, turning pydantic's error into one readable start-up message."""
+    """Build settings; any bad value becomes one `ConfigurationError` line that names each
+    variable and its rule (the edges print it and exit)."""
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"SIMEXIT_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-            for e in error.errors()
-        )
+        problems = "; ".join(_describe(e) for e in error.errors())
         raise ConfigurationError(f"invalid settings: {problems}") from None
+    except SettingsError as error:  # a source could not be read at all (e.g. a .env file)
+        found = _SETTINGS_ERROR_FIELD.search(str(error))
+        name = variable_name(found["field"]) if found else "settings"
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        raise ConfigurationError(f"invalid settings: {name}: cannot be read{cause}") from None
 
 
 @lru_cache(maxsize=1)

@@ -1,16 +1,39 @@
-"""Running Alembic from inside simexit: `simexit db upgrade`, readiness checks, tests."""
+"""Running Alembic from inside simexit: `simexit db upgrade`, start-up, readiness checks, tests.
+
+Any number of `simexit serve` and `simexit worker` processes may start at once on an empty
+database, so every upgrade runs inside `start_up_transaction`: one transaction holding a lock
+that every simexit process takes the same way. The first process in migrates (and, if asked,
+seeds: see `cli.startup`); the others wait for it, then find the database at head and the demo
+present. Without it two processes both saw no `alembic_version` table and both created it (on
+PostgreSQL the loser crashed on `pg_type_typname_nsp_index`).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# PostgreSQL advisory lock key: fixed, so every simexit process of every release contends for
+# the same lock ("simexit" in ASCII, which fits in the bigint the function takes).
+START_UP_LOCK_KEY: Final = int.from_bytes(b"simexit", "big")
+# How long a process waits for another one's start-up (migration and demo seed) to finish
+# before it gives up with an error instead of hanging.
+START_UP_LOCK_WAIT_SECONDS: Final = 300
+
+log = structlog.get_logger()
 
 
 def alembic_config(url: str) -> Config:
@@ -20,11 +43,59 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def start_up_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction on one connection that holds the database's start-up lock until it ends
+    (committed on success, rolled back on error).
+
+    PostgreSQL: a transaction-level advisory lock (`pg_advisory_xact_lock`) on a fixed key,
+    released by the commit. SQLite: the file's write lock, which `BEGIN IMMEDIATE` (db.py's begin
+    hook) takes at the start of the transaction."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection, connection.begin():
+            # lock_timeout bounds the wait for the advisory lock too.
+            connection.execute(text(f"SET LOCAL lock_timeout = '{START_UP_LOCK_WAIT_SECONDS}s'"))
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": START_UP_LOCK_KEY}
+            )
+            yield connection
+        return
+    with _sqlite_write_locked(engine) as connection:
+        yield connection
+
+
+@contextmanager
+def _sqlite_write_locked(engine: Engine) -> Iterator[Connection]:
+    """SQLite's busy handler waits 30 s (db.py) for the write lock, less than a demo seed may
+    take on a busy machine with several processes queued: try again until the start-up wait is
+    over, on a fresh connection each time."""
+    deadline = time.monotonic() + START_UP_LOCK_WAIT_SECONDS
+    while True:
+        connection = engine.connect()
+        try:
+            transaction = connection.begin()
+        except OperationalError as error:
+            connection.close()
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            log.info("startup.waiting_for_database_lock")
+            continue
+        break
+    with connection, transaction:
+        yield connection
+
+
+def upgrade_on(connection: Connection, revision: str = "head") -> None:
+    """Run the migrations up to `revision` in the caller's transaction on `connection`."""
+    config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    """Migrate up to `revision` under the start-up lock, in one transaction."""
+    with start_up_transaction(engine) as connection:
+        upgrade_on(connection, revision)
 
 
 def head_revision() -> str | None:

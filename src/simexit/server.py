@@ -1,6 +1,7 @@
 """The embedded process: API, portal (when installed) and the job worker in one process.
 
-`simexit serve` migrates and seeds an empty database, then runs uvicorn. The worker loop runs in
+`simexit serve` takes its port first (a taken one stops it before anything else), migrates
+and, when asked, seeds an empty database (`cli.startup`), then runs uvicorn on that socket. The worker loop runs in
 a thread started and stopped by the app's lifespan, so uvicorn's graceful shutdown on SIGTERM
 (stop accepting, let in-flight requests finish, then run the lifespan exit) stops it too. Each
 request is one transaction, so a stop never leaves half a case behind.
@@ -12,8 +13,11 @@ thread; jobs are claimed safely by any number of them).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import socket
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,12 +27,15 @@ import structlog
 from fastapi import FastAPI
 
 from simexit.api.app import create_app
+from simexit.errors import ConfigurationError
 from simexit.runtime import Runtime, freeze_startup_heap, runtime_from_env
 
 log = structlog.get_logger()
 
 WORKER_ENV: Final = "SIMEXIT_SERVE_WORKER"
 WORKER_JOIN_SECONDS: Final = 30.0
+LISTEN_BACKLOG: Final = 2048  # uvicorn's default
+STARTUP_FAILURE: Final = 3  # uvicorn's exit status when the app does not start
 
 
 class WorkerThread:
@@ -137,14 +144,56 @@ def uvicorn_options(*, host: str, port: int) -> dict[str, Any]:
     }
 
 
-def serve(
-    runtime: Runtime, *, host: str, port: int, with_worker: bool = True, workers: int = 1
-) -> None:
-    import uvicorn
+class CannotListen(ConfigurationError):
+    """The address to listen on is taken (or not this machine's)."""
 
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """Bind and listen on host:port now, before start-up does anything that takes time, so a
+    taken port is one line at once instead of a uvicorn error after "listening on". Connections
+    that arrive while the database is prepared wait in the backlog and are answered once the
+    app is up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        listener.bind((host, port))
+        listener.listen(LISTEN_BACKLOG)
+    except OSError as error:
+        listener.close()
+        raise CannotListen(host, port, error.strerror or str(error)) from None
+    listener.set_inheritable(True)  # `--workers N`: the processes share it
+    return listener
+
+
+def serve(
+    runtime: Runtime,
+    *,
+    listener: socket.socket,
+    with_worker: bool = True,
+    workers: int = 1,
+) -> None:
+    """Run uvicorn on `listener` (from `bind_listener`) until it is told to stop."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    host, port = listener.getsockname()[:2]
     common = uvicorn_options(host=host, port=port)
     if workers > 1:
         os.environ[WORKER_ENV] = "1" if with_worker else "0"
-        uvicorn.run("simexit.server:create_server_app", factory=True, workers=workers, **common)
+        config = uvicorn.Config(
+            "simexit.server:create_server_app", factory=True, workers=workers, **common
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C is a stop
+            Multiprocess(config, sockets=[listener]).run()
         return
-    uvicorn.run(build_server_app(runtime, with_worker=with_worker), **common)
+    server = uvicorn.Server(
+        uvicorn.Config(build_server_app(runtime, with_worker=with_worker), **common)
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not server.started:  # the app's start-up failed; uvicorn has logged why
+        sys.exit(STARTUP_FAILURE)

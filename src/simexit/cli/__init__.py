@@ -7,6 +7,7 @@ import sys
 import typer
 
 from simexit.errors import ConfigurationError, DomainError
+from simexit.policies.errors import PolicyPackError
 
 app = typer.Typer(no_args_is_help=True, help="simexit: end mobile subscriptions correctly.")
 
@@ -42,9 +43,15 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
+def run(command: typer.Typer) -> None:
+    """Run a Typer app as a program: an expected error (a bad setting, a taken port, a broken
+    policy pack, a refused action) is one red line on stderr and exit status 2, no traceback."""
     try:
-        app()
-    except (ConfigurationError, DomainError) as error:
+        command()
+    except (ConfigurationError, DomainError, PolicyPackError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+
+
+def main() -> None:
+    run(app)

@@ -10,7 +10,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: head), under the start-up lock."""
     runtime = runtime_from_env()
     migrate.upgrade(runtime.db.engine, revision)
     typer.echo(f"database at {migrate.current_revision(runtime.db.engine)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from simexit.config import load_settings
 from simexit.policies.errors import PolicyPackError, UnknownPack
 from simexit.policies.loader import load_registry
 
 app = typer.Typer(help="Validate and inspect policy packs.", no_args_is_help=True)
 
-ENV_DIRS = "SIMEXIT_POLICY_DIRS"  # extra pack directories, separated by os.pathsep
+ENV_DIRS = "SIMEXIT_POLICY_DIRS"  # read through settings: the same format as `simexit serve`
 
 DirsOption = Annotated[
     list[Path] | None,
@@ -27,8 +27,8 @@ DirsOption = Annotated[
 
 
 def _extra_dirs(dirs: list[Path] | None) -> list[Path]:
-    from_env = [Path(p) for p in os.environ.get(ENV_DIRS, "").split(os.pathsep) if p]
-    return [*from_env, *(dirs or [])]
+    """The directories `simexit serve` loads (`SIMEXIT_POLICY_DIRS`), then the `--dir` ones."""
+    return [*load_settings().policy_dirs, *(dirs or [])]
 
 
 @app.command()

@@ -1,27 +1,18 @@
+"""`simexit seed demo`: the demo operators, lines, staff and API keys, on request.
+
+`simexit serve` runs the same seeding on an empty database when `SIMEXIT_SEED_DEMO` says so
+(by default only with `SIMEXIT_ENV=local`); production refuses it either way.
+"""
+
 from __future__ import annotations
 
 import typer
 
-from simexit import migrate
-from simexit.clock import utc_now
-from simexit.runtime import Runtime, runtime_from_env
-from simexit.seed.demo import DEMO_PASSWORD, SeedResult, is_seeded, seed_demo
+from simexit.cli.startup import prepare_database
+from simexit.runtime import runtime_from_env
+from simexit.seed.demo import DEMO_PASSWORD, SeedResult
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def seed_if_empty(runtime: Runtime) -> SeedResult | None:
-    """Migrate, then seed the demo data once. Returns what was seeded, or None if it already was."""
-    migrate.upgrade(runtime.db.engine)
-    with runtime.db.session() as session:
-        if is_seeded(session):
-            return None
-        return seed_demo(
-            session,
-            packs=runtime.packs,
-            now=utc_now(),
-            password_hash=runtime.passwords.hash(DEMO_PASSWORD),
-        )
 
 
 def print_seed(result: SeedResult) -> None:
@@ -37,8 +28,9 @@ def print_seed(result: SeedResult) -> None:
 
 @app.command()
 def demo() -> None:
-    """Create the demo operators, subscribers and lines (once)."""
-    result = seed_if_empty(runtime_from_env())
+    """Migrate, then create the demo operators, subscribers, lines, staff and API keys (once;
+    never in production)."""
+    result = prepare_database(runtime_from_env(), seed=True)
     if result is None:
         typer.echo("demo data already present; nothing to do")
         return

@@ -1,4 +1,9 @@
-"""`simexit serve`: the API, portal and worker in one process (the embedded mode)."""
+"""`simexit serve`: the API, portal and worker in one process (the embedded mode).
+
+Start-up order, each step before the next: settings (a bad value is one line), the port (a taken
+one is one line), the database (migrated and, when `SIMEXIT_SEED_DEMO` says so, seeded, under the
+start-up lock), the policy packs; only then "listening on" and the server.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ from typing import Annotated
 
 import typer
 
-from simexit import migrate
-from simexit.cli.seed import print_seed, seed_if_empty
+from simexit.cli.seed import print_seed
+from simexit.cli.startup import prepare_database
 from simexit.logging import configure_logging
 from simexit.runtime import runtime_from_env
+from simexit.server import bind_listener
 from simexit.server import serve as run_server
 
 app = typer.Typer(help="Run the HTTP server.", no_args_is_help=False)
@@ -27,14 +33,16 @@ def serve(
     runtime = runtime_from_env()
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
-    if settings.seed_demo_on_empty:
-        seeded = seed_if_empty(runtime)
-        if seeded is not None:
-            print_seed(seeded)
-    else:
-        migrate.upgrade(runtime.db.engine)
     host = host or settings.host
     port = port or settings.port
-    base = settings.base_url or f"http://{host}:{port}"
-    typer.echo(f"simexit listening on {base}  (API docs: {base}/docs)", err=False)
-    run_server(runtime, host=host, port=port, with_worker=not no_worker, workers=workers)
+    listener = bind_listener(host, port)
+    try:
+        seeded = prepare_database(runtime, seed=settings.should_seed_demo)
+        if seeded is not None:
+            print_seed(seeded)
+        runtime.packs  # a broken pack stops here, with its file and rule  # noqa: B018
+        base = settings.base_url or f"http://{host}:{port}"
+        typer.echo(f"simexit listening on {base}  (API docs: {base}/docs)", err=False)
+        run_server(runtime, listener=listener, with_worker=not no_worker, workers=workers)
+    finally:
+        listener.close()

@@ -1,4 +1,8 @@
-"""`simexit worker`: run jobs until SIGTERM/SIGINT (graceful: the running job finishes)."""
+"""`simexit worker`: run jobs until SIGTERM/SIGINT (graceful: the running job finishes).
+
+It migrates the database first, under the start-up lock, like `simexit serve` (it never seeds the
+demo: the keys belong in the server's output), so workers may start before, with or without the
+servers on an empty database."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from simexit.cli.startup import prepare_database
 from simexit.logging import configure_logging
 from simexit.runtime import freeze_startup_heap, runtime_from_env
 from simexit.worker.main import default_worker_id, import_task_modules, run_worker, stop_on_signals
@@ -31,6 +36,7 @@ def worker(
     runtime = runtime_from_env()
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
+    prepare_database(runtime, seed=False)
     runtime.prepare_jobs()
     import_task_modules(task_module or [])
     freeze_startup_heap()
