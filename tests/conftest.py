@@ -22,6 +22,8 @@ from sqlalchemy.engine import URL
 from simexit import migrate
 from simexit.db import Base, Database, make_engine
 
+pytest_plugins = ["pytester", "tests.plugins.every_test_runs"]
+
 PG_ENV = "SIMEXIT_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # outside any transaction, and one that outlasted its lease could be sent again by another
     # worker that reclaimed the job.
     job_lease_seconds: Annotated[int, Field(ge=30, le=86400)] = 300
+    # Finished jobs are kept this long for an operator to read, then deleted in batches; dead jobs
+    # are never deleted (they wait for a person).
+    done_jobs_keep_days: Annotated[int, Field(ge=0, le=3650)] = 7
 
     # -- rules that depend on the environment
 

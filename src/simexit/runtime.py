@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from argon2 import PasswordHasher
@@ -56,12 +57,14 @@ class Runtime:
         from simexit.cases import tasks as case_tasks
         from simexit.integrations.simulated import simulated_gateways
         from simexit.integrations.transports import build_transports
+        from simexit.jobs import tasks as job_tasks
         from simexit.notifications.tasks import use_transports
         from simexit.worker.main import import_task_modules
 
         import_task_modules()
         case_tasks.install(self.cases, simulated_gateways())
         use_transports(build_transports(self.settings))
+        job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         self.warm_up()
 
 

@@ -21,6 +21,7 @@ from simexit.models import Case, Line, Notification, Subscriber
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType
 from tests.cases.conftest import World, build_world
+from tests.fixtures.factories import create_line, create_operator, create_subscriber
 
 
 @pytest.fixture(autouse=True)
@@ -162,6 +163,46 @@ def test_retention_purge_erases_personal_data_but_keeps_the_trail(
         assert subscriber.phone_e164 is None
         assert events_for(session, subject_type="case", subject_id=case_id)
         assert events_for(session, subject_type="subscriber", subject_id=world.subscriber_id)
+
+
+def test_retention_purge_walks_every_due_subscriber_past_the_live_ones(
+    db: Database, packs: PackRegistry, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More live subscribers than the old scan ever looked at, and more leavers than one batch:
+    every leaver is erased in one run, no live subscriber or recent leaver is touched."""
+    monkeypatch.setattr(tasks, "ERASURE_BATCH", 2)
+    days = packs.get("no/telenor").retention_days("case_records")
+    assert days is not None
+    old, recent = date(2015, 1, 1), (now - timedelta(days=days - 30)).date()
+    with db.session() as session:
+        operator = create_operator(session, packs=packs)
+        groups: dict[str, list[uuid.UUID]] = {"live": [], "old": [], "recent": [], "mixed": []}
+        for n in range(23):
+            group = "live" if n < 12 else "old" if n < 19 else "recent" if n < 21 else "mixed"
+            subscriber = create_subscriber(session, operator=operator, phone=f"+479{n:07d}")
+            ended = {
+                "status": "number_released",
+                "terminated_on": old if group != "recent" else recent,
+            }
+            create_line(
+                session,
+                operator=operator,
+                subscriber=subscriber,
+                msisdn=f"+479{n:07d}",
+                **({} if group == "live" else ended),
+            )
+            if group == "mixed":  # one old line ended, another still live
+                create_line(
+                    session, operator=operator, subscriber=subscriber, msisdn=f"+478{n:07d}"
+                )
+            groups[group].append(subscriber.id)
+    _tick(db, now + timedelta(days=1))
+    with db.read_session() as session:
+        erased = {
+            s.id
+            for s in session.scalars(select(Subscriber).where(Subscriber.erased_at.is_not(None)))
+        }
+    assert erased == set(groups["old"])
 
 
 def test_recent_subscribers_are_kept(

@@ -26,6 +26,7 @@ from simexit.cases.service.review import expire
 from simexit.cases.states import CaseStatus
 from simexit.jobs import enqueue
 from simexit.jobs.registry import exponential, job, periodic
+from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Operator, Subscriber
 from simexit.principals import SYSTEM
@@ -33,6 +34,8 @@ from simexit.principals import SYSTEM
 log = structlog.get_logger()
 
 SCAN_BATCH = 200
+# Subscribers erased per query; the scan walks every batch, in id order, in one run.
+ERASURE_BATCH = 200
 STEP_BACKOFF = exponential(base_seconds=60, cap_seconds=6 * 3600)
 
 
@@ -228,40 +231,42 @@ def retention_purge(session: Session, *, now: datetime) -> None:
         if days is None:
             continue
         cutoff = today_for(operator, now) - timedelta(days=days)
-        subscribers = session.scalars(
-            select(Subscriber)
-            .where(Subscriber.operator_id == operator.id, Subscriber.erased_at.is_(None))
-            .limit(SCAN_BATCH * 5)
-        )
-        for subscriber in subscribers:
-            lines = session.scalars(select(Line).where(Line.subscriber_id == subscriber.id)).all()
-            ended = [
-                ln
-                for ln in lines
-                if ln.status in {LineStatus.terminated, LineStatus.number_released}
-                and ln.terminated_on
-            ]
-            if (
-                not lines
-                or len(ended) != len(lines)
-                or max(ln.terminated_on for ln in ended if ln.terminated_on) > cutoff
-            ):
-                continue
-            subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
-            subscriber.id_document_hash = subscriber.id_document_last4 = None
-            subscriber.erased_at = now
-            for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):
-                case.comment = None
-            audit.record(
-                session,
-                operator_id=operator.id,
-                actor=SYSTEM,
-                action="subscriber.erased",
-                subject_type="subscriber",
-                subject_id=subscriber.id,
-                at=now,
-                changes={"retention_days": days},
-            )
+        after: uuid.UUID | None = None
+        while batch := line_repository.subscribers_due_for_erasure(
+            session,
+            operator_id=operator.id,
+            ended_on_or_before=cutoff,
+            after=after,
+            limit=ERASURE_BATCH,
+        ):
+            after = batch[-1].id
+            for subscriber in batch:
+                _erase(session, operator, subscriber, now=now, retention_days=days)
+
+
+def _erase(
+    session: Session,
+    operator: Operator,
+    subscriber: Subscriber,
+    *,
+    now: datetime,
+    retention_days: int,
+) -> None:
+    subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
+    subscriber.id_document_hash = subscriber.id_document_last4 = None
+    subscriber.erased_at = now
+    for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):
+        case.comment = None
+    audit.record(
+        session,
+        operator_id=operator.id,
+        actor=SYSTEM,
+        action="subscriber.erased",
+        subject_type="subscriber",
+        subject_id=subscriber.id,
+        at=now,
+        changes={"retention_days": retention_days},
+    )
 
 
 def _sim_return_due(case: Case, line: Line) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from simexit.errors import Conflict, NotFound
@@ -74,3 +74,19 @@ def retry_job(session: Session, *, job_id: uuid.UUID, now: datetime) -> Job:
     job.lease_expires_at = None
     session.flush()
     return job
+
+
+def delete_done_jobs(session: Session, *, finished_before: datetime, limit: int) -> int:
+    """Delete up to `limit` done jobs that finished before the time, oldest first; how many went.
+
+    One bounded statement per call, so a purge never holds a long lock on the queue's table."""
+    oldest = (
+        select(Job.id)
+        .where(Job.status == JobStatus.done, Job.finished_at < finished_before)
+        .order_by(Job.finished_at)
+        .limit(limit)
+    )
+    ids = list(session.scalars(oldest))
+    if ids:
+        session.execute(delete(Job).where(Job.id.in_(ids)))
+    return len(ids)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from simexit.lines.errors import LineNotFound
-from simexit.lines.states import LIVE
+from simexit.lines.states import LIVE, LineStatus
 from simexit.models import Line, Subscriber
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -86,3 +87,44 @@ _LIVE_LINES_OF_SUBSCRIBER = Prepared(
 
 def subscriber_line_count(session: Session, subscriber_id: uuid.UUID) -> int:
     return int(_LIVE_LINES_OF_SUBSCRIBER.scalars(session, {"subscriber_id": subscriber_id})[0])
+
+
+ENDED = (LineStatus.terminated, LineStatus.number_released)
+
+
+def subscribers_due_for_erasure(
+    session: Session,
+    *,
+    operator_id: uuid.UUID,
+    ended_on_or_before: date,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Subscriber]:
+    """The next `limit` unerased subscribers of an operator, in id order after `after`, whose
+    lines have all ended on or before the date (a subscriber with no line is not a leaver).
+
+    The whole test is in the query, so a batch holds only subscribers to erase: live ones
+    never crowd the due ones out, however many there are."""
+    has_a_line = exists().where(Line.subscriber_id == Subscriber.id)
+    has_a_line_to_keep = exists().where(
+        Line.subscriber_id == Subscriber.id,
+        or_(
+            Line.status.not_in(ENDED),
+            Line.terminated_on.is_(None),
+            Line.terminated_on > ended_on_or_before,
+        ),
+    )
+    query = (
+        select(Subscriber)
+        .where(
+            Subscriber.operator_id == operator_id,
+            Subscriber.erased_at.is_(None),
+            has_a_line,
+            ~has_a_line_to_keep,
+        )
+        .order_by(Subscriber.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Subscriber.id > after)
+    return list(session.scalars(query))

@@ -31,6 +31,13 @@ class Job(Base):
             postgresql_where=text("status = 'queued'"),
         ),
         Index("ix_jobs_status", "status"),
+        # The purge walks done jobs oldest first; without this it sorts every done row each run.
+        Index(
+            "ix_jobs_done_finished",
+            "finished_at",
+            sqlite_where=text("status = 'done'"),
+            postgresql_where=text("status = 'done'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

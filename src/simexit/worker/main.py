@@ -23,7 +23,11 @@ from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, drain, ensure_periodic_jo
 log = structlog.get_logger()
 
 # Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
-TASK_MODULES: tuple[str, ...] = ("simexit.notifications.tasks", "simexit.cases.tasks")
+TASK_MODULES: tuple[str, ...] = (
+    "simexit.notifications.tasks",
+    "simexit.cases.tasks",
+    "simexit.jobs.tasks",
+)
 
 
 def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
