@@ -6,6 +6,8 @@ API, portal, CLI and worker build one `Runtime` per process; nothing below them 
 from __future__ import annotations
 
 import gc
+import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -18,6 +20,18 @@ from simexit.config import Settings, get_settings
 from simexit.db import Database
 from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
+
+# Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
+TASK_MODULES: tuple[str, ...] = (
+    "simexit.notifications.tasks",
+    "simexit.cases.tasks",
+    "simexit.jobs.tasks",
+)
+
+
+def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
+    for module in modules:
+        importlib.import_module(module)
 
 
 @dataclass
@@ -59,7 +73,6 @@ class Runtime:
         from simexit.integrations.transports import build_transports
         from simexit.jobs import tasks as job_tasks
         from simexit.notifications.tasks import use_transports
-        from simexit.worker.main import import_task_modules
 
         import_task_modules()
         case_tasks.install(self.cases, simulated_gateways())

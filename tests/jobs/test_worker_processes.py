@@ -40,7 +40,8 @@ def _start_worker(
         [
             sys.executable,
             "-m",
-            "simexit.worker",
+            "simexit",
+            "worker",
             "--task-module",
             "tests.jobs.effect_tasks",
             "--worker-id",

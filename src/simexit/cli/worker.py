@@ -13,8 +13,8 @@ import typer
 
 from simexit.cli.startup import prepare_database
 from simexit.logging import configure_logging
-from simexit.runtime import freeze_startup_heap, runtime_from_env
-from simexit.worker.main import default_worker_id, import_task_modules, run_worker, stop_on_signals
+from simexit.runtime import freeze_startup_heap, import_task_modules, runtime_from_env
+from simexit.worker.main import default_worker_id, run_worker, stop_on_signals
 
 app = typer.Typer(help="Run background jobs.", no_args_is_help=False)
 

@@ -6,7 +6,7 @@ rolled-back change leaves no job and a committed one never loses its job.
 
 Handling: register a sync handler with `@job(name, max_attempts=..., backoff=exponential(...))`
 (or `@periodic(name, every=...)` for scans) in the domain's `tasks.py`; the worker imports the
-task modules listed in `simexit.worker.main.TASK_MODULES`.
+task modules listed in `simexit.runtime.TASK_MODULES`.
 
 Handlers are idempotent by construction. A job can run more than once: its worker may die after
 an external effect and before the commit, or an operator may retry a dead job. So every handler

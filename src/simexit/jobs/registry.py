@@ -12,7 +12,7 @@ A job whose work is one exchange with the outside world (an e-mail, an SMS, a we
 registers an `Exchange` with `exchange_job`: the call then runs outside any transaction, so on
 SQLite the write lock is not held while a remote server takes its time (see `jobs.runner`).
 
-The worker imports the task modules (`simexit.worker.main.TASK_MODULES`) before it runs anything.
+The worker imports the task modules (`simexit.runtime.TASK_MODULES`) before it runs anything.
 """
 
 from __future__ import annotations

@@ -6,12 +6,10 @@ claimed jobs not yet started are handed back to the queue, and the loop returns.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import socket
 import threading
-from collections.abc import Iterable
 from types import FrameType
 
 import structlog
@@ -21,18 +19,6 @@ from simexit.db import Database
 from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, drain, ensure_periodic_jobs
 
 log = structlog.get_logger()
-
-# Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
-TASK_MODULES: tuple[str, ...] = (
-    "simexit.notifications.tasks",
-    "simexit.cases.tasks",
-    "simexit.jobs.tasks",
-)
-
-
-def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
-    for module in modules:
-        importlib.import_module(module)
 
 
 def default_worker_id() -> str:
