@@ -6,11 +6,11 @@ problem reports next to the field.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Final
 
 import phonenumbers
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 from stdnum import luhn
 
@@ -50,6 +50,26 @@ def _in_range(value: date) -> date:
     return value
 
 
+def in_timestamp_range(value: datetime) -> bool:
+    """Whether an aware time lies in the years the API accepts (its UTC form must exist too:
+    0001-01-01T00:00+14:00 is a valid ISO string whose UTC instant is before year 1)."""
+    try:
+        day = value.astimezone(UTC).date()
+    except OverflowError:
+        return False
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def _timestamp_in_range(value: datetime) -> datetime:
+    if not in_timestamp_range(value):
+        raise PydanticCustomError(
+            "datetime_range",
+            "must be between {earliest} and {latest} (UTC)",
+            {"earliest": str(EARLIEST_DATE), "latest": str(LATEST_DATE)},
+        )
+    return value.astimezone(UTC)
+
+
 def _printable(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
         raise PydanticCustomError("control_characters", "must not contain control characters")
@@ -67,7 +87,19 @@ Iccid = Annotated[
     AfterValidator(_iccid),
     Field(examples=["8947010000000000018"], pattern=r"^89[0-9]{17,18}$"),
 ]
-BoundedDate = Annotated[date, AfterValidator(_in_range)]
+BoundedDate = Annotated[
+    date,
+    AfterValidator(_in_range),
+    Field(description=f"A date from {EARLIEST_DATE} to {LATEST_DATE}."),
+]
+BoundedTimestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_timestamp_in_range),
+    Field(
+        description=f"An ISO 8601 time with its UTC offset, from {EARLIEST_DATE} to {LATEST_DATE}.",
+        examples=["2026-11-20T09:30:00+01:00"],
+    ),
+]
 
 
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]

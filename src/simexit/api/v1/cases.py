@@ -38,7 +38,7 @@ from simexit.api.v1.schemas import (
     VerificationRead,
     VerificationResult,
 )
-from simexit.api.validators import BoundedDate
+from simexit.api.validators import BoundedDate, in_timestamp_range
 from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases import service as case_service
@@ -100,8 +100,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, case_id = json.loads(raw)
         at = datetime.fromisoformat(created)
-        if at.tzinfo is None:
-            raise ValueError("naive")
+        if at.tzinfo is None or not in_timestamp_range(at):
+            raise ValueError("naive or out of range")
         return at, uuid.UUID(case_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise ApiError(

@@ -11,7 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simexit.api.validators import E164, BoundedDate, Code, Iccid, LongText, ShortText
+from simexit.api.validators import (
+    E164,
+    BoundedDate,
+    BoundedTimestamp,
+    Code,
+    Iccid,
+    LongText,
+    ShortText,
+)
 from simexit.cases.states import CaseStatus
 from simexit.kit.money import Money as MoneyValue
 from simexit.lines.states import SuspensionFlag
@@ -240,7 +248,7 @@ class LineList(BaseModel):
 
 
 class SimReturnCreate(Input):
-    returned_at: datetime | None = Field(
+    returned_at: BoundedTimestamp | None = Field(
         default=None, description="When the SIM arrived; now if left out."
     )
     note: LongText | None = None
@@ -258,7 +266,7 @@ class EsimNotificationCreate(Input):
     iccid: Iccid
     eid: ShortText | None = None
     event: Literal["deleted", "disabled", "enabled", "installed"]
-    at: datetime
+    at: BoundedTimestamp
 
 
 class EsimNotificationRead(BaseModel):
@@ -289,7 +297,7 @@ class PortOutRead(BaseModel):
 
 
 class PortOutComplete(Input):
-    completed_at: datetime | None = None
+    completed_at: BoundedTimestamp | None = None
 
 
 # --- cases ----------------------------------------------------------------------------------
