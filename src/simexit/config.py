@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     secret_key: Annotated[SecretStr, Field(validate_default=True)] = SecretStr(PLACEHOLDER_SECRET)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # Larger API request bodies are refused with 413 before they are parsed.
+    max_body_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 1024 * 1024
     base_url: str = ""
     policy_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     policy_strict: bool = True

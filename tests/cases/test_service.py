@@ -18,6 +18,7 @@ from simexit.cases.errors import (
     ConsentRequired,
     DuplicateRequest,
     IdentityNotVerified,
+    NumberReleased,
     TooLateToWithdraw,
 )
 from simexit.cases.service import VerificationOutcome
@@ -521,3 +522,22 @@ def now_tz() -> tzinfo:
     from datetime import UTC
 
     return UTC
+
+
+@pytest.mark.parametrize("case_type", list(RequestType))
+def test_no_request_opens_on_a_line_whose_number_was_released(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime, case_type: RequestType
+) -> None:
+    """The number may already be someone else's: a case there would write to the old
+    subscriber's contact. Nothing is written, no notification, no job."""
+    world = build_world(
+        db, packs, status="number_released", terminated_on=date(2026, 1, 1), quarantine_until=None
+    )
+    with db.read_session() as session:
+        jobs_before = session.scalar(select(func.count()).select_from(Job))
+    with pytest.raises(NumberReleased) as refused:
+        _open(db, ctx, world, now, actor=world.agent, case_type=case_type, channel=Channel.store)
+    assert refused.value.field == "line_id"
+    with db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+        assert session.scalar(select(func.count()).select_from(Job)) == jobs_before

@@ -78,6 +78,18 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Запрос с этим Idempotency-Key ещё обрабатывается; повторите чуть позже.",
         "zh_Hans": "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试。",
     },
+    "body_too_large": {
+        "en": "The request body is larger than {limit_bytes} bytes.",
+        "nb": "Forespørselen er større enn {limit_bytes} byte.",
+        "ru": "Тело запроса больше {limit_bytes} байт.",
+        "zh_Hans": "请求正文超过 {limit_bytes} 字节。",
+    },
+    "unsupported_charset": {
+        "en": "JSON must be sent as UTF-8 (Content-Type: application/json; charset=utf-8).",
+        "nb": "JSON må sendes som UTF-8 (Content-Type: application/json; charset=utf-8).",
+        "ru": "JSON нужно отправлять в UTF-8 (Content-Type: application/json; charset=utf-8).",
+        "zh_Hans": "JSON 必须以 UTF-8 发送（Content-Type: application/json; charset=utf-8）。",
+    },
     "invalid_cursor": {
         "en": "The cursor is not one this API gave out.",
         "nb": "Markøren er ikke en som dette API-et har gitt ut.",
@@ -167,6 +179,12 @@ CATALOG: Final[dict[str, M]] = {
         "nb": "Du har ikke lov til å gjøre dette.",
         "ru": "Вам это действие недоступно.",
         "zh_Hans": "您无权执行此操作。",
+    },
+    "line_number_released": {
+        "en": "This line has ended and its number has gone back to the pool; no request can be opened on it.",
+        "nb": "Dette abonnementet er avsluttet og nummeret er frigitt; ingen forespørsel kan åpnes på det.",
+        "ru": "Эта линия закрыта, а её номер возвращён в пул; заявку по ней открыть нельзя.",
+        "zh_Hans": "该线路已终止，号码已退回号码池，无法再为其提交申请。",
     },
     "too_late_to_withdraw": {
         "en": "The request takes effect today or has started; it can no longer be withdrawn.",

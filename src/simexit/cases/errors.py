@@ -29,6 +29,12 @@ class MethodNotAllowed(InvalidInput):
     code = "verification_method_not_allowed"
 
 
+class NumberReleased(Conflict):
+    """The line's number went back to the pool: it is no longer this subscriber's to act on."""
+
+    code = "line_number_released"
+
+
 class TooLateToWithdraw(Conflict):
     code = "too_late_to_withdraw"
 

@@ -18,6 +18,7 @@ from simexit.cases.errors import (
     DuplicateRequest,
     IdentityNotVerified,
     MethodNotAllowed,
+    NumberReleased,
     VerificationMissing,
 )
 from simexit.cases.service.common import apply, decide, notify, request_for, today_for
@@ -87,6 +88,11 @@ def open_case(
 ) -> OpenResult:
     # Lock the line first: openers of the same line queue here instead of racing on the index.
     line = line_repository.get_line(session, actor, line_id, for_update=True)
+    if line.status == LineStatus.number_released:
+        raise NumberReleased(
+            "the line's number was released; the line has no subscriber to act for",
+            field="line_id",
+        )
     if idempotency_key:
         existing = repository.case_by_idempotency_key(session, line.operator_id, idempotency_key)
         if existing is not None:
