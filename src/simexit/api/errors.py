@@ -119,6 +119,9 @@ def domain_problem(request: Request, error: DomainError) -> tuple[dict[str, Any]
         code, status, headers = error.api_code, error.api_status, error.headers
     else:
         code, status, headers = error.code, error.status, {}
+    retry_after = error.context.get("retry_after")
+    if isinstance(retry_after, int):  # any refusal that says when to come back says it in HTTP too
+        headers = {**headers, "Retry-After": str(retry_after)}
     if status < 400 or status > 599:
         status = 400
     # Context goes out as extension members (attempts_left, current, ...), minus internal ids

@@ -29,7 +29,7 @@ from simexit.web.forms import FormErrors, WebForm
 from simexit.web.i18n import Texts
 from simexit.web.pages import csrf_refused, error_page, not_found
 from simexit.web.rendering import Session, WebState
-from simexit.web.security import CSRF_FIELD, ShowPage, csrf_valid
+from simexit.web.security import CSRF_FIELD, ShowPage, csrf_valid, forwarded_client
 
 F = TypeVar("F", bound=WebForm)
 
@@ -72,6 +72,20 @@ class Page:
 
     def redirect(self, name: str, **params: Any) -> RedirectResponse:
         return self.state.redirect(self.request, name, **params)
+
+    @property
+    def client(self) -> str:
+        """The address a throttle counts: the peer, or the client a trusted proxy names."""
+        peer = self.request.client.host if self.request.client else "unknown"
+        forwarded = self.request.headers.get("x-forwarded-for")
+        return forwarded_client(peer, forwarded, self.state.trusted_proxies)
+
+    def too_many(self, message: str, retry_after: int) -> HTMLResponse:
+        """A 429 page that says, in words and in `Retry-After`, when to come back."""
+        minutes = max(1, -(-retry_after // 60))
+        response = self.error(self.t(message, minutes=minutes), status_code=429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
 
     def not_found(self, t: Texts | None = None) -> HTMLResponse:
         return not_found(self.state, self.request, t or self.t)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.routing import NoMatchFound
 
 from simexit.runtime import Runtime
+from simexit.verification.throttle import CodeLimits
 from simexit.web.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Texts, resolve_language
 from simexit.web.security import (
     CSRF_FIELD,
@@ -44,6 +45,7 @@ class Session:
 @dataclass
 class WebState:
     runtime: Runtime
+    code_limits: CodeLimits = field(default_factory=CodeLimits)  # shared with the API
     signer: Signer = field(init=False)
     env: Environment = field(init=False)
 

@@ -18,6 +18,7 @@ from simexit.errors import DomainError, NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Line
 from simexit.transactions import run_read, run_write
+from simexit.verification.throttle import TooManyAttempts, count_code_answer
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
 from simexit.web.forms import WebForm, trimmed, trimmed_or_none
 from simexit.web.i18n import N_
@@ -27,8 +28,9 @@ from simexit.web.routes.portal.common import (
     CODE_USED_UP,
     FINISHED,
     RESUBMITTABLE,
+    TOO_MANY_CODES,
+    TOO_MANY_TRIES,
     WRONG_CODE,
-    code_method,
     consent_text,
     language_of,
     load_case,
@@ -113,6 +115,12 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
     code = form.code if isinstance(form, ConfirmForm) else ""  # nothing in it can be refused
     context, session, t = post.state.runtime.cases, post.session, post.t
 
+    limits, client = post.state.code_limits, post.client
+
+    def count_answer(db: DbSession) -> int | None:
+        _actor, case = load_case(db, session, case_id)
+        return count_code_answer(db, limits, case_id=case.id, client=client, now=now())
+
     def check(db: DbSession) -> cases.ConfirmResult:
         actor, case = load_case(db, session, case_id)
         return cases.confirm_verification(
@@ -132,6 +140,10 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
         )
 
     try:
+        # Committed on its own before the code is checked: a refused answer counts too.
+        wait = await run_write(post.db, count_answer)
+        if wait is not None:
+            return post.too_many(TOO_MANY_TRIES, wait)
         result = await run_write(post.db, check)
         if result.outcome is not cases.VerificationOutcome.passed:
             if result.outcome is cases.VerificationOutcome.wrong_code:
@@ -150,17 +162,18 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
 @router.post("/my/cases/{case_id}/resend", name="portal:resend", response_model=None)
 async def resend(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
     context, session = post.state.runtime.cases, post.session
+    limits, client = post.state.code_limits, post.client
 
     def send_again(db: DbSession) -> None:
         actor, case = load_case(db, session, case_id)
-        cases.start_verification(
-            db, context, actor=actor, case_id=case.id, method=code_method(session), now=now()
-        )
+        start_code(db, context, session, actor, case.id, limits=limits, client=client)
 
     try:
         await run_write(post.db, send_again)
     except NotFound:
         return post.not_found()
+    except TooManyAttempts as refused:
+        return post.too_many(TOO_MANY_CODES, refused.retry_after)
     except DomainError as error:
         return await confirm_refused(post, case_id, error.message)
     return post.redirect("portal:confirm", case_id=case_id)
@@ -271,6 +284,7 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
     form = post.parse(ResubmitForm)
     comment = form.comment if isinstance(form, ResubmitForm) else None  # nothing can be refused
     context, session = post.state.runtime.cases, post.session
+    limits, client = post.state.code_limits, post.client
 
     def send_anew(db: DbSession) -> tuple[uuid.UUID, bool]:
         actor, case = load_case(db, session, case_id)
@@ -278,7 +292,7 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
             db, context, actor=actor, case_id=case.id, now=now(), comment=comment
         )
         if fresh.status == CaseStatus.draft:
-            start_code(db, context, session, actor, fresh.id)
+            start_code(db, context, session, actor, fresh.id, limits=limits, client=client)
         awaiting = fresh.status in {
             CaseStatus.draft,
             CaseStatus.awaiting_verification,
@@ -289,6 +303,8 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
         fresh_id, awaiting = await run_write(post.db, send_anew)
     except NotFound:
         return post.not_found()
+    except TooManyAttempts as refused:
+        return post.too_many(TOO_MANY_CODES, refused.retry_after)
     except DomainError:
         return await case_refused(
             post, case_id, post.t(N_("A new request cannot be sent for this one now."))

@@ -16,6 +16,7 @@ from simexit.lines import repository as line_repository
 from simexit.models import Case, Line, Subscriber
 from simexit.principals import Actor, ActorType
 from simexit.verification.methods import Method
+from simexit.verification.throttle import CodeLimits, count_code_send, refuse_if_over
 from simexit.web.i18n import N_, Texts
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
@@ -33,6 +34,8 @@ CONSENT = {
 }
 WRONG_CODE = N_("That code is not right. You have {left} tries left.")
 CODE_USED_UP = N_("This code can no longer be used. Please ask for a new one.")
+TOO_MANY_CODES = N_("Too many codes were asked for. Please try again in {minutes} minutes.")
+TOO_MANY_TRIES = N_("Too many tries. Please try again in {minutes} minutes.")
 
 
 def actor_for(subscriber: Subscriber) -> Actor:
@@ -84,9 +87,19 @@ def code_method(session: Session) -> Method:
 
 
 def start_code(
-    db: DbSession, context: CaseContext, session: Session, actor: Actor, case_id: uuid.UUID
+    db: DbSession,
+    context: CaseContext,
+    session: Session,
+    actor: Actor,
+    case_id: uuid.UUID,
+    *,
+    limits: CodeLimits,
+    client: str,
 ) -> None:
-    """Send the confirmation code the way the subscriber signed in (e-mail if SMS is refused)."""
+    """Send the confirmation code the way the subscriber signed in (e-mail if SMS is refused),
+    within the limits the API applies too (`TooManyAttempts` when over them)."""
+    case = repository.get_case(db, actor, case_id)
+    refuse_if_over(count_code_send(db, limits, line_id=case.line_id, client=client, now=now()))
     try:
         cases.start_verification(
             db, context, actor=actor, case_id=case_id, method=code_method(session), now=now()

@@ -20,13 +20,20 @@ from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
 from simexit.transactions import run_read, run_write
+from simexit.verification.throttle import TooManyAttempts
 from simexit.web import subscriber_auth as auth
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
 from simexit.web.forms import FormErrors, WebForm, blank_is_none, refuse, trimmed_or_none
 from simexit.web.i18n import N_
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
-from simexit.web.routes.portal.common import language_of, load_line, owner, start_code
+from simexit.web.routes.portal.common import (
+    TOO_MANY_CODES,
+    language_of,
+    load_line,
+    owner,
+    start_code,
+)
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
     CASE_TYPE,
@@ -229,6 +236,8 @@ async def make_request(post: SubscriberPostDep, line_id: uuid.UUID) -> Response:
         )
     except NotFound:
         return post.not_found()
+    except TooManyAttempts as over:
+        return post.too_many(TOO_MANY_CODES, over.retry_after)
     except DomainError as error:
         return await refused(post, line_id, error.message, values)
     return post.redirect("portal:confirm" if awaiting else "portal:case", case_id=case_id)
@@ -269,5 +278,13 @@ def open_request(
     )
     case = opened.case
     if case.status == CaseStatus.draft:
-        start_code(db, context, post.session, actor, case.id)
+        start_code(
+            db,
+            context,
+            post.session,
+            actor,
+            case.id,
+            limits=post.state.code_limits,
+            client=post.client,
+        )
     return case.id, opened.created or case.status == CaseStatus.awaiting_verification
