@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     secret_key: Annotated[SecretStr, Field(validate_default=True)] = SecretStr(PLACEHOLDER_SECRET)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # When set, /metrics answers only `Authorization: Bearer <token>`; in staging and production
+    # /metrics is not served at all without one (it names routes, queues and error rates).
+    metrics_token: SecretStr = SecretStr("")
     # Larger API request bodies are refused with 413 before they are parsed.
     max_body_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 1024 * 1024
     base_url: str = ""

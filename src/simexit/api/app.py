@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from simexit.api import errors, health, hooks, v1
 from simexit.api.body_guard import BodyGuardMiddleware
+from simexit.api.headers import SecurityHeadersMiddleware
 from simexit.api.metrics import ApiMetrics
 from simexit.api.middleware import RequestContextMiddleware
 from simexit.api.openapi import build_openapi
@@ -59,6 +60,7 @@ def create_app(
     for module_router in v1.routers:  # straight onto the app: see `v1`
         app.include_router(module_router)
     app.include_router(hooks.router)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 

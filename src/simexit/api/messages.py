@@ -78,6 +78,12 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Запрос с этим Idempotency-Key ещё обрабатывается; повторите чуть позже.",
         "zh_Hans": "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试。",
     },
+    "unauthenticated_metrics": {
+        "en": "Send the metrics token as 'Authorization: Bearer <token>'.",
+        "nb": "Send metrikk-tokenet som 'Authorization: Bearer <token>'.",
+        "ru": "Передайте токен метрик: 'Authorization: Bearer <token>'.",
+        "zh_Hans": "请以 'Authorization: Bearer <token>' 的形式提供指标令牌。",
+    },
     "body_too_large": {
         "en": "The request body is larger than {limit_bytes} bytes.",
         "nb": "Forespørselen er større enn {limit_bytes} byte.",

@@ -100,8 +100,22 @@ def csrf_valid(signer: Signer, request: Request, submitted: object) -> bool:
     return hmac.compare_digest(signer.token(seed), submitted)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
+    """Whether the browser talks https to us: directly, or to a trusted proxy that says so.
+
+    `X-Forwarded-Proto` from anyone else is ignored: a client could claim https over plain http
+    and get cookies it should never see marked for a channel that does not exist."""
+    if request.url.scheme == "https":
+        return True
+    if request.headers.get("x-forwarded-proto", "").strip().lower() != "https":
+        return False
+    web = getattr(request.state, "web", None)
+    trusted: tuple[Network, ...] = getattr(web, "trusted_proxies", ())
+    peer = request.client.host if request.client else ""
+    return _is_trusted(peer, trusted)
 
 
 def set_cookie(
@@ -141,6 +155,8 @@ class SecureRoute(APIRoute):
                 response = shown.response
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
+            if is_https(request):
+                response.headers.setdefault("Strict-Transport-Security", HSTS)
             seed = getattr(request.state, "new_csrf_seed", None)
             if seed:
                 set_cookie(request, response, CSRF_COOKIE, seed, max_age=None)
