@@ -117,7 +117,7 @@ async def get_transaction(
             max_length=200,
             pattern=r"^[\x21-\x7e]+$",
             description=(
-                "Repeat a POST safely. Keys are per caller (API key or signed-in user): your "
+                "Repeat a POST safely. Keys are per caller (per API key): your "
                 "same key and body return the first response for 24 hours; your same key with "
                 "another request is 422 idempotency_key_reused; another caller's keys never "
                 "collide with yours."

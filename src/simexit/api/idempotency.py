@@ -2,7 +2,8 @@
 
 This is the only idempotency store: every keyed POST of the API, case opening included, goes
 through it (`api.transaction`), and a key belongs to the caller that sent it (the principal is
-the API key, or the actor the portal signed in), never to an operator as a whole. Two callers
+the caller's label, e.g. `integrator:key_<prefix>` for an API key), never to an operator as a
+whole. Two callers
 may use the same key for different requests; one caller's key means one effect until it expires.
 
 The key row is inserted *before* the effect runs. A concurrent request with the same key then
