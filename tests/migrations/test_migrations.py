@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 import pytest
@@ -17,7 +17,7 @@ from simexit import migrate
 from simexit.cases import service as cases
 from simexit.cases.context import CaseContext
 from simexit.db import Database
-from simexit.models import Case, Operator, Subscriber, Verification
+from simexit.models import Case, Line, Operator, Subscriber, Verification
 from simexit.policies.loader import load_registry
 from simexit.policies.model import Channel, RequestType
 from simexit.principals import Actor
@@ -157,3 +157,40 @@ def _insert_line_and_case(session: Session, world: World, now: datetime, *, key:
         )
     )
     return case_id
+
+
+def test_sqlite_start_up_checks_foreign_keys_before_it_commits(db: Database) -> None:
+    """Foreign keys are off during a start-up transaction on SQLite (a table rebuild needs it);
+    a row left pointing nowhere still stops the commit, and pooled connections get them back."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checks foreign keys row by row during migrations too")
+    orphan = uuid.uuid4()
+    with (
+        pytest.raises(migrate.ForeignKeysBroken, match="lines"),
+        migrate.start_up_transaction(db.engine) as connection,
+    ):
+        connection.execute(
+            insert(cast(Table, Line.__table__)).values(
+                id=orphan,
+                operator_id=uuid.uuid4(),
+                subscriber_id=uuid.uuid4(),
+                msisdn="+4740000000",
+                kind="physical_sim",
+                plan="postpaid",
+                status="active",
+                suspension_flags=[],
+                currency="NOK",
+                activated_on=date(2024, 1, 15),
+                monthly_fee_minor=0,
+                balance_minor=0,
+                bonus_balance_minor=0,
+                unpaid_bills_minor=0,
+                device_instalment_minor=0,
+                linked_services=[],
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.execute(select(func.count()).select_from(Line)).scalar() == 0
