@@ -10,11 +10,12 @@ PostgreSQL the loser crashed on `pg_type_typname_nsp_index`).
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import structlog
 from alembic import command
@@ -64,25 +65,50 @@ def start_up_transaction(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+class ForeignKeysBroken(RuntimeError):
+    """A start-up transaction on SQLite left rows pointing at rows that do not exist."""
+
+    def __init__(self, violations: list[tuple[str, int, str]]) -> None:
+        shown = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent in violations)
+        super().__init__(f"the migration broke foreign keys ({shown}); nothing was committed")
+
+
 @contextmanager
 def _sqlite_write_locked(engine: Engine) -> Iterator[Connection]:
     """SQLite's busy handler waits 30 s (db.py) for the write lock, less than a demo seed may
     take on a busy machine with several processes queued: try again until the start-up wait is
-    over, on a fresh connection each time."""
+    over, on a fresh connection each time.
+
+    Foreign keys are checked once, before the commit, instead of row by row: changing a table's
+    constraints on SQLite means rebuilding the table (Alembic's batch mode), and dropping the old
+    copy of a table that other rows point at fails row by row even though the rebuilt copy has
+    every row back. This is SQLite's own procedure for such changes (sqlite.org/lang_altertable,
+    "Making Other Kinds Of Table Schema Changes"); the pragma can only change outside a
+    transaction, so it is set before BEGIN and set back before the connection is pooled again."""
     deadline = time.monotonic() + START_UP_LOCK_WAIT_SECONDS
     while True:
         connection = engine.connect()
+        driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+        driver.execute("PRAGMA foreign_keys=OFF")
         try:
             transaction = connection.begin()
         except OperationalError as error:
+            driver.execute("PRAGMA foreign_keys=ON")
             connection.close()
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             log.info("startup.waiting_for_database_lock")
             continue
         break
-    with connection, transaction:
-        yield connection
+    try:
+        with transaction:
+            yield connection
+            violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if violations:
+                raise ForeignKeysBroken([(v[0], v[1], v[2]) for v in violations])
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+        connection.close()
 
 
 def upgrade_on(connection: Connection, revision: str = "head") -> None:

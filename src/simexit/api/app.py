@@ -23,7 +23,8 @@ DESCRIPTION = """\
 Open and track requests to end (or suspend, resume, port out, reactivate) mobile subscriptions.
 
 * Authenticate with `Authorization: Bearer sx_...` (a key per operator or per reseller).
-* Every POST accepts `Idempotency-Key`; the same key and body return the first response.
+* Every POST accepts `Idempotency-Key`, scoped to the caller: the same key and body return
+  the first response for 24 hours, the same key with another request is 422.
 * Errors are RFC 9457 `application/problem+json` with a stable `code`, a `detail` in the
   language of `Accept-Language` (en, nb, ru, zh-Hans) and the offending `field`.
 * Money is `{"amount": "12.50", "currency": "NOK"}`; times are RFC 3339 in UTC.

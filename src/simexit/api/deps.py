@@ -116,7 +116,12 @@ async def get_transaction(
             min_length=1,
             max_length=200,
             pattern=r"^[\x21-\x7e]+$",
-            description="Repeat a POST safely: the same key and body return the first response for 24 hours.",
+            description=(
+                "Repeat a POST safely. Keys are per caller (per API key): your "
+                "same key and body return the first response for 24 hours; your same key with "
+                "another request is 422 idempotency_key_reused; another caller's keys never "
+                "collide with yours."
+            ),
         ),
     ] = None,
 ) -> Transaction:

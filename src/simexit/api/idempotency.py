@@ -1,5 +1,11 @@
 """Stored responses for `Idempotency-Key`, written in the same transaction as the effect.
 
+This is the only idempotency store: every keyed POST of the API, case opening included, goes
+through it (`api.transaction`), and a key belongs to the caller that sent it (the principal is
+the caller's label, e.g. `integrator:key_<prefix>` for an API key), never to an operator as a
+whole. Two callers
+may use the same key for different requests; one caller's key means one effect until it expires.
+
 The key row is inserted *before* the effect runs. A concurrent request with the same key then
 waits on the unique (principal, key) index until the first commits, fails to insert, and answers
 with the stored response instead of running the effect a second time. On SQLite the write lock
@@ -20,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from simexit.models import IdempotencyKey
 
-TTL: Final = timedelta(hours=24)
+TTL_HOURS: Final = 24
+TTL: Final = timedelta(hours=TTL_HOURS)
 IN_PROGRESS: Final = 0  # response_status of a claimed key whose effect has not committed yet
 
 

@@ -67,10 +67,10 @@ CATALOG: Final[dict[str, M]] = {
         "zh_Hans": "尝试次数过多。请在 {retry_after} 秒后重试。",
     },
     "idempotency_key_reused": {
-        "en": "This Idempotency-Key was already used for a different request.",
-        "nb": "Denne Idempotency-Key er allerede brukt for en annen forespørsel.",
-        "ru": "Этот Idempotency-Key уже использован для другого запроса.",
-        "zh_Hans": "此 Idempotency-Key 已用于另一个不同的请求。",
+        "en": "You used this Idempotency-Key for a different request in the last {ttl_hours} hours; use a new key for a new request.",
+        "nb": "Du har brukt denne Idempotency-Key for en annen forespørsel de siste {ttl_hours} timene; bruk en ny nøkkel for en ny forespørsel.",
+        "ru": "Вы уже использовали этот Idempotency-Key для другого запроса за последние {ttl_hours} ч; для нового запроса нужен новый ключ.",
+        "zh_Hans": "您在过去 {ttl_hours} 小时内已将此 Idempotency-Key 用于另一个不同的请求；新请求请使用新的 Idempotency-Key。",
     },
     "idempotency_in_progress": {
         "en": "A request with this Idempotency-Key is still being processed; retry shortly.",

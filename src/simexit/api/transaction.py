@@ -196,10 +196,12 @@ class Transaction:
         request_hash, status, stored_body = replay
         if request_hash != self.fingerprint:
             raise ApiError(
-                "this Idempotency-Key was used for a different request",
+                f"you used this Idempotency-Key for a different request in the last "
+                f"{idempotency.TTL_HOURS} hours; use a new key for a new request",
                 code="idempotency_key_reused",
                 status=422,
                 field="Idempotency-Key",
+                ttl_hours=idempotency.TTL_HOURS,
             )
         if status == idempotency.IN_PROGRESS or not isinstance(stored_body, dict):
             raise ApiError(

@@ -9,10 +9,6 @@ class CaseNotFound(NotFound):
     code = "case_not_found"
 
 
-class DuplicateRequest(Conflict):
-    code = "idempotency_key_reused"
-
-
 class IdentityNotVerified(Conflict):
     code = "identity_not_verified"
 
@@ -52,7 +48,6 @@ __all__ = [
     "ConcurrentChange",
     "ConsentRequired",
     "DomainError",
-    "DuplicateRequest",
     "IdentityNotVerified",
     "MethodNotAllowed",
     "RequestNotApplicable",

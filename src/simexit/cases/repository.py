@@ -63,12 +63,6 @@ def open_case_for(session: Session, line_id: uuid.UUID, case_type: str) -> Case 
     return session.get(Case, found) if found is not None else None
 
 
-def case_by_idempotency_key(session: Session, operator_id: uuid.UUID, key: str) -> Case | None:
-    return session.scalars(
-        select(Case).where(Case.operator_id == operator_id, Case.idempotency_key == key)
-    ).one_or_none()
-
-
 def list_cases(
     session: Session,
     actor: Actor,

@@ -30,7 +30,6 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("operator_id", "reference"),
-        UniqueConstraint("operator_id", "idempotency_key"),
         # At most one open case per line and type, enforced by the database itself.
         Index(
             "uq_cases_open_per_line_type",
@@ -72,6 +71,9 @@ class Case(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(String(40))
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # The Idempotency-Key the case was opened with, kept for tracing only: repeats are answered by
+    # the per-caller store (`idempotency_keys`), so nothing looks a case up by it and it need not
+    # be unique (two callers may use one key; one caller may reuse it once it has expired).
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(10), default="en")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

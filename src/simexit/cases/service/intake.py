@@ -15,7 +15,6 @@ from simexit.cases import repository
 from simexit.cases.context import CaseContext
 from simexit.cases.errors import (
     ConsentRequired,
-    DuplicateRequest,
     IdentityNotVerified,
     MethodNotAllowed,
     NumberReleased,
@@ -86,6 +85,13 @@ def open_case(
     language: str | None = None,
     parent: Case | None = None,
 ) -> OpenResult:
+    """Open a draft, or return the line's case of this type that is still open.
+
+    Repeats are settled before this runs, not here: the API's per-caller store
+    (`simexit.api.idempotency`) answers a repeated `Idempotency-Key` with the stored response, and
+    the one-open-case-per-line-and-type index answers a second opener of the same request.
+    `idempotency_key` is only recorded on the case, so that an integrator's request can be traced
+    to it; nothing looks cases up by it, and it is unique to nobody."""
     # Lock the line first: openers of the same line queue here instead of racing on the index.
     line = line_repository.get_line(session, actor, line_id, for_update=True)
     if line.status == LineStatus.number_released:
@@ -93,15 +99,6 @@ def open_case(
             "the line's number was released; the line has no subscriber to act for",
             field="line_id",
         )
-    if idempotency_key:
-        existing = repository.case_by_idempotency_key(session, line.operator_id, idempotency_key)
-        if existing is not None:
-            if existing.line_id != line.id or existing.type != case_type.value:
-                raise DuplicateRequest(
-                    "this Idempotency-Key was already used for another request",
-                    field="Idempotency-Key",
-                )
-            return OpenResult(existing, created=False)
     existing = repository.open_case_for(session, line.id, case_type.value)
     if existing is not None:
         return OpenResult(existing, created=False)
