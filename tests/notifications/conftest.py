@@ -9,8 +9,8 @@ import pytest
 
 from simexit.db import Database
 from simexit.models import Operator
+from simexit.notifications.channels import current_transports, local_sinks, use_transports
 from simexit.notifications.ports import Transports
-from simexit.notifications.tasks import current_transports, use_transports
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -49,4 +49,4 @@ def transports() -> Iterator[None]:
 
 @pytest.fixture
 def sink_only(transports: None) -> None:
-    use_transports(Transports())
+    use_transports(Transports(channels=local_sinks()))

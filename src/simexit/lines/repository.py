@@ -6,6 +6,7 @@ A principal that may not see a row gets "not found", never "forbidden", so ids c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, literal, select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from simexit.lines.errors import LineNotFound
 from simexit.lines.states import LIVE
 from simexit.models import Line, Subscriber
+from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
 from simexit.prepared import Prepared
 from simexit.principals import Actor
 from simexit.principals.scoping import by_id_in_scope, scope
@@ -57,10 +59,28 @@ class Contact:
     language: str
     erased: bool
 
+    @property
+    def addresses(self) -> Mapping[str, str | None]:
+        """By contact kind, as `notifications.service.notify` takes them."""
+        return {EMAIL_ADDRESS: self.email, PHONE_NUMBER: self.phone_e164}
+
+
+def addresses(subscriber: Subscriber) -> Mapping[str, str | None]:
+    """A subscriber's addresses by contact kind: the one place that maps its columns to them."""
+    return Contact(
+        subscriber.email,
+        subscriber.phone_e164,
+        subscriber.language,
+        subscriber.erased_at is not None,
+    ).addresses
+
 
 _CONTACT = Prepared(
     select(
-        Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
+        Subscriber.email,
+        Subscriber.phone_e164,
+        Subscriber.language,
+        Subscriber.erased_at,
     ).where(Subscriber.id == bindparam("id"))
 )
 
