@@ -9,8 +9,11 @@ import pytest
 
 from simexit.db import Database
 from simexit.models import Operator
-from simexit.notifications.channels import current_transports, local_sinks, use_transports
+from simexit.notifications.channels import local_sinks
 from simexit.notifications.ports import Transports
+
+# Importing the task module registers the delivery jobs these tests run.
+from simexit.notifications.tasks import current_transports, use_transports
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -248,6 +248,7 @@ def retention_purge(session: Session, *, now: datetime) -> None:
             ):
                 continue
             subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
+            subscriber.push_token = None
             subscriber.id_document_hash = subscriber.id_document_last4 = None
             subscriber.erased_at = now
             for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):

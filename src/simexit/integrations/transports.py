@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from simexit.config import Settings
 from simexit.integrations.kannel.client import KannelConfig, KannelSmsSender
+from simexit.integrations.push.channel import HttpPushSender, PushChannel, PushConfig
 from simexit.integrations.smtp.client import SmtpConfig, SmtpEmailSender
 from simexit.integrations.webhooks.client import HttpWebhookSender
 from simexit.notifications.channels import EmailChannel, SmsChannel
@@ -23,8 +24,9 @@ def build_transports(settings: Settings) -> Transports:
 
 
 def build_channels(settings: Settings) -> ChannelRegistry:
-    """E-mail and SMS (SMTP when smtp_host is set, Kannel when kannel_sendsms_url is set, the
-    local sink otherwise); a subscriber's messages are listed in this order."""
+    """E-mail and SMS always (SMTP when smtp_host is set, Kannel when kannel_sendsms_url is set,
+    the local sink otherwise), then push when push_url is set; a subscriber's messages are
+    listed in this order."""
     email = (
         SmtpEmailSender(
             SmtpConfig(
@@ -57,4 +59,6 @@ def build_channels(settings: Settings) -> ChannelRegistry:
         else None
     )
     channels: list[Channel] = [EmailChannel(email), SmsChannel(sms)]
+    if settings.push_url:
+        channels.append(PushChannel(HttpPushSender(PushConfig(url=settings.push_url))))
     return ChannelRegistry(channels)

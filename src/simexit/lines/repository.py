@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from simexit.lines.errors import LineNotFound
 from simexit.lines.states import LIVE
 from simexit.models import Line, Subscriber
-from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
+from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER, PUSH_TOKEN
 from simexit.prepared import Prepared
 from simexit.principals import Actor
 from simexit.principals.scoping import by_id_in_scope, scope
@@ -58,11 +58,16 @@ class Contact:
     phone_e164: str | None
     language: str
     erased: bool
+    push_token: str | None = None
 
     @property
     def addresses(self) -> Mapping[str, str | None]:
         """By contact kind, as `notifications.service.notify` takes them."""
-        return {EMAIL_ADDRESS: self.email, PHONE_NUMBER: self.phone_e164}
+        return {
+            EMAIL_ADDRESS: self.email,
+            PHONE_NUMBER: self.phone_e164,
+            PUSH_TOKEN: self.push_token,
+        }
 
 
 def addresses(subscriber: Subscriber) -> Mapping[str, str | None]:
@@ -72,6 +77,7 @@ def addresses(subscriber: Subscriber) -> Mapping[str, str | None]:
         subscriber.phone_e164,
         subscriber.language,
         subscriber.erased_at is not None,
+        subscriber.push_token,
     ).addresses
 
 
@@ -81,6 +87,7 @@ _CONTACT = Prepared(
         Subscriber.phone_e164,
         Subscriber.language,
         Subscriber.erased_at,
+        Subscriber.push_token,
     ).where(Subscriber.id == bindparam("id"))
 )
 
@@ -90,8 +97,8 @@ def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
     row = _CONTACT.one_or_none(session, {"id": subscriber_id})
     if row is None:
         raise LineNotFound("no such subscriber", field="subscriber_id")
-    email, phone_e164, language, erased_at = row
-    return Contact(email, phone_e164, language, erased_at is not None)
+    email, phone_e164, language, erased_at, push_token = row
+    return Contact(email, phone_e164, language, erased_at is not None, push_token)
 
 
 _LIVE_LINES_OF_SUBSCRIBER = Prepared(

@@ -23,6 +23,8 @@ from simexit.notifications.templates import RenderedMessage
 # Two channels may share one (SMS and a WhatsApp channel both write to a phone number).
 EMAIL_ADDRESS = "email"
 PHONE_NUMBER = "phone"
+# A device or app-installation token the push service knows.
+PUSH_TOKEN = "push_token"  # noqa: S105 - a contact kind, not a secret
 
 
 class DeliveryError(Exception):
