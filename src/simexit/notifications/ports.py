@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from simexit.models.notification import CHANNEL_NAME_LENGTH
 from simexit.notifications.sms_encoding import SmsEncoding
 from simexit.notifications.templates import RenderedMessage
 
@@ -94,6 +95,11 @@ class ChannelRegistry:
     def __init__(self, channels: Iterable[Channel]) -> None:
         self._channels: dict[str, Channel] = {}
         for channel in channels:
+            if not 0 < len(channel.name) <= CHANNEL_NAME_LENGTH:
+                raise ValueError(
+                    f"a notification channel's name must be 1 to {CHANNEL_NAME_LENGTH} characters: "
+                    f"'{channel.name}'"
+                )
             if channel.name in self._channels:
                 raise ValueError(f"two notification channels are named '{channel.name}'")
             self._channels[channel.name] = channel
