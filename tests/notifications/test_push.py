@@ -220,6 +220,11 @@ class TestPushEndToEnd:
         assert row.status == "failed"
         assert row.last_error == "no 'push' channel is configured in this worker"
         assert push.received == []
+        with db.read_session() as session:
+            [attempt] = session.scalars(
+                select(NotificationDelivery).where(NotificationDelivery.notification_id == row.id)
+            )
+            assert (attempt.transport, attempt.outcome) == ("unconfigured", "error")
 
     def test_without_push_a_subscriber_with_a_token_gets_email_and_sms(
         self, db: Database, world: World, now: datetime, packs: PackRegistry, sink_only: None

@@ -49,6 +49,7 @@ log = structlog.get_logger()
 
 DELIVER_JOB = "notifications.deliver"
 SINK = "sink"
+UNCONFIGURED = "unconfigured"  # the delivery log's transport when this worker lacks the channel
 REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
 
@@ -187,7 +188,7 @@ def hand_over(delivery: Delivery, transports: Transports) -> Handover:
     if channel is None:
         # Queued by a process that has this channel; this worker lacks it: fail and retry.
         return Handover(
-            delivery.channel, error=f"no '{delivery.channel}' channel is configured in this worker"
+            UNCONFIGURED, error=f"no '{delivery.channel}' channel is configured in this worker"
         )
     transport = channel.transport
     if transport is None:
