@@ -11,8 +11,8 @@ On SQLite the constraint is part of the table, so batch mode rebuilds `cases`; t
 reference cases survive because SQLite migrations run with foreign keys checked at the end
 (`simexit.migrate.start_up_transaction`), not row by row.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 11:00:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     kannel_username: str = ""
     kannel_password: SecretStr = SecretStr("")
     sms_sender: str = "simexit"
+    push_url: str = ""  # the push service's message endpoint; empty: no push channel
 
     worker_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     worker_batch_size: Annotated[int, Field(ge=1, le=1000)] = 20
@@ -161,7 +162,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("base_url", "kannel_sendsms_url")
+    @field_validator("base_url", "kannel_sendsms_url", "push_url")
     @classmethod
     def _http_url_or_empty(cls, value: str) -> str:
         if not value:

@@ -65,18 +65,24 @@ class Runtime:
         for calendar in self.packs.calendars():
             business_days.prepare(calendar, (year, year + 1))
 
+    def prepare_notifications(self) -> None:
+        """The notification channels and transports from settings, for this process: a request
+        that queues a message needs the channels as much as the worker that sends it."""
+        from simexit.integrations.transports import build_transports
+        from simexit.notifications.tasks import use_transports
+
+        use_transports(build_transports(self.settings))
+
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator
         systems (simulated in embedded mode) and the message transports from settings."""
         from simexit.cases import tasks as case_tasks
         from simexit.integrations.simulated import simulated_gateways
-        from simexit.integrations.transports import build_transports
         from simexit.jobs import tasks as job_tasks
-        from simexit.notifications.tasks import use_transports
 
         import_task_modules()
         case_tasks.install(self.cases, simulated_gateways())
-        use_transports(build_transports(self.settings))
+        self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         self.warm_up()
 

@@ -108,6 +108,7 @@ def build_server_app(runtime: Runtime, *, with_worker: bool) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         runtime.warm_up()
+        runtime.prepare_notifications()  # the API queues messages even with no worker thread
         worker = WorkerThread(runtime)
         if with_worker:
             worker.start()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from simexit.models import Notification, NotificationDelivery
 from simexit.notifications import service as notifications
+from simexit.notifications.ports import PHONE_NUMBER
 from simexit.runtime import Runtime
 from tests.api.conftest import NOW, Demo, TestClient
 
@@ -23,7 +24,7 @@ def _queued_sms(runtime: Runtime, demo: Demo) -> uuid.UUID:
                 kind="case.withdrawn",
                 subject_id="00000000-0000-0000-0000-00000000c0de",
                 language="nb",
-                phone="+4741234567",
+                contacts={PHONE_NUMBER: "+4741234567"},
                 context={"reference": "NO-2026-000042"},
             )
             if n.channel == "sms"

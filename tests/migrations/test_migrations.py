@@ -50,14 +50,14 @@ def test_downgrade_then_upgrade_round_trips(db: Database) -> None:
 
 
 class TestOneIdempotencyStore:
-    """0004 drops the per-operator unique key on cases; the rows that point at cases survive."""
+    """0005 drops the per-operator unique key on cases; the rows that point at cases survive."""
 
     def test_upgrade_keeps_cases_and_their_children_and_allows_a_shared_key(
         self, db: Database, now: datetime
     ) -> None:
         packs = load_registry()
         ctx = CaseContext(packs=packs, secret_key=b"k" * 32)
-        _migrate(db, "downgrade", "0003")
+        _migrate(db, "downgrade", "0004")
         world = build_world(db, packs)
         first = _open(db, ctx, world.subscriber, world.line_id, now, key="shared")
         with db.session() as session:
@@ -89,7 +89,7 @@ class TestOneIdempotencyStore:
         with db.session() as session:
             later = _insert_line_and_case(session, world, now + timedelta(seconds=1), key="shared")
 
-        _migrate(db, "downgrade", "0003")
+        _migrate(db, "downgrade", "0004")
 
         with db.read_session() as session:
             keys = {

@@ -9,7 +9,10 @@ import pytest
 
 from simexit.db import Database
 from simexit.models import Operator
+from simexit.notifications.channels import local_sinks
 from simexit.notifications.ports import Transports
+
+# Importing the task module registers the delivery jobs these tests run.
 from simexit.notifications.tasks import current_transports, use_transports
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -49,4 +52,4 @@ def transports() -> Iterator[None]:
 
 @pytest.fixture
 def sink_only(transports: None) -> None:
-    use_transports(Transports())
+    use_transports(Transports(channels=local_sinks()))

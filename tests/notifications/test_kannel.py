@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from simexit.db import Database
 from simexit.integrations.kannel.client import KannelConfig, KannelSmsSender
+from simexit.integrations.kannel.reports import read_report
 from simexit.jobs import run_pending
 from simexit.models import Job, Notification, NotificationDelivery
-from simexit.notifications.ports import Transports
+from simexit.notifications.channels import EmailChannel, SmsChannel
+from simexit.notifications.ports import PHONE_NUMBER, ChannelRegistry, Transports
 from simexit.notifications.service import apply_delivery_report, notify
 from simexit.notifications.tasks import use_transports
 from tests.notifications.kannel_boxes import PASSWORD, USERNAME, KannelBoxes, require_kannel
@@ -68,8 +70,8 @@ class ReportReceiver:
 def reports(kannel: KannelBoxes, transports: None) -> Iterator[ReportReceiver]:
     receiver = ReportReceiver()
     use_transports(
-        Transports(
-            sms=KannelSmsSender(
+        _sms_only(
+            KannelSmsSender(
                 KannelConfig(
                     sendsms_url=kannel.sendsms_url,
                     username=USERNAME,
@@ -84,6 +86,10 @@ def reports(kannel: KannelBoxes, transports: None) -> Iterator[ReportReceiver]:
     receiver.close()
 
 
+def _sms_only(sender: KannelSmsSender) -> Transports:
+    return Transports(channels=ChannelRegistry([EmailChannel(), SmsChannel(sender)]))
+
+
 def _notify_sms(
     db: Database, operator_id: uuid.UUID, now: datetime, *, language: str, subject: str, phone: str
 ) -> uuid.UUID:
@@ -95,7 +101,7 @@ def _notify_sms(
             kind="case.received",
             subject_id=subject,
             language=language,
-            phone=phone,
+            contacts={PHONE_NUMBER: phone},
             context={"reference": "NO-2026-000123", "expected_date": date(2026, 12, 4)},
         )
         return row.id
@@ -153,8 +159,8 @@ def test_delivery_report_reaches_the_notification(
             session,
             now=now,
             delivery_id=report["delivery"],
-            dlr_type=report["type"],
-            smsc_reply=report.get("answer"),
+            channel="sms",
+            report=read_report(report["type"], report.get("answer")),
         )
         assert row is not None
     with db.read_session() as session:
@@ -174,8 +180,8 @@ def test_wrong_password_is_retried_then_dead(
     tmp_path: Path,
 ) -> None:
     use_transports(
-        Transports(
-            sms=KannelSmsSender(
+        _sms_only(
+            KannelSmsSender(
                 KannelConfig(
                     sendsms_url=kannel.sendsms_url, username=USERNAME, password="wrong-password"
                 )

@@ -7,17 +7,37 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from simexit.db import Database
 from simexit.errors import InvalidInput
+from simexit.integrations.kannel.reports import read_report
 from simexit.jobs import run_pending
 from simexit.models import Job, Notification, NotificationDelivery
+from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
 from simexit.notifications.service import (
     apply_delivery_report,
     dedup_key,
     list_sink_messages,
     notify,
 )
+
+
+def _report(
+    session: Session,
+    now: datetime,
+    delivery_id: str | uuid.UUID,
+    dlr_type: int | str,
+    smsc_reply: str | None = None,
+) -> Notification | None:
+    return apply_delivery_report(
+        session,
+        now=now,
+        delivery_id=delivery_id,
+        channel="sms",
+        report=read_report(dlr_type, smsc_reply),
+    )
+
 
 RECEIVED = {"reference": "NO-2026-000123", "expected_date": date(2026, 12, 4)}
 
@@ -33,8 +53,7 @@ def _notify_received(
             kind="case.received",
             subject_id=subject,
             language="nb",
-            email="kari@example.org",
-            phone="+4741234567",
+            contacts={EMAIL_ADDRESS: "kari@example.org", PHONE_NUMBER: "+4741234567"},
             context=RECEIVED,
         )
         return [row.id for row in rows]
@@ -76,6 +95,7 @@ class TestNotify:
                 kind="case.failed",
                 subject_id="c",
                 language="en",
+                contacts={EMAIL_ADDRESS: "", PHONE_NUMBER: None},
                 context={"reference": "R"},
             )
 
@@ -103,7 +123,7 @@ class TestSink:
                 kind="verification.code",
                 subject_id="v-1",
                 language="en",
-                phone="+4741234567",
+                contacts={PHONE_NUMBER: "+4741234567"},
                 context={"code": "482913", "expiry_minutes": 10},
             )
         run_pending(db, now=now, worker_id="w")
@@ -128,17 +148,9 @@ class TestDeliveryReports:
     ) -> None:
         sms_id = self._sent_sms(db, operator_id, now)
         with db.session() as session:
-            apply_delivery_report(session, now=now, delivery_id=str(sms_id), dlr_type="8")
-            apply_delivery_report(
-                session,
-                now=now,
-                delivery_id=str(sms_id),
-                dlr_type="1",
-                smsc_reply="id:1 stat:DELIVRD",
-            )
-            apply_delivery_report(
-                session, now=now, delivery_id=str(sms_id), dlr_type="8"
-            )  # late: no step back
+            _report(session, now, str(sms_id), "8")
+            _report(session, now, str(sms_id), "1", "id:1 stat:DELIVRD")
+            _report(session, now, str(sms_id), "8")  # late: no step back
         with db.read_session() as session:
             row = session.get(Notification, sms_id)
             assert row is not None
@@ -153,15 +165,12 @@ class TestDeliveryReports:
     ) -> None:
         sms_id = self._sent_sms(db, operator_id, now)
         with db.session() as session:
-            row = apply_delivery_report(session, now=now, delivery_id=sms_id, dlr_type=16)
+            row = _report(session, now, sms_id, 16)
             assert row is not None
             assert row.status == "undeliverable"
 
     def test_unknown_or_malformed_ids(self, db: Database, now: datetime) -> None:
         with db.session() as session:
-            assert (
-                apply_delivery_report(session, now=now, delivery_id=uuid.uuid4(), dlr_type=1)
-                is None
-            )
+            assert _report(session, now, uuid.uuid4(), 1) is None
             with pytest.raises(InvalidInput):
-                apply_delivery_report(session, now=now, delivery_id="not-a-uuid", dlr_type=1)
+                _report(session, now, "not-a-uuid", 1)

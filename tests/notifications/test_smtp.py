@@ -18,7 +18,8 @@ from simexit.db import Database
 from simexit.integrations.smtp.client import SmtpConfig, SmtpEmailSender
 from simexit.jobs import run_pending
 from simexit.models import Job, Notification, NotificationDelivery
-from simexit.notifications.ports import Transports
+from simexit.notifications.channels import EmailChannel, SmsChannel
+from simexit.notifications.ports import EMAIL_ADDRESS, ChannelRegistry, Transports
 from simexit.notifications.service import REDACTED_BODY, notify
 from simexit.notifications.tasks import use_transports
 from tests.notifications.conftest import free_port
@@ -68,12 +69,19 @@ def smtp_server(transports: None) -> Iterator[SmtpServer]:
     server = SmtpServer()
     use_transports(
         Transports(
-            email=SmtpEmailSender(
-                SmtpConfig(
-                    host="127.0.0.1",
-                    port=server.port,
-                    mail_from="Fjord Mobil <no-reply@fjord.example>",
-                )
+            channels=ChannelRegistry(
+                [
+                    EmailChannel(
+                        SmtpEmailSender(
+                            SmtpConfig(
+                                host="127.0.0.1",
+                                port=server.port,
+                                mail_from="Fjord Mobil <no-reply@fjord.example>",
+                            )
+                        )
+                    ),
+                    SmsChannel(),
+                ]
             )
         )
     )
@@ -98,7 +106,7 @@ def _notify(
             kind=kind,
             subject_id="case-9",
             language=language,
-            email="olga@example.org",
+            contacts={EMAIL_ADDRESS: "olga@example.org"},
             context=context,
         )
         return row.id
@@ -221,7 +229,7 @@ def test_a_slow_smtp_server_does_not_hold_up_writes(
                 kind="case.received",
                 subject_id="case-10",
                 language="en",
-                email="olga@example.org",
+                contacts={EMAIL_ADDRESS: "olga@example.org"},
                 context=context,
             )
     finally:

@@ -17,6 +17,7 @@ from simexit.db import Database
 from simexit.integrations.webhooks.client import HttpWebhookSender
 from simexit.jobs import run_pending
 from simexit.models import Operator, WebhookAttempt, WebhookDelivery
+from simexit.notifications.channels import local_sinks
 from simexit.notifications.ports import Transports
 from simexit.notifications.tasks import use_transports
 from simexit.notifications.webhooks import (
@@ -74,7 +75,9 @@ class Receiver:
 
 @pytest.fixture
 def receiver(transports: None) -> Iterator[Receiver]:
-    use_transports(Transports(webhooks=HttpWebhookSender(timeout_seconds=5)))
+    use_transports(
+        Transports(channels=local_sinks(), webhooks=HttpWebhookSender(timeout_seconds=5))
+    )
     server = Receiver([500, 200])
     yield server
     server.close()
@@ -131,7 +134,9 @@ def test_a_slow_receiver_does_not_hold_up_writes(
     db: Database, operator_id: uuid.UUID, transports: None
 ) -> None:
     """The POST runs with no transaction open: on SQLite, API writes don't wait for it."""
-    use_transports(Transports(webhooks=HttpWebhookSender(timeout_seconds=30)))
+    use_transports(
+        Transports(channels=local_sinks(), webhooks=HttpWebhookSender(timeout_seconds=30))
+    )
     hold = threading.Event()
     slow = Receiver([200], hold=hold)
     now = utc_now()

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query, Response
 from simexit.api.deps import RuntimeDep
 from simexit.api.errors import responses
 from simexit.clock import utc_now
+from simexit.integrations.kannel.reports import read_report
 from simexit.integrations.transports import KANNEL_DLR_PATH
 from simexit.notifications import service as notifications
+from simexit.notifications.channels import SmsChannel
 
 router = APIRouter(tags=["gateways"])
 
@@ -37,6 +39,10 @@ def kannel_delivery_report(
 ) -> Response:
     with runtime.db.session() as session:
         notifications.apply_delivery_report(
-            session, now=utc_now(), delivery_id=delivery, dlr_type=type, smsc_reply=answer
+            session,
+            now=utc_now(),
+            delivery_id=delivery,
+            channel=SmsChannel.name,  # Kannel reports on the SMS channel's messages
+            report=read_report(type, answer),
         )
     return Response(status_code=204)

@@ -253,6 +253,7 @@ def _erase(
     retention_days: int,
 ) -> None:
     subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
+    subscriber.push_token = None
     subscriber.id_document_hash = subscriber.id_document_last4 = None
     subscriber.erased_at = now
     for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):

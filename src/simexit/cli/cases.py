@@ -81,6 +81,7 @@ def show(case_id: str) -> None:
 
 def _decide(action: str, case_id: str, user: str, **kwargs: str | None) -> None:
     runtime = runtime_from_env()
+    runtime.prepare_notifications()  # a decision tells the subscriber on every configured channel
     with runtime.db.session() as session:
         function = getattr(case_service, action)
         case = function(

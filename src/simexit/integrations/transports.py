@@ -1,12 +1,18 @@
-"""The notification transports, built once at the edge from settings."""
+"""The notification channels and their transports, built once at the edge from settings.
+
+A new channel is one adapter module in `simexit.integrations` and one line in
+`build_channels`; the notification service does not change.
+"""
 
 from __future__ import annotations
 
 from simexit.config import Settings
 from simexit.integrations.kannel.client import KannelConfig, KannelSmsSender
+from simexit.integrations.push.channel import HttpPushSender, PushChannel, PushConfig
 from simexit.integrations.smtp.client import SmtpConfig, SmtpEmailSender
 from simexit.integrations.webhooks.client import HttpWebhookSender
-from simexit.notifications.ports import Transports
+from simexit.notifications.channels import EmailChannel, SmsChannel
+from simexit.notifications.ports import Channel, ChannelRegistry, Transports
 
 # Where Kannel should call back with delivery reports, below SIMEXIT_BASE_URL. The HTTP route
 # there calls `simexit.notifications.service.apply_delivery_report`.
@@ -14,7 +20,13 @@ KANNEL_DLR_PATH = "/hooks/kannel/dlr"
 
 
 def build_transports(settings: Settings) -> Transports:
-    """SMTP when smtp_host is set, Kannel when kannel_sendsms_url is set; the local sink otherwise."""
+    return Transports(channels=build_channels(settings), webhooks=HttpWebhookSender())
+
+
+def build_channels(settings: Settings) -> ChannelRegistry:
+    """E-mail and SMS always (SMTP when smtp_host is set, Kannel when kannel_sendsms_url is set,
+    the local sink otherwise), then push when push_url is set; a subscriber's messages are
+    listed in this order."""
     email = (
         SmtpEmailSender(
             SmtpConfig(
@@ -46,4 +58,7 @@ def build_transports(settings: Settings) -> Transports:
         if settings.kannel_sendsms_url
         else None
     )
-    return Transports(email=email, sms=sms, webhooks=HttpWebhookSender())
+    channels: list[Channel] = [EmailChannel(email), SmsChannel(sms)]
+    if settings.push_url:
+        channels.append(PushChannel(HttpPushSender(PushConfig(url=settings.push_url))))
+    return ChannelRegistry(channels)

@@ -6,6 +6,7 @@ A principal that may not see a row gets "not found", never "forbidden", so ids c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from simexit.lines.errors import LineNotFound
 from simexit.lines.states import LIVE, LineStatus
 from simexit.models import Line, Subscriber
+from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER, PUSH_TOKEN
 from simexit.prepared import Prepared
 from simexit.principals import Actor
 from simexit.principals.scoping import by_id_in_scope, scope
@@ -57,11 +59,36 @@ class Contact:
     phone_e164: str | None
     language: str
     erased: bool
+    push_token: str | None = None
+
+    @property
+    def addresses(self) -> Mapping[str, str | None]:
+        """By contact kind, as `notifications.service.notify` takes them."""
+        return {
+            EMAIL_ADDRESS: self.email,
+            PHONE_NUMBER: self.phone_e164,
+            PUSH_TOKEN: self.push_token,
+        }
+
+
+def addresses(subscriber: Subscriber) -> Mapping[str, str | None]:
+    """A subscriber's addresses by contact kind: the one place that maps its columns to them."""
+    return Contact(
+        subscriber.email,
+        subscriber.phone_e164,
+        subscriber.language,
+        subscriber.erased_at is not None,
+        subscriber.push_token,
+    ).addresses
 
 
 _CONTACT = Prepared(
     select(
-        Subscriber.email, Subscriber.phone_e164, Subscriber.language, Subscriber.erased_at
+        Subscriber.email,
+        Subscriber.phone_e164,
+        Subscriber.language,
+        Subscriber.erased_at,
+        Subscriber.push_token,
     ).where(Subscriber.id == bindparam("id"))
 )
 
@@ -71,8 +98,8 @@ def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
     row = _CONTACT.one_or_none(session, {"id": subscriber_id})
     if row is None:
         raise LineNotFound("no such subscriber", field="subscriber_id")
-    email, phone_e164, language, erased_at = row
-    return Contact(email, phone_e164, language, erased_at is not None)
+    email, phone_e164, language, erased_at, push_token = row
+    return Contact(email, phone_e164, language, erased_at is not None, push_token)
 
 
 _LIVE_LINES_OF_SUBSCRIBER = Prepared(

@@ -127,7 +127,8 @@ def handle_esim_notice(
     notified = False
     if event in PROFILE_GONE_EVENTS and line.status in BILLED_STATUSES:
         subscriber = line_repository.subscriber(session, line.subscriber_id)
-        if subscriber.erased_at is None and (subscriber.email or subscriber.phone_e164):
+        contacts = line_repository.addresses(subscriber)
+        if subscriber.erased_at is None and notifications.reaches(contacts):
             notifications.notify(
                 session,
                 now=now,
@@ -135,8 +136,7 @@ def handle_esim_notice(
                 kind="esim.deleted_line_active",
                 subject_id=f"{line.id}:{at.isoformat()}",
                 language=subscriber.language,
-                email=subscriber.email,
-                phone=subscriber.phone_e164,
+                contacts=contacts,
                 context={"msisdn": line.msisdn},
             )
             notified = True

@@ -1,8 +1,8 @@
-"""Notifications to subscribers (e-mail, SMS), their delivery log, and webhooks to integrators.
+"""Notifications to subscribers (one row per channel), their delivery log, and webhooks to integrators.
 
 One `Notification` row per message and channel; its `dedup_key` is unique, so the same kind for
 the same subject on the same channel exists once however often `notify` or its job runs. Every
-try to hand a message to a transport is one `NotificationDelivery` row (and every Kannel delivery
+try to hand a message to a transport is one `NotificationDelivery` row (and every gateway delivery
 report one more), so nothing happens to a message without a trace.
 """
 
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from simexit.db import Base
 from simexit.models._types import JsonType, UtcDateTime, new_id
 
+CHANNEL_NAME_LENGTH = 10  # a channel's name is stored on every row (and in its dedup key)
+
 
 class Notification(Base):
     __tablename__ = "notifications"
@@ -32,7 +34,9 @@ class Notification(Base):
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"))
     kind: Mapped[str] = mapped_column(String(60))  # dotted template name, e.g. case.approved
     subject_id: Mapped[str] = mapped_column(String(64))  # the case (or verification) it is about
-    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    channel: Mapped[str] = mapped_column(
+        String(CHANNEL_NAME_LENGTH)
+    )  # a registered channel: email | sms | push ...
     language: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(String(300))
@@ -40,8 +44,11 @@ class Notification(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     # queued | sent | delivered | failed (retrying) | dead | undeliverable (per delivery report)
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    transport: Mapped[str | None] = mapped_column(String(20))  # smtp | kannel | sink, once sent
-    sms_encoding: Mapped[str | None] = mapped_column(String(10))  # gsm7 | ucs2
+    transport: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # smtp | kannel | push_http | sink, once sent
+    # How the network counts the text where that is billed (SMS: gsm7 | ucs2, and its parts).
+    sms_encoding: Mapped[str | None] = mapped_column(String(10))
     sms_segments: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -20,6 +20,8 @@ class Subscriber(Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    # A device or app-installation token for push messages, as the operator's push service knows it.
+    push_token: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(10), default="en")
     id_document_hash: Mapped[str | None] = mapped_column(String(128))
     id_document_last4: Mapped[str | None] = mapped_column(String(4))

@@ -1,14 +1,18 @@
 """Notifying subscribers: write the message now, deliver it from a job, record every attempt.
 
+The service names no channel: it iterates the `ChannelRegistry` this process was given (see
+`simexit.notifications.channels`). Each channel that has an address among the subscriber's
+contacts gets one row, shaped by the channel, and one delivery job.
+
 At most once per (kind, subject, channel): the row's unique `dedup_key` comes from `dedup_key()`
 and the delivery job's key from the row's, so calling `notify` twice, or retrying its job, never
 sends a second message. A delivery job that runs again after a crash finds the row `sent` and
-stops. The one gap no database can close: a worker killed after the SMTP server or Kannel
-accepted a message and before the commit sends it again on the next run; the stable Message-ID
-lets mail systems recognise that duplicate.
+stops. The one gap no database can close: a worker killed after a gateway accepted a message and
+before the commit sends it again on the next run; the stable message id (the notification's)
+lets the gateway or the receiver recognise that duplicate.
 
 Delivery is a job exchange (`jobs.registry.Exchange`): `plan_delivery` reads the message,
-`hand_over` gives it to the transport with no transaction open, `record_delivery` writes the
+`hand_over` gives it to its channel with no transaction open, `record_delivery` writes the
 attempt and the new status in the job's transaction.
 """
 
@@ -22,33 +26,32 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from simexit.errors import InvalidInput
 from simexit.i18n import normalize_language
 from simexit.jobs.queue import add_jobs
 from simexit.jobs.runner import AttemptFailed, short_error
-from simexit.models import Notification, NotificationDelivery
-from simexit.notifications import sms_encoding
-from simexit.notifications.ports import DeliveryError, OutgoingEmail, OutgoingSms, Transports
+from simexit.models import Notification
+from simexit.notifications import repository
+from simexit.notifications.channels import current_transports
+from simexit.notifications.ports import (
+    ChannelRegistry,
+    DeliveryError,
+    DeliveryReport,
+    Message,
+    Transports,
+)
+from simexit.notifications.repository import NewNotification
 from simexit.notifications.templates import SENSITIVE_KINDS, TEMPLATES, render
-from simexit.prepared import Prepared
 
 log = structlog.get_logger()
 
 DELIVER_JOB = "notifications.deliver"
-CHANNELS = ("email", "sms")
 SINK = "sink"
+UNCONFIGURED = "unconfigured"  # the delivery log's transport when this worker lacks the channel
 REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
-
-
-_BY_DEDUP_KEYS = select(Notification.id, Notification.channel, Notification.dedup_key).where(
-    Notification.dedup_key.in_(bindparam("keys", expanding=True))
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,12 @@ def dedup_key(kind: str, subject_id: str, channel: str) -> str:
     return f"{kind}:{subject_id}:{channel}"
 
 
+def reaches(contacts: Mapping[str, str | None], channels: ChannelRegistry | None = None) -> bool:
+    """Whether any channel of this process has an address among `contacts`."""
+    registry = channels if channels is not None else current_transports().channels
+    return bool(registry.reaching(contacts))
+
+
 def notify(
     session: Session,
     *,
@@ -73,78 +82,58 @@ def notify(
     kind: str,
     subject_id: str | uuid.UUID,
     language: str,
-    email: str | None = None,
-    phone: str | None = None,
+    contacts: Mapping[str, str | None],
     context: Mapping[str, Any],
+    channels: ChannelRegistry | None = None,
 ) -> list[Queued]:
-    """Queue `kind` about `subject_id` (the case; for verification.code the verification) by
-    e-mail and/or SMS. Returns one entry per channel, existing ones included when already queued
-    or sent.
+    """Queue `kind` about `subject_id` (the case; for verification.code the verification) on
+    every channel that has an address among `contacts` (contact kind -> address, the kinds named
+    in `notifications.ports`; empty addresses are skipped).
+    Returns one entry per channel, in the registry's order, existing ones included when already
+    queued or sent. `channels` defaults to the process's registry.
 
     Rows go in as plain values, all channels in one statement and their jobs in another: nothing
     reads them back as objects in the request that writes them, and building ORM objects for
     them was a good part of what a write request cost."""
     if kind not in TEMPLATES:
         raise InvalidInput(f"There is no notification template '{kind}'.", field="kind")
-    if not email and not phone:
+    registry = channels if channels is not None else current_transports().channels
+    reached = registry.reaching(contacts)
+    if not reached:
         raise InvalidInput(
-            "A notification needs an e-mail address or a phone number.", field="email"
+            "A notification needs an address one of the channels "
+            f"({', '.join(registry.names) or 'none configured'}) can reach.",
+            field="contacts",
         )
     language = normalize_language(language) or "en"
     rendered = render(kind, language, context)
-    wanted = {
-        channel: dedup_key(kind, str(subject_id), channel)
-        for channel, recipient in (("email", email), ("sms", phone))
-        if recipient
-    }
-    shape = sms_encoding.shape(rendered.sms) if phone else None
-    candidates: list[dict[str, Any]] = [
-        {
-            "id": uuid.uuid4(),
-            "operator_id": operator_id,
-            "kind": kind,
-            "subject_id": str(subject_id),
-            "channel": channel,
-            "language": language,
-            "recipient": recipient,
-            "subject": rendered.subject if channel == "email" else None,
-            "body_text": rendered.text if channel == "email" else rendered.sms,
-            "body_html": rendered.html if channel == "email" else None,
-            "status": "queued",
-            "sms_encoding": shape.encoding.value if shape and channel == "sms" else None,
-            "sms_segments": shape.segments if shape and channel == "sms" else None,
-            "attempts": 0,
-            "dedup_key": wanted[channel],
-            "created_at": now,
-        }
-        for channel, recipient in (("email", email), ("sms", phone))
-        if recipient
+    candidates = [
+        NewNotification(
+            id=uuid.uuid4(),
+            operator_id=operator_id,
+            kind=kind,
+            subject_id=str(subject_id),
+            channel=channel.name,
+            language=language,
+            recipient=address,
+            shaped=channel.shape(rendered),
+            dedup_key=dedup_key(kind, str(subject_id), channel.name),
+            created_at=now,
+        )
+        for channel, address in reached
     ]
-    # Insert-or-ignore on the unique key: a row that is already there (queued or sent before,
-    # or by a concurrent transaction, which PostgreSQL waits for) is left alone and not
-    # returned, so the usual case costs one statement and no look-up or savepoint.
-    statement, parameters = _insert_new(session, candidates)
-    inserted = set(statement.scalars(session, parameters))
-    rows: list[Queued] = []
-    fresh: list[dict[str, Any]] = []
-    for values in candidates:
-        key = values["dedup_key"]
-        if key in inserted:
-            fresh.append(values)
-            rows.append(Queued(values["id"], values["channel"], key))
-            log.info(
-                "notification.queued",
-                notification_id=str(values["id"]),
-                kind=kind,
-                channel=values["channel"],
-            )
+    inserted = repository.insert_new(session, candidates)
+    fresh = [row for row in candidates if row.dedup_key in inserted]
+    rows = [Queued(row.id, row.channel, row.dedup_key) for row in fresh]
+    for row in fresh:
+        log.info("notification.queued", notification_id=str(row.id), kind=kind, channel=row.channel)
     if len(fresh) < len(candidates):
-        taken = [v["dedup_key"] for v in candidates if v["dedup_key"] not in inserted]
+        taken = [row.dedup_key for row in candidates if row.dedup_key not in inserted]
         rows.extend(
             Queued(row.id, row.channel, row.dedup_key)
-            for row in session.connection().execute(_BY_DEDUP_KEYS, {"keys": taken})
+            for row in repository.by_dedup_keys(session, taken)
         )
-        rows.sort(key=lambda row: CHANNELS.index(row.channel))
+        rows.sort(key=lambda row: registry.position(row.channel))
     # Each job's key derives from its notification's own unique key, which this transaction has
     # just taken; notifications are never deleted, so no job can hold it yet: no look-up.
     add_jobs(
@@ -152,69 +141,22 @@ def notify(
         DELIVER_JOB,
         now=now,
         jobs=[
-            (f"{DELIVER_JOB}:{v['dedup_key']}", {"notification_id": str(v["id"])}) for v in fresh
+            (f"{DELIVER_JOB}:{row.dedup_key}", {"notification_id": str(row.id)}) for row in fresh
         ],
     )
     return rows
 
 
-_INSERT_NEW: dict[tuple[str, int, tuple[str, ...]], Prepared] = {}
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[Prepared, dict[str, Any]]:
-    """One multi-row INSERT of `rows` (all with the same keys) that skips taken keys and returns
-    the ones it wrote, and its parameters: row n's values are bound as `<column>_<n>`."""
-    dialect = session.get_bind().dialect.name
-    names = tuple(rows[0])
-    statement = _INSERT_NEW.get((dialect, len(rows), names))
-    if statement is None:
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        columns = Notification.__table__.columns
-        values = [
-            {name: bindparam(f"{name}_{n}", type_=columns[name].type) for name in names}
-            for n in range(len(rows))
-        ]
-        statement = _INSERT_NEW[(dialect, len(rows), names)] = Prepared(
-            insert(Notification)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(Notification.dedup_key)
-        )
-    parameters = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
-    return statement, parameters
-
-
-def _record(
-    session: Session,
-    notification: Notification,
-    *,
-    now: datetime,
-    event: str,
-    transport: str,
-    outcome: str,
-    detail: str | None = None,
-    duration_ms: int | None = None,
-) -> None:
-    session.add(
-        NotificationDelivery(
-            notification_id=notification.id,
-            event=event,
-            transport=transport,
-            outcome=outcome,
-            detail=detail[:500] if detail else None,
-            duration_ms=duration_ms,
-            created_at=now,
-        )
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One attempt to deliver a notification: the message as its transport takes it."""
+    """One attempt to deliver a notification: the stored message and the channel that sends it."""
 
-    notification_id: uuid.UUID
     channel: str
-    message: OutgoingEmail | OutgoingSms
+    message: Message
+
+    @property
+    def notification_id(self) -> uuid.UUID:
+        return self.message.notification_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +171,7 @@ class Handover:
 
 def plan_delivery(session: Session, *, notification_id: uuid.UUID) -> Delivery | None:
     """The message to send now, or None when there is nothing to send (missing, or final)."""
-    notification = session.get(Notification, notification_id)
+    notification = repository.get(session, notification_id)
     bound = log.bind(notification_id=str(notification_id))
     if notification is None:
         bound.warning("notification.deliver.skipped", reason="missing")
@@ -237,26 +179,23 @@ def plan_delivery(session: Session, *, notification_id: uuid.UUID) -> Delivery |
     if notification.status in FINAL_STATUSES:
         bound.info("notification.deliver.skipped", reason=notification.status)
         return None
-    message = _email(notification) if notification.channel == "email" else _sms(notification)
-    return Delivery(notification.id, notification.channel, message)
+    return Delivery(notification.channel, _message(notification))
 
 
 def hand_over(delivery: Delivery, transports: Transports) -> Handover:
-    """Give the message to its transport; no database. A refusal is the outcome, not an error."""
-    message = delivery.message
+    """Give the message to its channel; no database. A refusal is the outcome, not an error."""
+    channel = transports.channels.get(delivery.channel)
+    if channel is None:
+        # Queued by a process that has this channel; this worker lacks it: fail and retry.
+        return Handover(
+            UNCONFIGURED, error=f"no '{delivery.channel}' channel is configured in this worker"
+        )
+    transport = channel.transport
+    if transport is None:
+        return Handover(SINK)
     started = time.monotonic()
-    transport = SINK
     try:
-        if isinstance(message, OutgoingEmail):
-            if transports.email is None:
-                return Handover(SINK)
-            transport = transports.email.name
-            receipt = transports.email.send(message)
-        else:
-            if transports.sms is None:
-                return Handover(SINK)
-            transport = transports.sms.name
-            receipt = transports.sms.send(message)
+        receipt = channel.send(delivery.message)
     except DeliveryError as error:
         return Handover(transport, error=short_error(str(error)), duration_ms=_since(started))
     return Handover(transport, detail=receipt.detail, duration_ms=_since(started))
@@ -268,14 +207,14 @@ def record_delivery(
     """Write one attempt's outcome; raises `AttemptFailed` (attempt kept) when it failed."""
     if delivery is None or handover is None:
         return  # `plan_delivery` found nothing to send and said why
-    notification = session.get(Notification, delivery.notification_id, with_for_update=True)
+    notification = repository.get_for_update(session, delivery.notification_id)
     bound = log.bind(notification_id=str(delivery.notification_id))
     if notification is None:
         bound.warning("notification.deliver.skipped", reason="missing")
         return
     outcome = "stored" if handover.transport == SINK else "error" if handover.error else "sent"
     notification.attempts += 1
-    _record(
+    repository.add_delivery_event(
         session,
         notification,
         now=now,
@@ -317,11 +256,12 @@ def _since(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _email(notification: Notification) -> OutgoingEmail:
-    return OutgoingEmail(
-        message_id=f"<{notification.id}@simexit>",
-        to=notification.recipient,
-        subject=notification.subject or "",
+def _message(notification: Notification) -> Message:
+    return Message(
+        notification_id=notification.id,
+        kind=notification.kind,
+        recipient=notification.recipient,
+        subject=notification.subject,
         text=notification.body_text,
         html=notification.body_html,
         language=notification.language,
@@ -329,34 +269,12 @@ def _email(notification: Notification) -> OutgoingEmail:
     )
 
 
-def _sms(notification: Notification) -> OutgoingSms:
-    shape = sms_encoding.shape(notification.body_text)
-    return OutgoingSms(
-        delivery_id=str(notification.id),
-        to=notification.recipient,
-        text=notification.body_text,
-        encoding=shape.encoding,
-        segments=shape.segments,
-    )
-
-
 def mark_dead(session: Session, *, notification_id: str, error: str) -> None:
     """The delivery job gave up: say so on the notification (the job's `on_dead` hook)."""
-    notification = session.get(Notification, uuid.UUID(notification_id), with_for_update=True)
+    notification = repository.get_for_update(session, uuid.UUID(notification_id))
     if notification is not None and notification.status not in FINAL_STATUSES:
         notification.status, notification.last_error = "dead", error
         log.error("notification.dead", notification_id=notification_id, error=error)
-
-
-# Kannel's dlr-url %d values: 1 delivered to phone, 2 not delivered to phone, 4 queued on the
-# SMSC, 8 accepted by the SMSC, 16 refused by the SMSC.
-DLR_OUTCOMES = {
-    1: "delivered",
-    2: "undeliverable",
-    4: "queued_at_smsc",
-    8: "accepted_by_smsc",
-    16: "refused_by_smsc",
-}
 
 
 def apply_delivery_report(
@@ -364,57 +282,49 @@ def apply_delivery_report(
     *,
     now: datetime,
     delivery_id: str | uuid.UUID,
-    dlr_type: int | str,
-    smsc_reply: str | None = None,
+    channel: str,
+    report: DeliveryReport,
 ) -> Notification | None:
-    """Apply one Kannel delivery report (the dlr-url callback). Returns None for an unknown id.
+    """Apply a gateway's delivery report (read from its own format by its adapter) to a
+    notification of `channel`. Returns None for an unknown id or another channel's message.
 
-    Reports only move a message forward: a late "accepted by SMSC" never undoes "delivered".
+    Reports only move a message forward: a late "accepted" never undoes "delivered".
     """
     try:
         notification_uuid = (
             delivery_id if isinstance(delivery_id, uuid.UUID) else uuid.UUID(str(delivery_id))
         )
-        code = int(dlr_type)
     except ValueError:
-        raise InvalidInput(
-            "The delivery report has a malformed id or type.", field="delivery_id"
-        ) from None
-    notification = session.get(Notification, notification_uuid, with_for_update=True)
-    if notification is None or notification.channel != "sms":
+        raise InvalidInput("The delivery report has a malformed id.", field="delivery_id") from None
+    notification = repository.get_for_update(session, notification_uuid)
+    if notification is None or notification.channel != channel:
         return None
-    outcome = DLR_OUTCOMES.get(code, f"type_{code}")
-    _record(
+    repository.add_delivery_event(
         session,
         notification,
         now=now,
         event="report",
-        transport=notification.transport or "kannel",
-        outcome=outcome,
-        detail=short_error(smsc_reply) if smsc_reply else None,
+        transport=notification.transport or report.transport,
+        outcome=report.outcome,
+        detail=short_error(report.detail) if report.detail else None,
     )
     if notification.status == "delivered":
         return notification
-    if code == 1:
+    if report.settles == "delivered":
         notification.status, notification.delivered_at = "delivered", now
-    elif code in (2, 16):
+    elif report.settles == "undeliverable":
         notification.status, notification.last_error = (
             "undeliverable",
-            f"delivery report: {outcome}",
+            f"delivery report: {report.outcome}",
         )
-    log.info("notification.delivery_report", notification_id=str(notification.id), outcome=outcome)
+    log.info(
+        "notification.delivery_report", notification_id=str(notification.id), outcome=report.outcome
+    )
     return notification
 
 
 def list_sink_messages(
     session: Session, *, operator_id: uuid.UUID, limit: int = 50
 ) -> list[Notification]:
-    """Messages kept by the local sink (no SMTP host / Kannel URL configured), newest first."""
-    return list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.operator_id == operator_id, Notification.transport == SINK)
-            .order_by(Notification.created_at.desc(), Notification.id)
-            .limit(limit)
-        )
-    )
+    """Messages kept by the local sink (channels with no transport configured), newest first."""
+    return repository.sink_messages(session, operator_id=operator_id, transport=SINK, limit=limit)

@@ -1,7 +1,8 @@
 """Job handlers for notifications and webhooks, and the transports the worker gives them.
 
 The edge that starts a worker (CLI, embedded server) calls `use_transports(build_transports(
-settings))` once; until then e-mail and SMS go to the local sink and webhooks wait.
+settings))` once; until then e-mail and SMS go to the local sink and webhooks wait
+(`simexit.notifications.channels` holds them; re-exported here for the edges).
 """
 
 from __future__ import annotations
@@ -14,19 +15,9 @@ from sqlalchemy.orm import Session
 
 from simexit.jobs.registry import Exchange, exchange_job, exponential
 from simexit.notifications import service, webhooks
-from simexit.notifications.ports import Transports
+from simexit.notifications.channels import current_transports, use_transports
 
-
-class _Configured:
-    transports = Transports()
-
-
-def use_transports(transports: Transports) -> None:
-    _Configured.transports = transports
-
-
-def current_transports() -> Transports:
-    return _Configured.transports
+__all__ = ["current_transports", "use_transports"]
 
 
 def _notification_dead(session: Session, *, error: str, **payload: Any) -> None:
@@ -37,7 +28,7 @@ def _webhook_dead(session: Session, *, error: str, **payload: Any) -> None:
     webhooks.mark_dead(session, delivery_id=str(payload["delivery_id"]), error=error)
 
 
-# Both deliveries are exchanges: the message is read first, handed to the SMTP server, Kannel or
+# Both deliveries are exchanges: the message is read first, handed to its channel's transport or
 # the receiver with no transaction open, and the outcome recorded in the job's transaction.
 
 
@@ -51,7 +42,7 @@ def _plan_notification(
 
 
 def _send_notification(delivery: service.Delivery) -> service.Handover:
-    return service.hand_over(delivery, _Configured.transports)
+    return service.hand_over(delivery, current_transports())
 
 
 def _record_notification(
@@ -69,7 +60,7 @@ def _plan_webhook(session: Session, *, now: datetime, delivery_id: str) -> Any:
 
 
 def _send_webhook(request: webhooks.Post) -> webhooks.Answer:
-    return webhooks.post(request, _Configured.transports.webhooks)
+    return webhooks.post(request, current_transports().webhooks)
 
 
 def _record_webhook(

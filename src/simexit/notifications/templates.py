@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -64,8 +64,14 @@ UNKNOWN_REMINDER = N_("There is still something to do for your request by {due_d
 class RenderedMessage:
     subject: str
     paragraphs: tuple[str, ...]
-    sms: str
+    sms: str  # the short text form: an SMS, and every channel without a text of its own
     sender_name: str
+    # Texts written for one channel (by its name), for a template that needs a different short
+    # form there. A channel asks `short_text(name)`; without an entry it gets `sms`.
+    channel_texts: Mapping[str, str] = field(default_factory=dict)
+
+    def short_text(self, channel: str) -> str:
+        return self.channel_texts.get(channel, self.sms)
 
     @property
     def text(self) -> str:

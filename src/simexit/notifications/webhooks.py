@@ -28,10 +28,10 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from simexit.appending import append_row
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
-from simexit.models import Operator, WebhookAttempt, WebhookDelivery
+from simexit.models import WebhookAttempt, WebhookDelivery
+from simexit.notifications import repository
 from simexit.notifications.ports import DeliveryError, WebhookSender
 from simexit.operators.repository import operator_info
 
@@ -127,7 +127,7 @@ def emit(
         attempts=0,
         created_at=now,
     )
-    append_row(session, delivery)
+    repository.append_webhook(session, delivery)
     # The message id was made just above, so its job key is new: no look-up.
     add_job(
         session,
@@ -162,12 +162,11 @@ class Answer:
 
 def plan_post(session: Session, *, now: datetime, delivery_id: uuid.UUID) -> Post | None:
     """The signed POST to make now, or None when the delivery is missing or delivered."""
-    delivery = session.get(WebhookDelivery, delivery_id)
+    delivery = repository.webhook(session, delivery_id)
     if delivery is None or delivery.status == "delivered":
         log.info("webhook.deliver.skipped", delivery_id=str(delivery_id))
         return None
-    operator = session.get(Operator, delivery.operator_id)
-    secret = operator.webhook_secret if operator else None
+    secret = repository.webhook_secret(session, delivery.operator_id)
     body = delivery.body.encode()
     if not secret:
         refusal = "the operator has no webhook secret; refusing to send unsigned"
@@ -207,12 +206,13 @@ def record_post(
     """Log the attempt; a 2xx answer delivers the webhook, anything else raises `AttemptFailed`."""
     if request is None or answer is None:
         return  # `plan_post` found nothing to send and said so
-    delivery = session.get(WebhookDelivery, request.delivery_id, with_for_update=True)
+    delivery = repository.webhook_for_update(session, request.delivery_id)
     if delivery is None:
         log.info("webhook.deliver.skipped", delivery_id=str(request.delivery_id))
         return
     delivery.attempts += 1
-    session.add(
+    repository.add_webhook_attempt(
+        session,
         WebhookAttempt(
             delivery_id=delivery.id,
             attempt=delivery.attempts,
@@ -220,7 +220,7 @@ def record_post(
             duration_ms=answer.duration_ms,
             error=answer.error,
             created_at=now,
-        )
+        ),
     )
     delivery.last_status_code = answer.status_code
     bound = log.bind(
@@ -244,7 +244,7 @@ def _since(started: float) -> int:
 
 
 def mark_dead(session: Session, *, delivery_id: str, error: str) -> None:
-    delivery = session.get(WebhookDelivery, uuid.UUID(delivery_id), with_for_update=True)
+    delivery = repository.webhook_for_update(session, uuid.UUID(delivery_id))
     if delivery is not None and delivery.status != "delivered":
         delivery.status = "dead"
         log.error("webhook.dead", delivery_id=delivery_id, error=error)

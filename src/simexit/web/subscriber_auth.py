@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from simexit.models import LoginChallenge, Subscriber
 from simexit.notifications import service as notifications
+from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
 from simexit.verification import codes
 
 CODE_TTL = timedelta(minutes=10)
@@ -41,6 +42,11 @@ class LoginOutcome(StrEnum):
 class Identifier:
     channel: str  # sms | email
     value: str  # E.164 number or lower-case e-mail address
+
+    @property
+    def contact(self) -> str:
+        """The contact kind the code goes to."""
+        return PHONE_NUMBER if self.channel == "sms" else EMAIL_ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +152,7 @@ def request_code(
             kind="verification.code",
             subject_id=str(challenge.id),
             language=language,
-            phone=identifier.value if identifier.channel == "sms" else None,
-            email=identifier.value if identifier.channel == "email" else None,
+            contacts={identifier.contact: identifier.value},
             context={"code": code, "expiry_minutes": int(CODE_TTL.total_seconds() // 60)},
         )
     else:

@@ -154,7 +154,8 @@ VERIFICATION_STATUS = {
     "locked": N_("Locked after too many tries"),
     "expired": N_("Expired"),
 }
-MESSAGE_CHANNEL = {"email": N_("E-mail"), "sms": N_("SMS")}
+# Labels of the notification channels; a channel without one is shown by its name.
+MESSAGE_CHANNEL = {"email": N_("E-mail"), "sms": N_("SMS"), "push": N_("Push")}
 MESSAGE_KIND = {
     "verification.code": N_("One-time code"),
     "case.opened": N_("Request opened"),

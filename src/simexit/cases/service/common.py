@@ -154,7 +154,6 @@ def notify(
         kind=kind,
         subject_id=str(case.id),
         language=case.language,
-        email=subscriber.email,
-        phone=subscriber.phone_e164,
+        contacts=subscriber.addresses,
         context={"reference": case.reference, "case_type": case.type, **(context or {})},
     )

@@ -248,6 +248,7 @@ def start_verification(
         "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60),
     }
     from simexit.notifications import service as notifications
+    from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
 
     notifications.notify(
         session,
@@ -256,8 +257,7 @@ def start_verification(
         kind="verification.code",
         subject_id=str(verification.id),
         language=case.language,
-        email=destination if method is Method.email_otp else None,
-        phone=destination if method is Method.sms_otp else None,
+        contacts={PHONE_NUMBER if method is Method.sms_otp else EMAIL_ADDRESS: destination},
         context=notifications_context,
     )
     return IssuedCode(verification, code)
