@@ -132,6 +132,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{str(directory)!r} is not a directory")
         return value
 
+    @field_validator("gateways_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     @field_validator("gateways_file")
     @classmethod
     def _existing_file(cls, value: Path | None) -> Path | None:

@@ -130,22 +130,19 @@ class Problem:
 
 
 class GatewayConfigError(ConfigurationError):
-    """One line: the file, then each problem (operator, port, rule), `; `-separated."""
+    """One line: what was refused, then each problem (operator, port, rule), `; `-separated."""
 
-    def __init__(self, source: Path | None, problems: Sequence[Problem]) -> None:
-        self.source = source
+    def __init__(self, summary: str, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         shown = "; ".join(str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN])
         more = len(self.problems) - MAX_PROBLEMS_SHOWN
         if more > 0:
             shown += f"; and {more} more"
-        super().__init__(f"{describe_source(source)}: {shown}")
+        super().__init__(f"{summary}: {shown}")
 
 
-def describe_source(source: Path | None) -> str:
-    if source is None:
-        return f"gateways ({SETTING} is not set: every operator gets the simulated adapters)"
-    return f"invalid gateways file {source}"
+def invalid_file(source: Path, problems: Sequence[Problem]) -> GatewayConfigError:
+    return GatewayConfigError(f"invalid gateways file {source}", problems)
 
 
 @dataclass(frozen=True)
@@ -163,10 +160,10 @@ class GatewayPlan:
         """Every operator the file names exists (a misspelt code would silently leave the real
         operator on the default)."""
         unknown = sorted(set(self.operators) - set(known_codes))
-        if not unknown:
+        if not unknown or self.source is None:
             return
         known = ", ".join(sorted(known_codes)[:10]) or "none yet"
-        raise GatewayConfigError(
+        raise invalid_file(
             self.source,
             [
                 Problem(code, f"no operator has this code in the database (known: {known})")
@@ -177,20 +174,29 @@ class GatewayPlan:
     def check_production(self, known_codes: Iterable[str]) -> None:
         """No operator in the database, nor the default (which every operator added later
         gets), uses a simulated adapter unless it is marked `sandbox = true`."""
-        problems = []
-        for plan in (self.default, *(self.for_operator(c) for c in sorted(known_codes))):
-            simulated = plan.simulated_ports()
-            if simulated and not plan.sandbox:
-                problems.append(
-                    Problem(
-                        plan.operator,
-                        "simulated adapters are refused in production (SIMEXIT_ENV=production) "
-                        "unless the operator is marked sandbox = true",
-                        ports=tuple(simulated),
-                    )
-                )
-        if problems:
-            raise GatewayConfigError(self.source, problems)
+        plans = [self.default]
+        if self.source is not None:  # without a file every operator gets the default
+            plans += [self.for_operator(code) for code in sorted(known_codes)]
+        problems = [
+            Problem(
+                plan.operator, "simulated, and not marked sandbox = true", plan.simulated_ports()
+            )
+            for plan in plans
+            if plan.simulated_ports() and not plan.sandbox
+        ]
+        if not problems:
+            return
+        if self.source is None:
+            summary = (
+                f"no gateways file ({SETTING} is not set), so every operator gets the simulated "
+                "adapters, which production (SIMEXIT_ENV=production) refuses"
+            )
+        else:
+            summary = (
+                f"gateways file {self.source} refused in production (SIMEXIT_ENV=production): "
+                "simulated adapters are only for operators marked sandbox = true"
+            )
+        raise GatewayConfigError(summary, problems)
 
 
 # -- the file's shape
@@ -245,7 +251,7 @@ def load_gateway_plan(
     try:
         parsed = _GatewaysFile.model_validate(_read(path))
     except ValidationError as error:
-        raise GatewayConfigError(path, [_shape_problem(e) for e in error.errors()]) from None
+        raise invalid_file(path, [_shape_problem(e) for e in error.errors()]) from None
     problems: list[Problem] = []
     base = default_plan().default
     default = _resolve(DEFAULT_SECTION, parsed.default, base, catalog, environ, problems)
@@ -254,7 +260,7 @@ def load_gateway_plan(
         for code, section in parsed.operators.items()
     }
     if problems:
-        raise GatewayConfigError(path, problems)
+        raise invalid_file(path, problems)
     return GatewayPlan(path, default, operators)
 
 
@@ -262,7 +268,7 @@ def _require_simulated(catalog: Catalog) -> None:
     missing = [port.value for port in Port if SIMULATED not in catalog.get(port, {})]
     if missing:  # a broken registry, not a user's mistake; still one line
         raise GatewayConfigError(
-            None, [Problem(None, "no simulated adapter", ports=tuple(missing))]
+            "the gateway registry", [Problem(None, "no simulated adapter", ports=tuple(missing))]
         )
 
 
@@ -271,7 +277,7 @@ def _read(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise GatewayConfigError(path, [Problem(None, f"cannot be read: {error}")]) from None
+        raise invalid_file(path, [Problem(None, f"cannot be read: {error}")]) from None
     if path.suffix == ".toml":
         try:
             return tomllib.loads(text)
@@ -284,7 +290,7 @@ def _read(path: Path) -> Any:
             problem = f"not valid JSON: {error}"
     else:
         problem = "must be a .toml or .json file"
-    raise GatewayConfigError(path, [Problem(None, problem)])
+    raise invalid_file(path, [Problem(None, problem)])
 
 
 def _shape_problem(error: Any) -> Problem:
@@ -446,5 +452,6 @@ __all__ = [
     "Port",
     "Problem",
     "default_plan",
+    "invalid_file",
     "load_gateway_plan",
 ]
