@@ -62,7 +62,11 @@ def test_defaults_are_the_embedded_mode() -> None:
         ("SIMEXIT_KANNEL_SENDSMS_URL", "ftp://kannel/", "http:// or https:// URL"),
         ("SIMEXIT_MAIL_FROM", "nobody", "must be an address"),
         ("SIMEXIT_POLICY_DIRS", "/no/such/directory", "'/no/such/directory' is not a directory"),
-        ("SIMEXIT_GATEWAYS_FILE", "/no/such/gateways.toml", "'/no/such/gateways.toml' is not a file"),
+        (
+            "SIMEXIT_GATEWAYS_FILE",
+            "/no/such/gateways.toml",
+            "'/no/such/gateways.toml' is not a file",
+        ),
         ("SIMEXIT_POLICY_DIRS", "[not json", "not a JSON list of strings"),
         ("SIMEXIT_POLICY_DIRS", "[1, 2]", "not a JSON list of strings"),
         ("SIMEXIT_TRUSTED_PROXIES", "10.0.0.1,proxy", "'proxy' is not an IP address or CIDR"),
