@@ -46,8 +46,8 @@ def check() -> None:
         simulated = [row.operator for row in rows if row.simulated_ports() and not row.sandbox]
         if simulated:
             typer.echo(
-                f"note: production would refuse this: {', '.join(simulated)} "
-                "use simulated adapters and are not marked sandbox = true"
+                "note: production would refuse this: simulated adapters for "
+                f"{', '.join(simulated)}, not marked sandbox = true"
             )
 
 
