@@ -4,6 +4,7 @@ no database; the environment is a dict handed in."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,37 @@ class TestProduction:
         plan.check_production(["telenor-no", "ice-no"])
         assert plan.for_operator("telenor-no").simulated_ports() == ()
         load(tmp_path, f"[default]\n{real}").check_production(["telenor-no"])
+
+
+class TestTheReadmeExample:
+    """README.md's example is the file's real shape, and its quoted error is the real one."""
+
+    README = Path(__file__).resolve().parents[2] / "README.md"
+
+    def example(self, tmp_path: Path) -> Path:
+        text = self.README.read_text(encoding="utf-8")
+        section = text[text.index("### Gateways\n") :]
+        block = section[section.index("```toml\n") + len("```toml\n") :]
+        path = tmp_path / "gateways.toml"
+        path.write_text(block[: block.index("```")], encoding="utf-8")
+        return path
+
+    def test_it_is_refused_today_with_the_line_the_readme_quotes(self, tmp_path: Path) -> None:
+        path = self.example(tmp_path)
+        with pytest.raises(GatewayConfigError) as caught:
+            load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
+        quoted = "operator telenor-no, port network: unknown adapter 'osmo-hlr' (known: simulated)"
+        assert str(caught.value) == f"invalid gateways file {path}: {quoted}"
+        assert quoted in self.README.read_text(encoding="utf-8")
+
+    def test_it_loads_once_the_adapter_is_registered(self, tmp_path: Path) -> None:
+        registry = lab_registry()
+        osmo = replace(
+            registry, network={**registry.network, "osmo-hlr": registry.network["lab-hlr"]}
+        )
+        plan = load_gateway_plan(self.example(tmp_path), catalog=osmo.catalog(), environ=ENV)
+        telenor = plan.for_operator("telenor-no")
+        assert telenor.ports[Port.network].adapter == "osmo-hlr"
+        assert telenor.channels == ("sms", "email")
+        assert plan.default.sandbox is True
+        assert telenor.sandbox is False
