@@ -62,6 +62,11 @@ def test_defaults_are_the_embedded_mode() -> None:
         ("SIMEXIT_KANNEL_SENDSMS_URL", "ftp://kannel/", "http:// or https:// URL"),
         ("SIMEXIT_MAIL_FROM", "nobody", "must be an address"),
         ("SIMEXIT_POLICY_DIRS", "/no/such/directory", "'/no/such/directory' is not a directory"),
+        (
+            "SIMEXIT_GATEWAYS_FILE",
+            "/no/such/gateways.toml",
+            "'/no/such/gateways.toml' is not a file",
+        ),
         ("SIMEXIT_POLICY_DIRS", "[not json", "not a JSON list of strings"),
         ("SIMEXIT_POLICY_DIRS", "[1, 2]", "not a JSON list of strings"),
         ("SIMEXIT_TRUSTED_PROXIES", "10.0.0.1,proxy", "'proxy' is not an IP address or CIDR"),
@@ -183,3 +188,14 @@ def test_a_dotenv_file_is_checked_the_same_way(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SIMEXIT_TRUSTED_PROXIES=proxy\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="SIMEXIT_TRUSTED_PROXIES: 'proxy' is not"):
         load_settings()
+
+
+def test_the_gateways_file_is_a_path_and_empty_is_unset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert load_settings().gateways_file is None
+    monkeypatch.setenv("SIMEXIT_GATEWAYS_FILE", "")
+    assert load_settings().gateways_file is None
+    (tmp_path / "gateways.toml").write_text("[default]\n")
+    monkeypatch.setenv("SIMEXIT_GATEWAYS_FILE", "gateways.toml")
+    assert load_settings().gateways_file == Path("gateways.toml")

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     base_url: str = ""
     policy_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     policy_strict: bool = True
+    # Which adapter each operator's gateways use (TOML or JSON); unset: all simulated.
+    gateways_file: Path | None = None
     # Demo operators, staff (password `demo-password`) and `*` API keys on an empty database.
     # Unset: on for `local` only. Refused in production.
     seed_demo: bool | None = None
@@ -137,6 +139,18 @@ class Settings(BaseSettings):
         for directory in value:
             if not directory.is_dir():
                 raise ValueError(f"{str(directory)!r} is not a directory")
+        return value
+
+    @field_validator("gateways_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("gateways_file")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{str(value)!r} is not a file")
         return value
 
     @field_validator("trusted_proxies")

@@ -43,3 +43,14 @@ class InvalidInput(DomainError):
 
 class ConfigurationError(Exception):
     """Settings or packs that cannot be used; raised at start-up, never per request."""
+
+
+class GatewayError(Exception):
+    """A remote system refused or failed; `retryable` tells whether trying again can help.
+
+    Every port (network, eSIM, OSS, billing, payments, identity) raises it, so the flows that call
+    several of them handle one kind of failure."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable

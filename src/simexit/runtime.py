@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
 from simexit.cases.context import CaseContext
 from simexit.clock import utc_now
-from simexit.config import Settings, get_settings
+from simexit.config import Environment, Settings, get_settings
 from simexit.db import Database
+from simexit.operators.gateways import GatewayPlan, load_gateway_plan
+from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
 
@@ -32,6 +36,10 @@ TASK_MODULES: tuple[str, ...] = (
 def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
     for module in modules:
         importlib.import_module(module)
+
+
+if TYPE_CHECKING:
+    from simexit.integrations.registry import GatewayDirectory
 
 
 @dataclass
@@ -55,6 +63,34 @@ class Runtime:
         )
 
     @cached_property
+    def gateway_plan(self) -> GatewayPlan:
+        """Which adapter each operator's gateways use (`SIMEXIT_GATEWAYS_FILE`), checked; a bad
+        file is one `ConfigurationError` line. Secrets are read from the environment now."""
+        from simexit.integrations.registry import REGISTRY
+
+        return load_gateway_plan(
+            self.settings.gateways_file, catalog=REGISTRY.catalog(), environ=os.environ
+        )
+
+    @cached_property
+    def gateways(self) -> GatewayDirectory:
+        from simexit.integrations.registry import GatewayDirectory
+
+        return GatewayDirectory(self.gateway_plan)
+
+    def check_gateways(self) -> GatewayPlan:
+        """The plan against the database, before a process serves or runs jobs: every operator
+        the file names exists, and production gives no operator a simulated adapter unless it
+        is marked sandbox. Needs the database at head."""
+        plan = self.gateway_plan
+        with self.db.read_session() as session:
+            codes = operator_codes(session)
+        plan.check_operators(codes)
+        if self.settings.env is Environment.production:
+            plan.check_production(codes)
+        return plan
+
+    @cached_property
     def passwords(self) -> PasswordHasher:
         return PasswordHasher()
 
@@ -75,13 +111,13 @@ class Runtime:
 
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator
-        systems (simulated in embedded mode) and the message transports from settings."""
+        systems of each operator (from the gateways file; simulated without one) and the message
+        transports from settings."""
         from simexit.cases import tasks as case_tasks
-        from simexit.integrations.simulated import simulated_gateways
         from simexit.jobs import tasks as job_tasks
 
         import_task_modules()
-        case_tasks.install(self.cases, simulated_gateways())
+        case_tasks.install(self.cases, self.gateways)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         self.warm_up()

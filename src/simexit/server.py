@@ -75,8 +75,8 @@ class WorkerThread:
         return True
 
     def _prepare(self) -> None:
-        """Register job handlers, the (simulated) operator systems and message transports, as
-        `simexit worker` does."""
+        """Register job handlers, each operator's gateways (from the gateways file) and the
+        message transports, as `simexit worker` does."""
         self.runtime.prepare_jobs()
 
     def stop(self) -> None:

@@ -15,19 +15,27 @@ from simexit.cases import service as cases
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import Gateways
 from simexit.db import Database
-from simexit.integrations.simulated import SimulatedBilling, SimulatedHss, SimulatedSmdp
+from simexit.integrations.simulated import (
+    SimulatedBilling,
+    SimulatedHss,
+    SimulatedSmdp,
+    simulated_gateways,
+)
 from simexit.jobs.runner import ensure_periodic_jobs, run_pending
 from simexit.models import Case, LedgerEntry, Line, TeardownStep
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType, SettlementChoice
 from simexit.verification.methods import Method
 from tests.cases.conftest import World, build_world
+from tests.fixtures.gateways import SameForEveryOperator
 
 
 @pytest.fixture
 def gateways(ctx: CaseContext) -> Gateways:
-    installed = Gateways(network=SimulatedHss(), esim=SimulatedSmdp(), billing=SimulatedBilling())
-    tasks.install(ctx, installed)
+    installed = simulated_gateways(
+        network=SimulatedHss(), esim=SimulatedSmdp(), billing=SimulatedBilling()
+    )
+    tasks.install(ctx, SameForEveryOperator(installed))
     return installed
 
 

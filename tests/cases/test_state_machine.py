@@ -36,6 +36,7 @@ from simexit.policies.model import Channel, RequestType, SettlementChoice
 from simexit.principals import Actor, ActorType, StaffRole
 from simexit.verification.methods import Method
 from tests.fixtures.factories import create_line, create_operator, create_subscriber
+from tests.fixtures.gateways import SameForEveryOperator
 
 PACKS = ["no/telenor", "no/ice", "us/att", "ru/mts"]
 CHANNELS = [Channel.web, Channel.store, Channel.agent, Channel.phone]
@@ -249,7 +250,7 @@ def test_case_lifecycle_invariants(
     shutil.copyfile(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
     ctx = CaseContext(packs=packs, secret_key=b"m" * 32)
-    tasks.install(ctx, simulated_gateways())
+    tasks.install(ctx, SameForEveryOperator(simulated_gateways()))
     try:
         run_state_machine_as_test(
             machine_for(db, ctx, packs),

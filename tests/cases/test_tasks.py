@@ -23,11 +23,12 @@ from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType
 from tests.cases.conftest import World, build_world
 from tests.fixtures.factories import create_line, create_operator, create_subscriber
+from tests.fixtures.gateways import SameForEveryOperator
 
 
 @pytest.fixture(autouse=True)
 def installed(ctx: CaseContext) -> None:
-    tasks.install(ctx, simulated_gateways())
+    tasks.install(ctx, SameForEveryOperator(simulated_gateways()))
 
 
 def _tick(db: Database, at: datetime) -> None:

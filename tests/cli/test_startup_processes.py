@@ -186,8 +186,16 @@ def test_two_servers_and_two_workers_started_at_once_on_an_empty_database_all_co
 def test_production_on_an_empty_database_gets_no_demo(
     empty_database: str, tmp_path: Path, started: list[Started]
 ) -> None:
+    # Production refuses simulated gateways unless the operators are marked sandbox.
+    gateways = tmp_path / "gateways.toml"
+    gateways.write_text("[default]\nsandbox = true\n", encoding="utf-8")
     server = serve(
-        tmp_path, empty_database, "production", SIMEXIT_ENV="production", SIMEXIT_SECRET_KEY=SECRET
+        tmp_path,
+        empty_database,
+        "production",
+        SIMEXIT_ENV="production",
+        SIMEXIT_SECRET_KEY=SECRET,
+        SIMEXIT_GATEWAYS_FILE=str(gateways),
     )
     started.append(server)
     wait_all_ready(started)

@@ -2,7 +2,8 @@
 
 The schedule lives in the rows (approved cases' effective dates, lines' quarantine ends), so a scan
 that runs late or twice does the same thing: each step re-checks the state it finds under lock.
-The worker installs the context (packs, gateways) once at start with `install`.
+The worker installs the context (packs, and the gateways of each operator) once at start with
+`install`; a case runs through the gateways of its own operator.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from simexit.audit import service as audit
 from simexit.cases import flows, repository
 from simexit.cases.context import CaseContext
-from simexit.cases.ports import Gateways
+from simexit.cases.ports import GatewaysByOperator
 from simexit.cases.service.common import notify, today_for
 from simexit.cases.service.execution import begin_execution
 from simexit.cases.service.review import expire
@@ -29,6 +30,7 @@ from simexit.jobs.registry import exponential, job, periodic
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Operator, Subscriber
+from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 
 log = structlog.get_logger()
@@ -42,13 +44,13 @@ STEP_BACKOFF = exponential(base_seconds=60, cap_seconds=6 * 3600)
 @dataclass
 class TaskContext:
     cases: CaseContext
-    gateways: Gateways
+    gateways: GatewaysByOperator
 
 
 _installed: TaskContext | None = None
 
 
-def install(cases: CaseContext, gateways: Gateways) -> None:
+def install(cases: CaseContext, gateways: GatewaysByOperator) -> None:
     global _installed
     _installed = TaskContext(cases, gateways)
 
@@ -73,8 +75,9 @@ def execute(session: Session, *, now: datetime, case_id: str) -> None:
     if case is None:
         log.warning("case.execute.missing", case_id=case_id)
         return
+    gateways = ctx.gateways.for_operator(operator_info(session, case.operator_id).code)
     outcome = flows.execute_case(
-        session, case, gateways=ctx.gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts
+        session, case, gateways=gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts
     )
     if outcome.status == "retry":
         enqueue(

@@ -1,8 +1,10 @@
 """`simexit serve`: the API, portal and worker in one process (the embedded mode).
 
 Start-up order, each step before the next: settings (a bad value is one line), the port (a taken
-one is one line), the database (migrated and, when `SIMEXIT_SEED_DEMO` says so, seeded, under the
-start-up lock), the policy packs; only then "listening on" and the server.
+one is one line), the gateways file (one line), the database (migrated and, when
+`SIMEXIT_SEED_DEMO` says so, seeded, under the start-up lock), the policy packs, the gateways
+against the database (unknown operator codes; production refuses simulated gateways for operators
+not marked sandbox); only then "listening on" and the server.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ def serve(
     port = port or settings.port
     listener = bind_listener(host, port)
     try:
+        runtime.gateway_plan  # a bad gateways file stops here, before the database  # noqa: B018
         seeded = prepare_database(runtime, seed=settings.should_seed_demo)
         if seeded is not None:
             print_seed(seeded)
         runtime.packs  # a broken pack stops here, with its file and rule  # noqa: B018
+        runtime.check_gateways()
         base = settings.base_url or f"http://{host}:{port}"
         typer.echo(f"simexit listening on {base}  (API docs: {base}/docs)", err=False)
         run_server(runtime, listener=listener, with_worker=not no_worker, workers=workers)

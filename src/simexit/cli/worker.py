@@ -2,7 +2,9 @@
 
 It migrates the database first, under the start-up lock, like `simexit serve` (it never seeds the
 demo: the keys belong in the server's output), so workers may start before, with or without the
-servers on an empty database."""
+servers on an empty database. Like the server, it refuses a bad gateways file before the database
+and checks the gateways against the database after migrating (production: no simulated gateway
+for an operator not marked sandbox)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,9 @@ def worker(
     runtime = runtime_from_env()
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
+    runtime.gateway_plan  # a bad gateways file stops here, before the database  # noqa: B018
     prepare_database(runtime, seed=False)
+    runtime.check_gateways()
     runtime.prepare_jobs()
     import_task_modules(task_module or [])
     freeze_startup_heap()

@@ -6,16 +6,44 @@
   as done. An unknown ICCID is 8.2.1 / 3.9 ("unknown").
 - The HSS keeps a subscriber record per IMSI with a barring flag and a state, like a pyHSS or
   Open5GS subscriber; deactivating an absent subscriber is a no-op, as provisioning systems do.
-These run in-process; an operator deployment replaces them with real adapters.
+- The OSS takes TMF641 service orders and completes them at once; an order whose `externalId`
+  it already has is answered with the first order's id, as an idempotent TMF641 server does.
+- The payment provider pays at once and keys payouts by simexit's payout id (the idempotency
+  key of a card refund, pain.001's EndToEndId): the same payout twice is paid once.
+- The identity provider follows OIDC's authorization code flow and signs everyone in at once:
+  its "authorization page" is the return URL with a one-time `code` and the check id as `state`.
+These run in-process, one set per operator; an operator deployment replaces them with real
+adapters chosen in the gateways file (`SIMEXIT_GATEWAYS_FILE`), and production refuses them for
+operators not marked `sandbox = true`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
-from simexit.cases.ports import GatewayError, Gateways
+from simexit.cases.ports import (
+    BillingGateway,
+    EsimGateway,
+    GatewayError,
+    Gateways,
+    NetworkGateway,
+    OssGateway,
+    ServiceOrder,
+)
+from simexit.refunds.ports import PaymentGateway, Payout
+from simexit.verification.ports import (
+    IdentityCheckStart,
+    IdentityNotProven,
+    IdentityProvider,
+    VerifiedIdentity,
+)
 
 
 @dataclass
@@ -74,5 +102,102 @@ class SimulatedBilling:
         self.closed.setdefault(line_ref, billing_end)
 
 
-def simulated_gateways() -> Gateways:
-    return Gateways(network=SimulatedHss(), esim=SimulatedSmdp(), billing=SimulatedBilling())
+@dataclass
+class SimulatedOss:
+    """Service orders by `externalId`, each completed at once: {external id: (order id, order)}."""
+
+    orders: dict[str, tuple[str, ServiceOrder]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def submit_service_order(self, order: ServiceOrder) -> str:
+        with self._lock:
+            known = self.orders.get(order.external_id)
+            if known is not None:
+                return known[0]
+            order_id = f"SO-{len(self.orders) + 1:06d}"
+            self.orders[order.external_id] = (order_id, order)
+            return order_id
+
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@dataclass
+class SimulatedPayments:
+    """Payouts by payout id: {payout id: (reference, payout)}."""
+
+    payouts: dict[str, tuple[str, Payout]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def pay_out(self, payout: Payout) -> str:
+        if payout.amount_minor <= 0:
+            raise GatewayError("a payout must be a positive amount", retryable=False)
+        if not _CURRENCY.fullmatch(payout.currency):
+            raise GatewayError(f"{payout.currency!r} is not an ISO 4217 code", retryable=False)
+        with self._lock:
+            known = self.payouts.get(payout.payout_id)
+            if known is not None:
+                if known[1] != payout:  # as a provider refuses a reused idempotency key
+                    raise GatewayError(
+                        f"payout {payout.payout_id} was already made with other details",
+                        retryable=False,
+                    )
+                return known[0]
+            reference = f"SIMPAY-{len(self.payouts) + 1:06d}"
+            self.payouts[payout.payout_id] = (reference, payout)
+            return reference
+
+
+@dataclass
+class SimulatedIdentity:
+    """Checks begun and not yet completed: {check id: (one-time code, login hint)}."""
+
+    pending: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    completed: dict[str, VerifiedIdentity] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin_check(
+        self, *, check_id: str, return_url: str, login_hint: str | None
+    ) -> IdentityCheckStart:
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self.pending[check_id] = (code, login_hint)
+        separator = "&" if "?" in return_url else "?"
+        query = urlencode({"code": code, "state": check_id})
+        return IdentityCheckStart(check_id=check_id, redirect_url=return_url + separator + query)
+
+    def complete_check(self, *, check_id: str, response: Mapping[str, str]) -> VerifiedIdentity:
+        if "error" in response:
+            raise IdentityNotProven(f"the identity provider answered {response['error']}")
+        if response.get("state") != check_id:
+            raise IdentityNotProven("the answer belongs to another identity check (state)")
+        with self._lock:
+            pending = self.pending.get(check_id)
+            if pending is None or response.get("code") != pending[0]:
+                raise IdentityNotProven("unknown or already used authorization code")
+            del self.pending[check_id]
+            hint = pending[1] or check_id
+            subject = "sim-" + hashlib.sha256(hint.encode()).hexdigest()[:16]
+            identity = VerifiedIdentity(subject=subject, assurance="simulated", claims={})
+            self.completed[check_id] = identity
+            return identity
+
+
+def simulated_gateways(
+    *,
+    network: NetworkGateway | None = None,
+    esim: EsimGateway | None = None,
+    oss: OssGateway | None = None,
+    billing: BillingGateway | None = None,
+    payments: PaymentGateway | None = None,
+    identity: IdentityProvider | None = None,
+) -> Gateways:
+    """A fresh simulated set; tests pass the instances they want to look into."""
+    return Gateways(
+        network=SimulatedHss() if network is None else network,
+        esim=SimulatedSmdp() if esim is None else esim,
+        oss=SimulatedOss() if oss is None else oss,
+        billing=SimulatedBilling() if billing is None else billing,
+        payments=SimulatedPayments() if payments is None else payments,
+        identity=SimulatedIdentity() if identity is None else identity,
+    )

@@ -78,3 +78,8 @@ def operator_info(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, _transaction: SessionTransaction) -> None:
     session.info.pop(_CACHE, None)
+
+
+def operator_codes(session: Session) -> list[str]:
+    """Every operator's code (start-up checks the gateways file against them)."""
+    return list(session.scalars(select(Operator.code).order_by(Operator.code)))
