@@ -86,6 +86,7 @@ def execute(session: Session, *, now: datetime, case_id: str) -> None:
             now=now,
             run_at=now + STEP_BACKOFF.delay(outcome.attempts),
             dedup_key=f"cases.execute:{case.id}:{case.attempts}:{outcome.retry_step}:{outcome.attempts}",
+            operator_id=case.operator_id,
             case_id=case_id,
         )
 
@@ -138,6 +139,7 @@ def sla_watch(session: Session, *, now: datetime) -> None:
                 "cases.sla_event",
                 now=now,
                 dedup_key=f"{kind}:{case.id}",
+                operator_id=case.operator_id,
                 case_id=str(case.id),
                 kind=kind,
             )

@@ -15,9 +15,13 @@ from simexit.config import get_settings
 from simexit.db import Database
 from simexit.errors import DomainError
 from simexit.jobs import admin
+from simexit.principals import Actor, ActorType
 
 app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 console = Console()
+
+# Who the audit trail names when an operator of the installation retries a job from a shell.
+CLI_ACTOR = Actor(ActorType.cli, "jobs")
 
 
 def _database() -> Database:
@@ -92,7 +96,7 @@ def retry_command(job_id: str) -> None:
     db = _database()
     try:
         with db.session() as session:
-            job = admin.retry_job(session, job_id=_parse_id(job_id), now=utc_now())
+            job = admin.retry_job(session, job_id=_parse_id(job_id), now=utc_now(), actor=CLI_ACTOR)
             name = job.name
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")

@@ -5,24 +5,40 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from simexit.audit import service as audit
 from simexit.errors import Conflict, NotFound
 from simexit.models import Job, JobStatus
+from simexit.principals import SYSTEM, Actor
 
 JOB_STATUSES = ("queued", "running", "done", "dead")
 
 
-def list_jobs(session: Session, *, status: str | None = None, limit: int = 50) -> list[Job]:
-    statement = select(Job).order_by(Job.run_at.desc(), Job.id).limit(limit)
+# Who is looking: one operator's staff (its id) or the platform (None: every job, the CLI).
+JobScope = uuid.UUID | None
+PLATFORM: JobScope = None
+
+
+def _in_scope(scope: JobScope) -> list[ColumnElement[bool]]:
+    return [] if scope is None else [Job.operator_id == scope]
+
+
+def list_jobs(
+    session: Session, *, status: str | None = None, limit: int = 50, scope: JobScope = PLATFORM
+) -> list[Job]:
+    statement = (
+        select(Job).where(*_in_scope(scope)).order_by(Job.run_at.desc(), Job.id).limit(limit)
+    )
     if status is not None:
         statement = statement.where(Job.status == status)
     return list(session.scalars(statement))
 
 
-def count_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+def count_by_status(session: Session, *, scope: JobScope = PLATFORM) -> dict[str, int]:
+    statement = select(Job.status, func.count()).where(*_in_scope(scope)).group_by(Job.status)
+    rows = session.execute(statement).all()
     counts = dict.fromkeys(JOB_STATUSES, 0)
     counts.update(dict(rows))
     return counts
@@ -49,17 +65,31 @@ def oldest_due(session: Session, *, now: datetime) -> datetime | None:
     )
 
 
-def get_job(session: Session, job_id: uuid.UUID) -> Job:
+def _visible(job: Job | None, scope: JobScope) -> bool:
+    # Another tenant's job is "not found", never "forbidden": ids can't be probed.
+    return job is not None and (scope is None or job.operator_id == scope)
+
+
+def get_job(session: Session, job_id: uuid.UUID, *, scope: JobScope = PLATFORM) -> Job:
     job = session.get(Job, job_id)
-    if job is None:
+    if job is None or not _visible(job, scope):
         raise NotFound(f"No job {job_id}.", field="job_id")
     return job
 
 
-def retry_job(session: Session, *, job_id: uuid.UUID, now: datetime) -> Job:
-    """Put a dead job back in the queue with a fresh set of attempts; its last error is kept."""
+def retry_job(
+    session: Session,
+    *,
+    job_id: uuid.UUID,
+    now: datetime,
+    scope: JobScope = PLATFORM,
+    actor: Actor = SYSTEM,
+) -> Job:
+    """Put a dead job back in the queue with a fresh set of attempts; its last error is kept.
+
+    An operator's job gets an audit row in that operator's trail naming who retried it."""
     job = session.get(Job, job_id, with_for_update=True)
-    if job is None:
+    if job is None or not _visible(job, scope):
         raise NotFound(f"No job {job_id}.", field="job_id")
     if job.status is not JobStatus.dead:
         raise Conflict(
@@ -73,6 +103,17 @@ def retry_job(session: Session, *, job_id: uuid.UUID, now: datetime) -> Job:
     job.locked_at = None
     job.lease_expires_at = None
     session.flush()
+    if job.operator_id is not None:
+        audit.record(
+            session,
+            operator_id=job.operator_id,
+            actor=actor,
+            action="job.retried",
+            subject_type="job",
+            subject_id=job.id,
+            at=now,
+            changes={"status": ["dead", "queued"], "name": job.name},
+        )
     return job
 
 

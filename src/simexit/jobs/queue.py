@@ -29,18 +29,21 @@ def enqueue(
     run_at: datetime | None = None,
     dedup_key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    operator_id: uuid.UUID | None = None,
     **payload: Any,
 ) -> Job:
     """Add a job to this transaction. With a `dedup_key` already taken, the existing job is returned.
 
-    The payload must be JSON-safe (ids as strings).
+    The payload must be JSON-safe (ids as strings). `operator_id` names the tenant whose work
+    this is (None for the platform's own scans): the console shows an operator's staff only its
+    own jobs and their errors.
     """
     if dedup_key is not None:
         # Jobs are inserted at once, so one added earlier in this transaction is found too.
         existing = session.scalars(_JOB_BY_DEDUP_KEY, {"dedup_key": dedup_key}).first()
         if existing is not None:
             return existing
-    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload)
+    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload, operator_id)
     return append_row(session, Job(**values))
 
 
@@ -51,9 +54,11 @@ def _job_values(
     dedup_key: str | None,
     max_attempts: int,
     payload: dict[str, Any],
+    operator_id: uuid.UUID | None,
 ) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
+        "operator_id": operator_id,
         "name": name,
         "payload": payload,
         "status": "queued",
@@ -73,13 +78,14 @@ def add_job(
     run_at: datetime | None = None,
     dedup_key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    operator_id: uuid.UUID | None = None,
     **payload: Any,
 ) -> uuid.UUID:
     """`enqueue` without the look-up, for a `dedup_key` the caller knows is new: one derived from a
     row this transaction has just inserted under its own unique key. Should it be taken after all,
     the unique index refuses it and the transaction fails rather than queueing twice. Returns the
     job's id; no ORM object is made (this runs several times in every write request)."""
-    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload)
+    values = _job_values(name, now, run_at, dedup_key, max_attempts, payload, operator_id)
     append_values(session, Job, values)
     job_id: uuid.UUID = values["id"]
     return job_id
@@ -92,10 +98,14 @@ def add_jobs(
     now: datetime,
     jobs: list[tuple[str, dict[str, Any]]],
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    operator_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
     """`add_job` for several jobs of one kind at once, each a `(dedup_key, payload)`: one
     statement for all of them."""
-    rows = [_job_values(name, now, None, key, max_attempts, payload) for key, payload in jobs]
+    rows = [
+        _job_values(name, now, None, key, max_attempts, payload, operator_id)
+        for key, payload in jobs
+    ]
     if rows:
         append_values(session, Job, rows)
     return [row["id"] for row in rows]

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, Uuid, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -41,6 +41,10 @@ class Job(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    # Whose work this is; None for the platform's own scans, which no operator's staff sees.
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("operators.id"), index=True, default=None
+    )
     name: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     status: Mapped[JobStatus] = mapped_column(EnumText(JobStatus, 20), default=JobStatus.queued)

@@ -140,6 +140,7 @@ def notify(
         session,
         DELIVER_JOB,
         now=now,
+        operator_id=operator_id,
         jobs=[
             (f"{DELIVER_JOB}:{row.dedup_key}", {"notification_id": str(row.id)}) for row in fresh
         ],

@@ -134,6 +134,7 @@ def emit(
         DELIVER_JOB,
         now=now,
         dedup_key=f"{DELIVER_JOB}:{message_id}",
+        operator_id=delivery.operator_id,
         delivery_id=str(delivery.id),
     )
     log.info("webhook.queued", delivery_id=str(delivery.id), event_type=event_type)

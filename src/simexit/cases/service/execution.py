@@ -56,5 +56,6 @@ def enqueue_execution(session: Session, case: Case, *, now: datetime) -> None:
         "cases.execute",
         now=now,
         dedup_key=f"cases.execute:{case.id}:{case.attempts}",
+        operator_id=case.operator_id,
         case_id=str(case.id),
     )

@@ -87,8 +87,9 @@ async def jobs(page: PageDep, staff: StaffDep) -> Response:
         failed = repository.list_cases(
             db, staff_actor(staff), statuses=["failed"], order="due", limit=100
         )
-        dead = jobs_admin.list_jobs(db, status="dead", limit=100)
-        return failed, dead, jobs_admin.count_by_status(db)
+        mine = staff.operator_id
+        dead = jobs_admin.list_jobs(db, status="dead", limit=100, scope=mine)
+        return failed, dead, jobs_admin.count_by_status(db, scope=mine)
 
     failed, dead, counts = await run_read(page.db, read)
     return page.render(
@@ -111,7 +112,18 @@ async def job_retry(post: StaffPostDep, job_id: uuid.UUID) -> Response:
     if post.staff.role not in JOB_RETRY_ROLES:
         return post.error(post.t(NOT_PERMITTED), status_code=403)
     try:
-        await run_write(post.db, lambda db: jobs_admin.retry_job(db, job_id=job_id, now=now()))
+        await run_write(
+            post.db,
+            lambda db: jobs_admin.retry_job(
+                db,
+                job_id=job_id,
+                now=now(),
+                scope=post.staff.operator_id,
+                actor=staff_actor(post.staff),
+            ),
+        )
+    except NotFound:
+        return post.not_found()
     except DomainError as error:
         return post.error(error.message, status_code=409)
     return post.redirect("console:jobs")
