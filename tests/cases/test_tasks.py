@@ -17,8 +17,10 @@ from simexit.cases.states import CaseStatus
 from simexit.db import Database
 from simexit.integrations.simulated import simulated_gateways
 from simexit.jobs.runner import ensure_periodic_jobs, run_pending
+from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Notification, Subscriber
+from simexit.notifications import service as notifications
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType
 from tests.cases.conftest import World, build_world
@@ -153,6 +155,20 @@ def test_retention_purge_erases_personal_data_but_keeps_the_trail(
         line.status = LineStatus.number_released
         line.terminated_on = date(2015, 1, 1)
         line.quarantine_until = date(2015, 4, 1)
+        line.iccid, line.imsi = "8947080000000000017", "242010000000001"
+        subscriber_row = session.get(Subscriber, world.subscriber_id)
+        assert subscriber_row is not None
+        sent = notifications.notify(  # a message in the log, addressed to them
+            session,
+            now=now,
+            operator_id=world.operator_id,
+            kind="verification.code",
+            subject_id=uuid.uuid4(),
+            language="nb",
+            contacts=line_repository.addresses(subscriber_row),
+            context={"code": "123456", "expiry_minutes": 10},
+        )
+        assert sent
     _tick(db, now + timedelta(days=1))
     with db.read_session() as session:
         subscriber = session.get(Subscriber, world.subscriber_id)
@@ -163,6 +179,17 @@ def test_retention_purge_erases_personal_data_but_keeps_the_trail(
         assert subscriber.phone_e164 is None
         assert events_for(session, subject_type="case", subject_id=case_id)
         assert events_for(session, subject_type="subscriber", subject_id=world.subscriber_id)
+        ended = session.get(Line, world.line_id)
+        assert ended is not None
+        assert (ended.msisdn, ended.iccid, ended.imsi, ended.eid) == ("erased", None, None, None)
+        messages = session.scalars(
+            select(Notification).where(Notification.operator_id == world.operator_id)
+        ).all()
+        assert messages
+        for message in messages:
+            assert message.recipient == "erased"
+            assert "123456" not in message.body_text
+            assert message.body_html is None
 
 
 def test_retention_purge_walks_every_due_subscriber_past_the_live_ones(

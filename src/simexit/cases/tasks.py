@@ -30,6 +30,7 @@ from simexit.jobs.registry import exponential, job, periodic
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Operator, Subscriber
+from simexit.notifications import service as notifications
 from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 
@@ -257,6 +258,10 @@ def _erase(
     now: datetime,
     retention_days: int,
 ) -> None:
+    messages = notifications.erase_messages_to(
+        session, operator_id=operator.id, addresses=line_repository.addresses(subscriber)
+    )
+    lines = line_repository.erase_line_identifiers(session, subscriber_id=subscriber.id)
     subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
     subscriber.push_token = None
     subscriber.id_document_hash = subscriber.id_document_last4 = None
@@ -271,7 +276,7 @@ def _erase(
         subject_type="subscriber",
         subject_id=subscriber.id,
         at=now,
-        changes={"retention_days": retention_days},
+        changes={"retention_days": retention_days, "messages": messages, "lines": lines},
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, literal, or_, select
+from sqlalchemy import bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from simexit.lines.errors import LineNotFound
@@ -155,3 +155,19 @@ def subscribers_due_for_erasure(
     if after is not None:
         query = query.where(Subscriber.id > after)
     return list(session.scalars(query))
+
+
+# What an erased line's number reads as: the line row stays for the ledger and the trail, but
+# it no longer says which number, SIM or eSIM the person had.
+ERASED_MSISDN = "erased"
+
+
+def erase_line_identifiers(session: Session, *, subscriber_id: uuid.UUID) -> int:
+    """Blank the number, ICCID, IMSI and EID of a subscriber's ended lines; how many lines."""
+    result = session.execute(
+        update(Line)
+        .where(Line.subscriber_id == subscriber_id, Line.status.in_(ENDED))
+        .values(msisdn=ERASED_MSISDN, iccid=None, imsi=None, eid=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

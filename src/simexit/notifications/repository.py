@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -186,3 +186,20 @@ def webhook_secret(session: Session, operator_id: uuid.UUID) -> str | None:
 
 def add_webhook_attempt(session: Session, attempt: WebhookAttempt) -> None:
     session.add(attempt)
+
+
+ERASED = "erased"
+
+
+def erase_messages_to(session: Session, *, operator_id: uuid.UUID, recipients: list[str]) -> int:
+    """Blank the address and the text of every message the operator sent to these recipients;
+    the rows stay (kind, channel, times, delivery state) so the trail still adds up."""
+    if not recipients:
+        return 0
+    result = session.execute(
+        update(Notification)
+        .where(Notification.operator_id == operator_id, Notification.recipient.in_(recipients))
+        .values(recipient=ERASED, subject=None, body_text="", body_html=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

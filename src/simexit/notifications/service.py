@@ -329,3 +329,12 @@ def list_sink_messages(
 ) -> list[Notification]:
     """Messages kept by the local sink (channels with no transport configured), newest first."""
     return repository.sink_messages(session, operator_id=operator_id, transport=SINK, limit=limit)
+
+
+def erase_messages_to(
+    session: Session, *, operator_id: uuid.UUID, addresses: Mapping[str, str | None]
+) -> int:
+    """Erase a subscriber's copies in the message log: every message sent to one of their
+    addresses loses its recipient and its text. Returns how many messages were blanked."""
+    recipients = sorted({value for value in addresses.values() if value})
+    return repository.erase_messages_to(session, operator_id=operator_id, recipients=recipients)
