@@ -85,7 +85,11 @@ E164 = Annotated[
 Iccid = Annotated[
     str,
     AfterValidator(_iccid),
-    Field(examples=["8947010000000000018"], pattern=r"^89[0-9]{17,18}$"),
+    Field(
+        examples=["8947010000000000010"],
+        pattern=r"^89[0-9]{17,18}$",
+        description="19 or 20 digits starting with 89; the last is the Luhn check digit.",
+    ),
 ]
 BoundedDate = Annotated[
     date,
@@ -102,6 +106,19 @@ BoundedTimestamp = Annotated[
 ]
 
 
-ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
-LongText = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)]
+# Declared in the schema (so clients and fuzzers know the rule) but checked by `_printable`, which
+# names the rule `control_characters` instead of a generic pattern mismatch.
+_NO_CONTROL_CHARACTERS = {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"}
+ShortText = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    AfterValidator(_printable),
+    Field(json_schema_extra=_NO_CONTROL_CHARACTERS),
+]
+LongText = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_printable),
+    Field(json_schema_extra=_NO_CONTROL_CHARACTERS),
+]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]

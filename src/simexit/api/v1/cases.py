@@ -124,7 +124,14 @@ def list_cases(
     line_id: uuid.UUID | None = None,
     due_before: BoundedDate | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="An opaque cursor from `next_cursor`; only those are accepted.",
+            json_schema_extra={"pattern": "^[A-Za-z0-9_-]+$"},
+        ),
+    ] = None,
 ) -> CaseList:
     """Newest first. Follow `next` (or pass `next_cursor`) for the following page."""
     after = decode_cursor(cursor) if cursor else None
