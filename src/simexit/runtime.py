@@ -9,7 +9,7 @@ import gc
 import importlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,6 +20,8 @@ from simexit.cases.context import CaseContext
 from simexit.clock import utc_now
 from simexit.config import Environment, Settings, get_settings
 from simexit.db import Database
+from simexit.errors import ConfigurationError
+from simexit.notifications.ports import ChannelRegistry, Transports
 from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
@@ -107,7 +109,29 @@ class Runtime:
         from simexit.integrations.transports import build_transports
         from simexit.notifications.tasks import use_transports
 
-        use_transports(build_transports(self.settings))
+        transports = build_transports(self.settings)
+        plan = self.gateway_plan
+        by_operator = {
+            code: chosen
+            for code, section in plan.operators.items()
+            if (chosen := self._channels(transports, code, section.channels)) is not None
+        }
+        default = self._channels(transports, "default", plan.default.channels)
+        use_transports(replace(transports, by_operator=by_operator, default_channels=default))
+
+    def _channels(
+        self, transports: Transports, section: str, names: tuple[str, ...] | None
+    ) -> ChannelRegistry | None:
+        """A section's `channels` of the gateways file, checked against this process's channels:
+        a name no adapter is registered for stops start-up with one line."""
+        if names is None:
+            return None
+        try:
+            return transports.channels.only(names)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{self.settings.gateways_file}: {section}, channels: {error}"
+            ) from None
 
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -125,6 +125,17 @@ class ChannelRegistry:
             if (address := contacts.get(channel.contact) or None) is not None
         ]
 
+    def only(self, names: Iterable[str]) -> ChannelRegistry:
+        """The channels named, in this registry's order; a name it does not know is refused."""
+        wanted = tuple(names)
+        unknown = sorted(set(wanted) - set(self._channels))
+        if unknown:
+            raise ValueError(
+                f"unknown notification channel {', '.join(map(repr, unknown))} "
+                f"(this process has {', '.join(self.names) or 'none'})"
+            )
+        return ChannelRegistry(c for c in self if c.name in wanted)
+
     def position(self, name: str) -> int:
         """Where `name` sorts; channels this process does not know go last."""
         names = self.names
@@ -186,3 +197,14 @@ class WebhookSender(Protocol):
 class Transports:
     channels: ChannelRegistry
     webhooks: WebhookSender | None = None  # None: webhook jobs fail (and retry) until configured
+    # Operator code -> the channels its subscribers are reached on (the gateways file's
+    # `channels`); an operator not listed uses every channel of `channels`.
+    by_operator: Mapping[str, ChannelRegistry] = field(default_factory=dict)
+    # For operators the file does not list: its `default` section's channels, when it has some.
+    default_channels: ChannelRegistry | None = None
+
+    def channels_for(self, operator_code: str) -> ChannelRegistry:
+        found = self.by_operator.get(operator_code)
+        if found is not None:
+            return found
+        return self.default_channels if self.default_channels is not None else self.channels

@@ -44,6 +44,7 @@ from simexit.notifications.ports import (
 )
 from simexit.notifications.repository import NewNotification
 from simexit.notifications.templates import SENSITIVE_KINDS, TEMPLATES, render
+from simexit.operators.repository import operator_info
 
 log = structlog.get_logger()
 
@@ -90,14 +91,19 @@ def notify(
     every channel that has an address among `contacts` (contact kind -> address, the kinds named
     in `notifications.ports`; empty addresses are skipped).
     Returns one entry per channel, in the registry's order, existing ones included when already
-    queued or sent. `channels` defaults to the process's registry.
+    queued or sent. `channels` defaults to the operator's channels in this process (all of the
+    process's registry unless the gateways file lists the operator's `channels`).
 
     Rows go in as plain values, all channels in one statement and their jobs in another: nothing
     reads them back as objects in the request that writes them, and building ORM objects for
     them was a good part of what a write request cost."""
     if kind not in TEMPLATES:
         raise InvalidInput(f"There is no notification template '{kind}'.", field="kind")
-    registry = channels if channels is not None else current_transports().channels
+    registry = (
+        channels
+        if channels is not None
+        else current_transports().channels_for(operator_info(session, operator_id).code)
+    )
     reached = registry.reaching(contacts)
     if not reached:
         raise InvalidInput(

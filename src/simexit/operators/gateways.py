@@ -105,7 +105,7 @@ class OperatorGatewayPlan:
     operator: str  # the operator's code, or "default"
     sandbox: bool
     ports: Mapping[Port, AdapterChoice]
-    # Notification channel names (validated and acted on by the notifications domain, not here).
+    # Notification channel names; the edge checks them against the registered channels.
     channels: tuple[str, ...] | None = None
 
     def simulated_ports(self) -> tuple[Port, ...]:
@@ -215,7 +215,7 @@ class _PortSection(_Section):
 
 class _OperatorSection(_Section):
     sandbox: bool | None = None
-    channels: list[str] | None = None  # accepted and kept, not acted on (notifications' part)
+    channels: list[str] | None = None  # checked against the registered channels at start
     network: _PortSection | None = None
     esim: _PortSection | None = None
     oss: _PortSection | None = None
