@@ -89,7 +89,11 @@ class Runtime:
             codes = operator_codes(session)
         plan.check_operators(codes)
         if self.settings.env is Environment.production:
+            from simexit.integrations.transports import sink_channel_names
+
             plan.check_production(codes)
+            names, sinks = sink_channel_names(self.settings)
+            plan.check_no_sinks(codes, channels=names, sinks=sinks)
         return plan
 
     @cached_property

@@ -62,3 +62,13 @@ def build_channels(settings: Settings) -> ChannelRegistry:
     if settings.push_url:
         channels.append(PushChannel(HttpPushSender(PushConfig(url=settings.push_url))))
     return ChannelRegistry(channels)
+
+
+def sink_channel_names(settings: Settings) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The channel names `build_channels` registers, in order, and those among them that go to
+    the local sink; read off the settings alone, so nothing connects anywhere."""
+    names = ["email", "sms", *(["push"] if settings.push_url else [])]
+    sinks = {"email"} if not settings.smtp_host else set()
+    if not settings.kannel_sendsms_url:
+        sinks.add("sms")
+    return tuple(names), frozenset(sinks)

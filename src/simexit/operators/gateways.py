@@ -171,6 +171,30 @@ class GatewayPlan:
             ],
         )
 
+    def check_no_sinks(
+        self, known_codes: Iterable[str], *, channels: Sequence[str], sinks: Collection[str]
+    ) -> None:
+        """No operator that is not a sandbox has a channel that goes to the local sink in
+        production: its subscribers' messages (sign-in codes among them) would reach only the
+        console, where staff could read them. `channels` are the process's channel names in
+        order, `sinks` those of them without a transport."""
+        plans = [self.default, *(self.for_operator(code) for code in sorted(known_codes))]
+        problems = []
+        for plan in plans:
+            chosen = plan.channels if plan.channels is not None else tuple(channels)
+            stuck = [name for name in chosen if name in sinks]
+            if stuck and not plan.sandbox:
+                problems.append(
+                    Problem(plan.operator, f"channels {', '.join(stuck)} have no transport")
+                )
+        if problems:
+            raise GatewayConfigError(
+                "production (SIMEXIT_ENV=production) refuses the local message sink for operators "
+                "not marked sandbox = true: configure the transport (SMTP, Kannel) or leave the "
+                "channel out of the operator's channels",
+                problems,
+            )
+
     def check_production(self, known_codes: Iterable[str]) -> None:
         """No operator in the database, nor the default (which every operator added later
         gets), uses a simulated adapter unless it is marked `sandbox = true`."""
