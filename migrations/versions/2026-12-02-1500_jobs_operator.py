@@ -1,4 +1,5 @@
-"""jobs carry their operator, so the console shows each operator's staff only its own jobs
+"""jobs carry their operator, so the console shows each operator's staff only its own jobs;
+a stored idempotent answer keeps its Location
 
 Revision ID: 0008
 Revises: 0005
@@ -27,6 +28,8 @@ OWNERS = (
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("response_location", sa.String(length=500), nullable=True))
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("operator_id", sa.Uuid(), nullable=True))
         batch_op.create_index("ix_jobs_operator_id", ["operator_id"], unique=False)
@@ -53,3 +56,5 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_jobs_operator_id_operators", type_="foreignkey")
         batch_op.drop_index("ix_jobs_operator_id")
         batch_op.drop_column("operator_id")
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_column("response_location")

@@ -88,6 +88,8 @@ class TestReplay:
         assert first.status_code == again.status_code == 201
         assert again.headers["idempotent-replayed"] == "true"
         assert again.json() == first.json()
+        assert first.headers["location"].endswith(f"/v1/cases/{first.json()['id']}")
+        assert again.headers["location"] == first.headers["location"]  # a replay is the same 201
         assert _count(runtime, Case, Case.line_id == line.id) == 1
         assert _opened_events(runtime, first.json()["id"]) == 1
 

@@ -88,7 +88,15 @@ def claim(
     return row, False
 
 
-def complete(session: Session, row: IdempotencyKey, *, status: int, body: dict[str, Any]) -> None:
+def complete(
+    session: Session,
+    row: IdempotencyKey,
+    *,
+    status: int,
+    body: dict[str, Any],
+    location: str | None = None,
+) -> None:
     row.response_status = status
     row.response_body = body
+    row.response_location = location
     session.flush()

@@ -173,11 +173,18 @@ class Transaction:
                     now=self.now,
                 )
                 if seen:
-                    replay = (row.request_hash, row.response_status, row.response_body)
+                    replay = (
+                        row.request_hash,
+                        row.response_status,
+                        row.response_body,
+                        row.response_location,
+                    )
                 else:
                     reply = effect(session, self.now)
                     body = reply.render()
-                    idempotency.complete(session, row, status=reply.status, body=body)
+                    idempotency.complete(
+                        session, row, status=reply.status, body=body, location=reply.location
+                    )
         except idempotency.KeyTaken:
             with self.runtime.db.read_session() as session:
                 winner = idempotency.find(session, principal=self.principal, key=key, now=self.now)
@@ -189,11 +196,16 @@ class Transaction:
                         field="Idempotency-Key",
                         headers={"Retry-After": "1"},
                     ) from None
-                replay = (winner.request_hash, winner.response_status, winner.response_body)
+                replay = (
+                    winner.request_hash,
+                    winner.response_status,
+                    winner.response_body,
+                    winner.response_location,
+                )
         else:
             if not seen:
                 return self._respond(reply.status, body, reply.location)
-        request_hash, status, stored_body = replay
+        request_hash, status, stored_body, location = replay
         if request_hash != self.fingerprint:
             raise ApiError(
                 f"you used this Idempotency-Key for a different request in the last "
@@ -211,7 +223,8 @@ class Transaction:
                 field="Idempotency-Key",
                 headers={"Retry-After": "1"},
             )
-        return response(self.request, status, stored_body, {"Idempotent-Replayed": "true"})
+        headers = {"Idempotent-Replayed": "true", **(_location(location) or {})}
+        return response(self.request, status, stored_body, headers)
 
     def _respond(self, status: int, body: dict[str, Any], location: str | None) -> JSONResponse:
         return response(self.request, status, body, _location(location))
