@@ -88,3 +88,26 @@ def test_an_offset_time_in_range_is_stored_as_utc(
     )
     assert response.status_code == 200, response.text
     assert response.json()["sim_returned_at"].startswith("2026-11-20T08:30:00")
+
+
+def test_a_sim_cannot_come_back_in_the_future(
+    client: TestClient, demo: Demo, runtime: Runtime
+) -> None:
+    line = lines_of(runtime, "telenor-no", kind="physical_sim")[0]
+    response = client.post(
+        f"/v1/lines/{line.id}/sim-return",
+        json={"returned_at": "2099-01-01T00:00:00Z"},
+        headers=demo.telenor,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "returned_at_in_future"
+    assert response.json()["field"] == "returned_at"
+
+
+def test_an_esim_line_has_no_card_to_return(
+    client: TestClient, demo: Demo, runtime: Runtime
+) -> None:
+    line = lines_of(runtime, "telenor-no", kind="esim")[0]
+    response = client.post(f"/v1/lines/{line.id}/sim-return", json={}, headers=demo.telenor)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "no_physical_sim"

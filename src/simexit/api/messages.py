@@ -84,6 +84,18 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Передайте токен метрик: 'Authorization: Bearer <token>'.",
         "zh_Hans": "请以 'Authorization: Bearer <token>' 的形式提供指标令牌。",
     },
+    "no_physical_sim": {
+        "en": "This is an eSIM line: there is no card to return.",
+        "nb": "Dette er et eSIM-abonnement: det finnes ikke noe kort å returnere.",
+        "ru": "Это линия eSIM: возвращать нечего, физической карты нет.",
+        "zh_Hans": "这是 eSIM 线路，没有可退还的实体卡。",
+    },
+    "returned_at_in_future": {
+        "en": "returned_at is in the future; a SIM can only be recorded once it has come back.",
+        "nb": "returned_at ligger i fremtiden; et SIM-kort kan bare registreres når det er kommet tilbake.",
+        "ru": "returned_at в будущем; SIM-карту можно отметить только после её возврата.",
+        "zh_Hans": "returned_at 是将来的时间；SIM 卡只能在退回后登记。",
+    },
     "body_too_large": {
         "en": "The request body is larger than {limit_bytes} bytes.",
         "nb": "Forespørselen er større enn {limit_bytes} byte.",

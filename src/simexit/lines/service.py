@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -25,6 +25,18 @@ from simexit.notifications import webhooks
 from simexit.principals import Actor, ActorType
 
 log = structlog.get_logger()
+
+# How far ahead of this server's clock a caller's "now" may be; more is a mistake, not skew.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class NoPhysicalSim(Conflict):
+    code = "no_physical_sim"
+
+
+class ReturnedInFuture(InvalidInput):
+    code = "returned_at_in_future"
+
 
 # Profile events after which the phone no longer uses the line, although the contract runs on.
 PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
@@ -54,6 +66,10 @@ def record_sim_return(
     """Record that the physical SIM came back. Repeating it changes nothing."""
     line = line_repository.get_line(session, actor, line_id, for_update=True)
     _require_operator_side(actor, "record a returned SIM")
+    if line.kind == "esim":
+        raise NoPhysicalSim("an eSIM line has no card to return", field="line_id")
+    if returned_at is not None and returned_at > now + CLOCK_SKEW:
+        raise ReturnedInFuture("a SIM cannot have come back in the future", field="returned_at")
     if line.sim_returned_at is not None:
         return line
     line.sim_returned_at = returned_at or now
