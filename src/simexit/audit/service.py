@@ -11,6 +11,7 @@ as soon as `record` returns.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,9 +104,30 @@ class ChainReport:
         return self.first_broken_seq is None
 
 
-def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 5000) -> ChainReport:
-    """Walk one operator's chain in order; report the first event that does not link or re-hash."""
-    expected_prev, expected_seq, count, last_id = GENESIS, 1, 0, 0
+def verify_operator(
+    session: Session,
+    operator_id: uuid.UUID,
+    *,
+    checkpoints: Mapping[int, str] | None = None,
+    batch: int = 5000,
+) -> ChainReport:
+    """Walk one operator's chain in order; report the first event that does not link or re-hash.
+
+    `checkpoints` (event seq -> the head hash a trusted, signed checkpoint names) catches what
+    re-hashing cannot: a chain rewritten from some event on and re-hashed with this module's own
+    function. Such a chain is only known good up to the last checkpoint it still matches, so the
+    report names the first event after that one."""
+    signed = dict(checkpoints or {})
+    expected_prev, expected_seq, count, last_good = GENESIS, 1, 0, 0
+
+    def against_checkpoints(problem: str) -> ChainReport:
+        since = (
+            f"the last good checkpoint is at event {last_good}"
+            if last_good
+            else "no earlier checkpoint"
+        )
+        return ChainReport(operator_id, count, last_good + 1, f"{problem} ({since})")
+
     while True:
         events = repository.chain_from(session, operator_id, seq=expected_seq, limit=batch)
         if not events:
@@ -137,11 +159,24 @@ def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 50
                 return ChainReport(
                     operator_id, count, event.seq, "its content was changed after it was written"
                 )
-            expected_prev, expected_seq, last_id = event.hash, event.seq + 1, event.id
+            if event.seq in signed:
+                if signed[event.seq] != event.hash:
+                    return against_checkpoints(
+                        f"event {event.seq} differs from its signed checkpoint: the chain was "
+                        "rewritten and re-hashed"
+                    )
+                last_good = event.seq
+            expected_prev, expected_seq = event.hash, event.seq + 1
         session.expunge_all()
-    del last_id
+    last_seq = expected_seq - 1
+    beyond = [seq for seq in signed if seq > last_seq]
+    if beyond:
+        return against_checkpoints(
+            f"the chain ends at event {last_seq} but a signed checkpoint names event "
+            f"{max(beyond)}: events were deleted"
+        )
     head = repository.stored_head(session, operator_id)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
         return ChainReport(operator_id, count, expected_seq, "events after this point were deleted")
     return ChainReport(operator_id, count, None, None)
 
