@@ -35,10 +35,15 @@ from tests.fixtures.factories import create_operator
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 AGENT = Actor(ActorType.agent, "agent-7")
 KEY = Ed25519PrivateKey.generate()
-_EVENTS = AuditEvent.__table__
-_HEADS = AuditChainHead.__table__
-assert isinstance(_EVENTS, Table)
-assert isinstance(_HEADS, Table)
+
+
+def _table(table: object) -> Table:
+    assert isinstance(table, Table)
+    return table
+
+
+_EVENTS = _table(AuditEvent.__table__)
+_HEADS = _table(AuditChainHead.__table__)
 
 
 @pytest.fixture
