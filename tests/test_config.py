@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from simexit.audit.signing import generate_private_key_pem
 from simexit.config import Environment, load_settings
 from simexit.errors import ConfigurationError
 
@@ -21,6 +22,15 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("SIMEXIT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def signing_key_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Production needs a signing key file; tests of other production rules get one."""
+    path = tmp_path / "audit-key.pem"
+    path.write_bytes(generate_private_key_pem())
+    monkeypatch.setenv("SIMEXIT_AUDIT_SIGNING_KEY_FILE", str(path))
+    return path
 
 
 def refusal(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
@@ -103,6 +113,7 @@ class TestSecretKey:
         assert "SIMEXIT_SECRET_KEY" in message
         assert "short-key" not in message
 
+    @pytest.mark.usefixtures("signing_key_file")
     def test_a_long_key_starts(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("SIMEXIT_ENV", "production")
         monkeypatch.setenv("SIMEXIT_SECRET_KEY", LONG_SECRET)
@@ -121,6 +132,7 @@ class TestSeedDemo:
         ("env", "seeds"),
         [("local", True), ("test", False), ("staging", False), ("production", False)],
     )
+    @pytest.mark.usefixtures("signing_key_file")
     def test_unset_seeds_only_locally(
         self, monkeypatch: pytest.MonkeyPatch, env: str, seeds: bool
     ) -> None:
@@ -145,11 +157,55 @@ class TestSeedDemo:
         )
         assert message.startswith("invalid settings: SIMEXIT_SEED_DEMO: demo accounts")
 
+    @pytest.mark.usefixtures("signing_key_file")
     def test_production_takes_it_off(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("SIMEXIT_ENV", "production")
         monkeypatch.setenv("SIMEXIT_SECRET_KEY", LONG_SECRET)
         monkeypatch.setenv("SIMEXIT_SEED_DEMO", "false")
         assert load_settings().should_seed_demo is False
+
+
+class TestAuditSigningKey:
+    def test_production_refuses_to_start_without_a_key_file(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        message = refusal(monkeypatch, SIMEXIT_ENV="production", SIMEXIT_SECRET_KEY=LONG_SECRET)
+        assert message.startswith(
+            "invalid settings: SIMEXIT_AUDIT_SIGNING_KEY_FILE: must name the PEM file"
+        )
+
+    def test_production_starts_with_one(
+        self, monkeypatch: pytest.MonkeyPatch, signing_key_file: Path
+    ) -> None:
+        monkeypatch.setenv("SIMEXIT_ENV", "production")
+        monkeypatch.setenv("SIMEXIT_SECRET_KEY", LONG_SECRET)
+        assert load_settings().audit_signing_key_path == signing_key_file
+
+    def test_a_missing_or_foreign_key_file_is_named(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        missing = refusal(monkeypatch, SIMEXIT_AUDIT_SIGNING_KEY_FILE=str(tmp_path / "nope.pem"))
+        assert missing.startswith("invalid settings: SIMEXIT_AUDIT_SIGNING_KEY_FILE: cannot read")
+        junk = tmp_path / "junk.pem"
+        junk.write_text("not a key")
+        message = refusal(monkeypatch, SIMEXIT_AUDIT_SIGNING_KEY_FILE=str(junk))
+        assert "is not an unencrypted PEM private key" in message
+
+    def test_embedded_default_keeps_key_and_checkpoints_beside_the_sqlite_file(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.setenv("SIMEXIT_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'x.db'}")
+        settings = load_settings()
+        assert (
+            settings.audit_signing_key_path == tmp_path / "data" / "simexit-audit-signing-key.pem"
+        )
+        assert settings.audit_checkpoint_directory == tmp_path / "data" / "audit-checkpoints"
+
+    def test_postgresql_has_no_default_checkpoint_directory(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("SIMEXIT_DATABASE_URL", "postgresql+psycopg://u@h/db")
+        assert load_settings().audit_checkpoint_directory is None
 
 
 class TestListSettings:

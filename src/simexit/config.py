@@ -27,7 +27,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from sqlalchemy import make_url
 
+from simexit.audit.signing import load_private_key, load_public_key
 from simexit.errors import ConfigurationError
 
 PLACEHOLDER_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside local/test
@@ -99,6 +101,17 @@ class Settings(BaseSettings):
     # are never deleted (they wait for a person).
     done_jobs_keep_days: Annotated[int, Field(ge=0, le=3650)] = 7
 
+    # Audit checkpoints (docs/adr/0003-hash-chained-audit.md). The signing key never lives in
+    # the database: a PEM file of an Ed25519 private key, required in production. Unset
+    # elsewhere: one is generated next to the SQLite file (or in the working directory).
+    audit_signing_key_file: Annotated[Path | None, Field(validate_default=True)] = None
+    # Checked by `simexit audit verify`; unset: the public half of the signing key.
+    audit_public_key_file: Path | None = None
+    # Where checkpoints are exported: a directory of <operator id>.jsonl files (unset: an
+    # `audit-checkpoints` directory next to the SQLite file; none for PostgreSQL) and/or a URL.
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_webhook_url: str = ""
+
     # -- rules that depend on the environment
 
     @field_validator("secret_key")
@@ -119,6 +132,26 @@ class Settings(BaseSettings):
                 "demo accounts (published password, API keys for every scope) are never "
                 "created in production; unset it"
             )
+        return value
+
+    @field_validator("audit_signing_key_file")
+    @classmethod
+    def _signing_key_in_production(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            if info.data.get("env") is Environment.production:
+                raise ValueError(
+                    "must name the PEM file of the Ed25519 key that signs audit checkpoints in "
+                    "production (kept outside the database; `simexit audit keygen FILE` makes one)"
+                )
+            return value
+        load_private_key(value)  # SigningKeyError is a ValueError: one line naming the file
+        return value
+
+    @field_validator("audit_public_key_file")
+    @classmethod
+    def _readable_public_key(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            load_public_key(value)
         return value
 
     # -- list settings: text in the environment, lists in code
@@ -176,7 +209,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("base_url", "kannel_sendsms_url", "push_url")
+    @field_validator("base_url", "kannel_sendsms_url", "push_url", "audit_checkpoint_webhook_url")
     @classmethod
     def _http_url_or_empty(cls, value: str) -> str:
         if not value:
@@ -211,6 +244,28 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def _beside_database(self) -> Path:
+        """The SQLite file's directory (the working directory for PostgreSQL or in-memory)."""
+        if self.is_sqlite:
+            name = make_url(self.database_url).database
+            if name and name != ":memory:":
+                return Path(name).resolve().parent
+        return Path.cwd()
+
+    @property
+    def audit_signing_key_path(self) -> Path:
+        """The configured key file, or where the embedded default keeps a generated one."""
+        if self.audit_signing_key_file is not None:
+            return self.audit_signing_key_file
+        return self._beside_database / "simexit-audit-signing-key.pem"
+
+    @property
+    def audit_checkpoint_directory(self) -> Path | None:
+        if self.audit_checkpoint_dir is not None:
+            return self.audit_checkpoint_dir
+        return self._beside_database / "audit-checkpoints" if self.is_sqlite else None
 
     @property
     def should_seed_demo(self) -> bool:

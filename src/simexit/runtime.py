@@ -14,13 +14,18 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import structlog
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from simexit.audit import signing
+from simexit.audit.ports import CheckpointSink
 from simexit.cases.context import CaseContext
 from simexit.clock import utc_now
 from simexit.config import Environment, Settings, get_settings
 from simexit.db import Database
 from simexit.errors import ConfigurationError
+from simexit.integrations.checkpoints.sinks import DirectorySink, WebhookSink
 from simexit.notifications.ports import ChannelRegistry, Transports
 from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
@@ -28,10 +33,13 @@ from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
 
 # Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
+log = structlog.get_logger()
+
 TASK_MODULES: tuple[str, ...] = (
     "simexit.notifications.tasks",
     "simexit.cases.tasks",
     "simexit.jobs.tasks",
+    "simexit.audit.tasks",
 )
 
 
@@ -100,6 +108,43 @@ class Runtime:
     def passwords(self) -> PasswordHasher:
         return PasswordHasher()
 
+    @cached_property
+    def audit_signing_key(self) -> Ed25519PrivateKey:
+        """The key that signs audit checkpoints, from its file. Without a configured file
+        (never in production: settings refuse that) one is generated once, next to the SQLite
+        file, and said so: whoever can read that file can sign checkpoints."""
+        path = self.settings.audit_signing_key_path
+        if self.settings.audit_signing_key_file is None and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(signing.generate_private_key_pem())
+            log.warning(
+                "audit.signing_key.generated",
+                path=str(path),
+                advice="set SIMEXIT_AUDIT_SIGNING_KEY_FILE to a key kept away from the database",
+            )
+        return signing.load_private_key(path)
+
+    @cached_property
+    def audit_public_key(self) -> Ed25519PublicKey:
+        if self.settings.audit_public_key_file is not None:
+            return signing.load_public_key(self.settings.audit_public_key_file)
+        return self.audit_signing_key.public_key()
+
+    @cached_property
+    def audit_checkpoint_archive(self) -> DirectorySink | None:
+        directory = self.settings.audit_checkpoint_directory
+        return DirectorySink(directory) if directory is not None else None
+
+    def audit_checkpoint_sinks(self) -> tuple[CheckpointSink, ...]:
+        sinks: list[CheckpointSink] = []
+        if self.audit_checkpoint_archive is not None:
+            sinks.append(self.audit_checkpoint_archive)
+        if self.settings.audit_checkpoint_webhook_url:
+            sinks.append(WebhookSink(self.settings.audit_checkpoint_webhook_url))
+        return tuple(sinks)
+
     def warm_up(self) -> None:
         """Do now what the first requests would otherwise pay for: load the policy packs and
         build their business-day calendars for this year and the next."""
@@ -141,6 +186,7 @@ class Runtime:
         """Give the job handlers what they need in this process: the case context, the operator
         systems of each operator (from the gateways file; simulated without one) and the message
         transports from settings."""
+        from simexit.audit import tasks as audit_tasks
         from simexit.cases import tasks as case_tasks
         from simexit.jobs import tasks as job_tasks
 
@@ -148,6 +194,7 @@ class Runtime:
         case_tasks.install(self.cases, self.gateways)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
+        audit_tasks.install(self.audit_signing_key, self.audit_checkpoint_sinks())
         self.warm_up()
 
 

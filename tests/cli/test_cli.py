@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from simexit.audit import service as audit
+from simexit.audit.chain import event_hash
 from simexit.cli import app
 from simexit.config import get_settings
+from simexit.db import Database
+from simexit.models import Operator
+from simexit.principals import Actor, ActorType
 
 
 @pytest.fixture
@@ -59,3 +69,82 @@ def test_diagram_is_current(tmp_path: Path) -> None:
     assert output.read_text() == repository_doc.read_text(), (
         "docs/workflow.md is stale: run `make diagram`"
     )
+
+
+def test_audit_checkpoint_then_verify_and_a_rewrite_exits_non_zero(env: Path) -> None:
+    """The embedded default: a key and the checkpoint directory are made beside the database;
+    a chain rewritten and re-hashed after the export makes `audit verify` exit 1 with one line."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["seed", "demo"]).exit_code == 0
+    database = Database(f"sqlite:///{env}")
+    with database.session() as session:
+        operator_id = session.scalars(select(Operator.id).order_by(Operator.code)).first()
+        assert operator_id is not None
+        for n in range(3):
+            audit.record(
+                session,
+                operator_id=operator_id,
+                actor=Actor(ActorType.agent, "agent-1"),
+                action="case.approve",
+                subject_type="case",
+                subject_id=uuid.uuid4(),
+                at=datetime(2026, 12, 2, 12, n, tzinfo=UTC),
+                changes={"n": n},
+            )
+    database.dispose()
+    exported = runner.invoke(app, ["audit", "checkpoint"])
+    assert exported.exit_code == 0, exported.output
+    assert (env.parent / "simexit-audit-signing-key.pem").exists()
+    assert list((env.parent / "audit-checkpoints").glob("*.jsonl"))
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "signed up to event" in verified.output
+
+    with sqlite3.connect(env) as conn:
+        conn.execute("DROP TRIGGER audit_events_no_update")
+        conn.execute("DROP TRIGGER audit_chain_heads_advance")
+        operator, code = conn.execute(
+            "SELECT id, code FROM operators WHERE id = ?", (operator_id.hex,)
+        ).fetchone()
+        events = conn.execute(
+            "SELECT id, seq, at, actor_type, actor_id, action, subject_type, subject_id, "
+            "changes, note, prev_hash FROM audit_events WHERE operator_id = ? ORDER BY seq",
+            (operator,),
+        ).fetchall()
+        prev = events[0][10]
+        for (
+            event_id,
+            seq,
+            at,
+            actor_type,
+            actor_id,
+            action,
+            subject_type,
+            subject_id,
+            changes,
+            note,
+            _,
+        ) in events:
+            changes = {**json.loads(changes), "rewritten": True}
+            digest = event_hash(
+                prev_hash=prev, seq=seq, operator_id=str(uuid.UUID(operator)),
+                at=datetime.fromisoformat(at).replace(tzinfo=UTC), actor_type=actor_type,
+                actor_id=actor_id, action=action, subject_type=subject_type,
+                subject_id=subject_id, changes=changes, note=note,
+            )  # fmt: skip
+            conn.execute(
+                "UPDATE audit_events SET changes = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                (json.dumps(changes), prev, digest, event_id),
+            )
+            prev = digest
+        conn.execute(
+            "UPDATE audit_chain_heads SET hash = ? WHERE operator_id = ?", (prev, operator)
+        )
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1, broken.output
+    lines = [line for line in broken.output.splitlines() if line.startswith(f"{code}:")]
+    assert lines == [
+        f"{code}: broken at event 1: event {len(events)} differs from its signed checkpoint: "
+        "the chain was rewritten and re-hashed (no earlier checkpoint)"
+    ], broken.output

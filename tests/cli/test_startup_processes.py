@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from simexit import migrate
+from simexit.audit.signing import generate_private_key_pem
 from tests.conftest import _postgres_server_url
 
 pytestmark = pytest.mark.slow
@@ -101,6 +102,14 @@ def launch(
             [str(SIMEXIT), *arguments], cwd=directory, env=env, stdout=sink, stderr=sink
         )
     return Started(process, output)
+
+
+def signing_key(directory: Path) -> str:
+    """Production refuses to start without an audit signing key file."""
+    path = directory / "audit-key.pem"
+    if not path.exists():
+        path.write_bytes(generate_private_key_pem())
+    return str(path)
 
 
 def serve(directory: Path, database_url: str, label: str, **variables: str) -> Started:
@@ -196,6 +205,7 @@ def test_production_on_an_empty_database_gets_no_demo(
         SIMEXIT_ENV="production",
         SIMEXIT_SECRET_KEY=SECRET,
         SIMEXIT_GATEWAYS_FILE=str(gateways),
+        SIMEXIT_AUDIT_SIGNING_KEY_FILE=signing_key(tmp_path),
     )
     started.append(server)
     wait_all_ready(started)
@@ -212,7 +222,11 @@ def test_production_on_an_empty_database_gets_no_demo(
 
 def test_production_refuses_the_demo_even_when_asked(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'p.db'}"
-    env = {"SIMEXIT_ENV": "production", "SIMEXIT_SECRET_KEY": SECRET}
+    env = {
+        "SIMEXIT_ENV": "production",
+        "SIMEXIT_SECRET_KEY": SECRET,
+        "SIMEXIT_AUDIT_SIGNING_KEY_FILE": signing_key(tmp_path),
+    }
     for arguments, extra in (
         (["seed", "demo"], {}),
         (["serve", "--no-worker", "--port", str(free_port())], {"SIMEXIT_SEED_DEMO": "true"}),

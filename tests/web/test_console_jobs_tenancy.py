@@ -14,12 +14,12 @@ from alembic import command
 from sqlalchemy import select, update
 
 from simexit import migrate
-from simexit.audit.service import events_for
+from simexit.audit.service import events_for, retry_job_audited
 from simexit.cases import service as cases
 from simexit.db import Database
 from simexit.errors import NotFound
 from simexit.jobs import enqueue
-from simexit.jobs.admin import PLATFORM, count_by_status, get_job, list_jobs, retry_job
+from simexit.jobs.admin import PLATFORM, count_by_status, get_job, list_jobs
 from simexit.models import Job, JobStatus, Line, Operator
 from simexit.policies.model import Channel, RequestType
 from simexit.principals import Actor, ActorType, StaffRole
@@ -71,11 +71,11 @@ def test_scope_filters_lists_counts_reads_and_retries(runtime: Runtime) -> None:
         role=StaffRole.supervisor,
     )
     with pytest.raises(NotFound), db.session() as session:
-        retry_job(session, job_id=theirs, now=NOW, scope=telenor, actor=agent)
+        retry_job_audited(session, job_id=theirs, now=NOW, scope=telenor, actor=agent)
     with pytest.raises(NotFound), db.session() as session:
-        retry_job(session, job_id=platform, now=NOW, scope=telenor, actor=agent)
+        retry_job_audited(session, job_id=platform, now=NOW, scope=telenor, actor=agent)
     with db.session() as session:
-        retry_job(session, job_id=mine, now=NOW, scope=telenor, actor=agent)
+        retry_job_audited(session, job_id=mine, now=NOW, scope=telenor, actor=agent)
     with db.read_session() as session:
         assert session.get(Job, theirs).status is JobStatus.dead  # type: ignore[union-attr]
         retried = events_for(session, subject_type="job", subject_id=mine)

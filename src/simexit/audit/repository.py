@@ -7,13 +7,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from simexit.appending import append_values
 from simexit.audit.chain import GENESIS
-from simexit.models import AuditChainHead, AuditEvent
+from simexit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from simexit.prepared import Prepared
 
 _LOCKED_HEADS = "simexit.audit.locked_heads"
@@ -107,3 +107,44 @@ def events_of_subject(
             .order_by(AuditEvent.id)
         )
     )
+
+
+def all_heads(session: Session) -> list[tuple[uuid.UUID, int, str]]:
+    rows = session.execute(
+        select(AuditChainHead.operator_id, AuditChainHead.seq, AuditChainHead.hash).order_by(
+            AuditChainHead.operator_id
+        )
+    )
+    return [(row.operator_id, row.seq, row.hash) for row in rows]
+
+
+def last_checkpoint_seqs(session: Session) -> dict[uuid.UUID, int]:
+    rows = session.execute(
+        select(AuditCheckpoint.operator_id, func.max(AuditCheckpoint.seq)).group_by(
+            AuditCheckpoint.operator_id
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def stored_checkpoints(session: Session, operator_id: uuid.UUID) -> list[AuditCheckpoint]:
+    return list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .where(AuditCheckpoint.operator_id == operator_id)
+            .order_by(AuditCheckpoint.seq)
+        )
+    )
+
+
+def has_checkpoint(session: Session, operator_id: uuid.UUID, seq: int) -> bool:
+    found = session.execute(
+        select(AuditCheckpoint.id).where(
+            AuditCheckpoint.operator_id == operator_id, AuditCheckpoint.seq == seq
+        )
+    ).first()
+    return found is not None
+
+
+def add_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
+    session.add(checkpoint)

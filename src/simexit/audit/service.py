@@ -11,6 +11,7 @@ as soon as `record` returns.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import repository
 from simexit.audit.chain import GENESIS, event_hash
-from simexit.models import AuditEvent
+from simexit.jobs import admin as jobs_admin
+from simexit.models import AuditEvent, Job
 from simexit.principals import Actor
 
 
@@ -103,9 +105,30 @@ class ChainReport:
         return self.first_broken_seq is None
 
 
-def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 5000) -> ChainReport:
-    """Walk one operator's chain in order; report the first event that does not link or re-hash."""
-    expected_prev, expected_seq, count, last_id = GENESIS, 1, 0, 0
+def verify_operator(
+    session: Session,
+    operator_id: uuid.UUID,
+    *,
+    checkpoints: Mapping[int, str] | None = None,
+    batch: int = 5000,
+) -> ChainReport:
+    """Walk one operator's chain in order; report the first event that does not link or re-hash.
+
+    `checkpoints` (event seq -> the head hash a trusted, signed checkpoint names) catches what
+    re-hashing cannot: a chain rewritten from some event on and re-hashed with this module's own
+    function. Such a chain is only known good up to the last checkpoint it still matches, so the
+    report names the first event after that one."""
+    signed = dict(checkpoints or {})
+    expected_prev, expected_seq, count, last_good = GENESIS, 1, 0, 0
+
+    def against_checkpoints(problem: str) -> ChainReport:
+        since = (
+            f"the last good checkpoint is at event {last_good}"
+            if last_good
+            else "no earlier checkpoint"
+        )
+        return ChainReport(operator_id, count, last_good + 1, f"{problem} ({since})")
+
     while True:
         events = repository.chain_from(session, operator_id, seq=expected_seq, limit=batch)
         if not events:
@@ -137,11 +160,24 @@ def verify_operator(session: Session, operator_id: uuid.UUID, *, batch: int = 50
                 return ChainReport(
                     operator_id, count, event.seq, "its content was changed after it was written"
                 )
-            expected_prev, expected_seq, last_id = event.hash, event.seq + 1, event.id
+            if event.seq in signed:
+                if signed[event.seq] != event.hash:
+                    return against_checkpoints(
+                        f"event {event.seq} differs from its signed checkpoint: the chain was "
+                        "rewritten and re-hashed"
+                    )
+                last_good = event.seq
+            expected_prev, expected_seq = event.hash, event.seq + 1
         session.expunge_all()
-    del last_id
+    last_seq = expected_seq - 1
+    beyond = [seq for seq in signed if seq > last_seq]
+    if beyond:
+        return against_checkpoints(
+            f"the chain ends at event {last_seq} but a signed checkpoint names event "
+            f"{max(beyond)}: events were deleted"
+        )
     head = repository.stored_head(session, operator_id)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
         return ChainReport(operator_id, count, expected_seq, "events after this point were deleted")
     return ChainReport(operator_id, count, None, None)
 
@@ -151,3 +187,29 @@ def events_for(
 ) -> list[AuditEvent]:
     """A subject's events, oldest first (case and line timelines)."""
     return repository.events_of_subject(session, subject_type=subject_type, subject_id=subject_id)
+
+
+def retry_job_audited(
+    session: Session,
+    *,
+    job_id: uuid.UUID,
+    now: datetime,
+    actor: Actor,
+    scope: uuid.UUID | None = None,
+) -> Job:
+    """Retry a dead job (`jobs.admin.retry_job`, within `scope`) and, for an operator's job,
+    leave a `job.retried` row in that operator's trail naming who did it. It lives here because
+    the audit trail depends on the job queue (its checkpoint export is a job), not the reverse."""
+    job = jobs_admin.retry_job(session, job_id=job_id, now=now, scope=scope)
+    if job.operator_id is not None:
+        record(
+            session,
+            operator_id=job.operator_id,
+            actor=actor,
+            action="job.retried",
+            subject_type="job",
+            subject_id=job.id,
+            at=now,
+            changes={"status": ["dead", "queued"], "name": job.name},
+        )
+    return job

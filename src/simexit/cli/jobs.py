@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from simexit.audit import service as audit
 from simexit.clock import utc_now
 from simexit.config import get_settings
 from simexit.db import Database
@@ -96,7 +97,9 @@ def retry_command(job_id: str) -> None:
     db = _database()
     try:
         with db.session() as session:
-            job = admin.retry_job(session, job_id=_parse_id(job_id), now=utc_now(), actor=CLI_ACTOR)
+            job = audit.retry_job_audited(
+                session, job_id=_parse_id(job_id), now=utc_now(), actor=CLI_ACTOR
+            )
             name = job.name
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")

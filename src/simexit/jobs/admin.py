@@ -8,10 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from simexit.audit import service as audit
 from simexit.errors import Conflict, NotFound
 from simexit.models import Job, JobStatus
-from simexit.principals import SYSTEM, Actor
 
 JOB_STATUSES = ("queued", "running", "done", "dead")
 
@@ -83,11 +81,10 @@ def retry_job(
     job_id: uuid.UUID,
     now: datetime,
     scope: JobScope = PLATFORM,
-    actor: Actor = SYSTEM,
 ) -> Job:
     """Put a dead job back in the queue with a fresh set of attempts; its last error is kept.
 
-    An operator's job gets an audit row in that operator's trail naming who retried it."""
+    Edges call it through `audit.service.retry_job_audited`, which records who retried it."""
     job = session.get(Job, job_id, with_for_update=True)
     if job is None or not _visible(job, scope):
         raise NotFound(f"No job {job_id}.", field="job_id")
@@ -103,17 +100,6 @@ def retry_job(
     job.locked_at = None
     job.lease_expires_at = None
     session.flush()
-    if job.operator_id is not None:
-        audit.record(
-            session,
-            operator_id=job.operator_id,
-            actor=actor,
-            action="job.retried",
-            subject_type="job",
-            subject_id=job.id,
-            at=now,
-            changes={"status": ["dead", "queued"], "name": job.name},
-        )
     return job
 
 

@@ -1,7 +1,7 @@
 """All ORM models, one file per aggregate; importing this package registers every table."""
 
 from simexit.models.access import ApiKey, IdempotencyKey, StaffUser
-from simexit.models.audit_event import AuditChainHead, AuditEvent
+from simexit.models.audit_event import AuditChainHead, AuditCheckpoint, AuditEvent
 from simexit.models.case import Case, ReferenceCounter
 from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
@@ -13,6 +13,7 @@ from simexit.models.verification import Verification
 __all__ = [
     "ApiKey",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "Case",
     "IdempotencyKey",

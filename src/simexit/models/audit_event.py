@@ -46,3 +46,20 @@ class AuditChainHead(Base):
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of an operator's chain head, as it was exported. Append-only."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("operator_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))

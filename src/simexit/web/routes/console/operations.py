@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.errors import DomainError, NotFound
 from simexit.jobs import admin as jobs_admin
@@ -114,7 +115,7 @@ async def job_retry(post: StaffPostDep, job_id: uuid.UUID) -> Response:
     try:
         await run_write(
             post.db,
-            lambda db: jobs_admin.retry_job(
+            lambda db: audit.retry_job_audited(
                 db,
                 job_id=job_id,
                 now=now(),
