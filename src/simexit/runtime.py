@@ -26,6 +26,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.notifications.tasks",
     "simexit.cases.tasks",
     "simexit.jobs.tasks",
+    "simexit.signin.tasks",
 )
 
 
