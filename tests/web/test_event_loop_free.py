@@ -195,8 +195,6 @@ def post_under_lock(
     client: httpx.Client,
     url: str,
     data: dict[str, str],
-    *,
-    touches_database: bool = True,
 ) -> Outcome:
     """POST `url` (with the CSRF token of `client`'s session) while another process holds the
     lock, and probe /healthz meanwhile."""
@@ -206,10 +204,7 @@ def post_under_lock(
     async def scenario() -> Outcome:
         async with httpx.AsyncClient(base_url=served.base, cookies=cookies, timeout=60) as web:
             posting = asyncio.create_task(web.post(url, data=data))
-            if touches_database:
-                await asyncio.to_thread(lock.someone_waits)
-            else:  # it needs no database: it is answered while the lock is held
-                await asyncio.wait({posting}, timeout=PROBE_BOUND)
+            await asyncio.to_thread(lock.someone_waits)
             probe = asyncio.create_task(web.get("/healthz"))
             await asyncio.wait({probe}, timeout=PROBE_BOUND)
             probe_answered = probe.done() and (await probe).status_code == 200
