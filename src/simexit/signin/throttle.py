@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -35,6 +35,10 @@ from sqlalchemy.orm import Session
 from simexit.models import SignInFailure
 
 FORGET_AFTER = timedelta(days=1)
+# `next_attempt_at` of a subject with no wait: long past, not "now". Concurrent attempts read
+# the clock a little apart; with "now" stored, one that read it a millisecond earlier than the
+# attempt counted before it would find itself waiting while still under the free failures.
+NO_WAIT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ def _claim_one(session: Session, key: str, *, free: int, cap: timedelta, now: da
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = SignInFailure.__table__
     statement = insert(SignInFailure).values(
-        key=key, failures=1, next_attempt_at=now, expires_at=now + FORGET_AFTER
+        key=key, failures=1, next_attempt_at=NO_WAIT, expires_at=now + FORGET_AFTER
     )
     failures = session.execute(
         statement.on_conflict_do_update(
