@@ -40,6 +40,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.cases.tasks",
     "simexit.jobs.tasks",
     "simexit.audit.tasks",
+    "simexit.signin.tasks",
 )
 
 

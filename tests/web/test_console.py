@@ -1,4 +1,4 @@
-"""The agent console: login and lockout, queue, buttons from available_triggers ∩ role."""
+"""The agent console: login, queue, buttons from available_triggers ∩ role."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from simexit.cases.states import CaseStatus, available_triggers
-from simexit.models import Case, StaffUser
+from simexit.models import Case
 from simexit.principals import StaffRole
 from simexit.runtime import Runtime
 from simexit.web.routes.console import ROLE_TRIGGERS, permitted_actions
@@ -38,26 +38,6 @@ def test_actions_are_triggers_and_role(status: CaseStatus, role: StaffRole) -> N
 
 
 class TestLogin:
-    def test_lockout_after_repeated_failures(self, client: WebClient, runtime: Runtime) -> None:
-        for _ in range(5):
-            response = client.submit(
-                "/console/login",
-                "/console/login",
-                {"email": "agent@ice-no.demo", "password": "wrong"},
-            )
-            assert response.status_code == 400
-        response = client.submit(
-            "/console/login",
-            "/console/login",
-            {"email": "agent@ice-no.demo", "password": "demo-password"},
-        )
-        assert response.status_code == 400
-        with runtime.db.read_session() as session:
-            staff = session.scalars(
-                select(StaffUser).where(StaffUser.email == "agent@ice-no.demo")
-            ).one()
-        assert staff.locked_until is not None
-
     def test_console_needs_login(self, client: WebClient) -> None:
         assert client.get("/console").status_code == 303
 

@@ -44,6 +44,6 @@ from simexit.models.rate_limit import RateLimitCounter  # noqa: E402
 
 __all__ += ["RateLimitCounter"]
 
-from simexit.models.web_session import LoginChallenge  # noqa: E402
+from simexit.models.web_session import LoginChallenge, SignInFailure, WebSession  # noqa: E402
 
-__all__ += ["LoginChallenge"]
+__all__ += ["LoginChallenge", "SignInFailure", "WebSession"]

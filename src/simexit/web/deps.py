@@ -95,6 +95,7 @@ class Page:
 
 
 async def page(request: Request, state: WebStateDep) -> Page:
+    await state.resolve_session(request)
     return Page(state, request, state.texts(request))
 
 
@@ -125,6 +126,7 @@ async def checked_post(request: Request, state: WebStateDep) -> Post:
     form = await request.form()
     if not csrf_valid(state.signer, request, form.get(CSRF_FIELD)):
         raise ShowPage(csrf_refused(state, request, t))
+    await state.resolve_session(request)
     return Post(state, request, t, form)
 
 
@@ -134,16 +136,22 @@ PostDep = Annotated[Post, Depends(checked_post)]
 # -- subscribers ------------------------------------------------------------------------------
 
 
-def subscriber_session(state: WebState, request: Request) -> Session:
-    session = state.session(request)
+def back_here(request: Request) -> dict[str, str]:
+    """The `next` query that brings the browser back to this page once signed in."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return {"next": target}
+
+
+async def subscriber_session(state: WebState, request: Request) -> Session:
+    session = await state.resolve_session(request)
     if session is None or session.kind != "subscriber":
         # Back to the page asked for once signed in.
-        raise ShowPage(state.redirect(request, "portal:login", query={"next": request.url.path}))
+        raise ShowPage(state.redirect(request, "portal:login", query=back_here(request)))
     return session
 
 
 async def signed_in_subscriber(request: Request, state: WebStateDep) -> Session:
-    return subscriber_session(state, request)
+    return await subscriber_session(state, request)
 
 
 SubscriberDep = Annotated[Session, Depends(signed_in_subscriber)]
@@ -155,7 +163,7 @@ class SubscriberPost(Post):
 
 
 async def subscriber_post(post: PostDep) -> SubscriberPost:
-    session = subscriber_session(post.state, post.request)
+    session = await subscriber_session(post.state, post.request)
     return SubscriberPost(post.state, post.request, post.t, post.form, session)
 
 
@@ -165,17 +173,19 @@ SubscriberPostDep = Annotated[SubscriberPost, Depends(subscriber_post)]
 # -- staff ------------------------------------------------------------------------------------
 
 
-def staff_of(db: DbSession, state: WebState, request: Request) -> StaffUser | None:
-    session = state.session(request)
+def staff_of(db: DbSession, session: Session | None) -> StaffUser | None:
     if session is None or session.kind != "staff" or session.staff_id is None:
         return None
     return db.get(StaffUser, session.staff_id)
 
 
 async def current_staff_of(state: WebState, request: Request) -> StaffUser:
-    staff = await run_read(state.runtime.db, lambda db: staff_of(db, state, request))
+    session = await state.resolve_session(request)
+    staff = None
+    if session is not None and session.kind == "staff":
+        staff = await run_read(state.runtime.db, lambda db: staff_of(db, session))
     if staff is None:
-        raise ShowPage(state.redirect(request, "console:login"))
+        raise ShowPage(state.redirect(request, "console:login", query=back_here(request)))
     return staff
 
 

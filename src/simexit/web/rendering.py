@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session as DbSession
 from starlette.routing import NoMatchFound
 
+from simexit.clock import utc_now
 from simexit.runtime import Runtime
+from simexit.signin import sessions as web_sessions
+from simexit.signin.sessions import Principal
+from simexit.signin.throttle import SignInLimits
+from simexit.transactions import run_read, run_write
 from simexit.verification.throttle import CodeLimits
 from simexit.web.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Texts, resolve_language
 from simexit.web.security import (
@@ -28,26 +35,26 @@ from simexit.web.security import (
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-SUBSCRIBER_SESSION_SECONDS = 2 * 3600
-STAFF_SESSION_SECONDS = 8 * 3600
+SUBSCRIBER_SESSION = timedelta(hours=2)
+STAFF_SESSION = timedelta(hours=8)
 
 
-@dataclass(frozen=True)
-class Session:
-    """Who is signed in, read from the signed session cookie."""
+def session_lifetime(session: Principal) -> timedelta:
+    return STAFF_SESSION if session.kind == "staff" else SUBSCRIBER_SESSION
 
-    kind: str  # subscriber | staff
-    subscriber_ids: tuple[uuid.UUID, ...] = ()
-    staff_id: uuid.UUID | None = None
-    via: str = "sms"  # how the subscriber proved the number: sms | email
+
+# Who is signed in: the principal of the server-side session the cookie's token names.
+Session = Principal
 
 
 @dataclass
 class WebState:
     runtime: Runtime
     code_limits: CodeLimits = field(default_factory=CodeLimits)  # shared with the API
+    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
     signer: Signer = field(init=False)
     env: Environment = field(init=False)
+    _dummy_hash: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         secret = self.runtime.settings.secret_key.get_secret_value().encode()
@@ -62,35 +69,59 @@ class WebState:
             lstrip_blocks=True,
         )
 
+    def dummy_hash(self) -> str:
+        """A hash of a random password made by the runtime's hasher, checked in place of a real
+        one (unknown address, throttled attempt) so every sign-in costs one verify. Blocking: call
+        it through `run_blocking`."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.runtime.passwords.hash(secrets.token_urlsafe(24))
+        return self._dummy_hash
+
     # -- sessions -----------------------------------------------------------------------------
 
     def session(self, request: Request) -> Session | None:
-        payload = self.signer.loads(request.cookies.get(SESSION_COOKIE), now=time.time())
-        if payload is None:
-            return None
-        try:
-            if payload.get("k") == "staff":
-                return Session("staff", staff_id=uuid.UUID(str(payload["s"])))
-            if payload.get("k") == "subscriber":
-                ids = tuple(uuid.UUID(str(i)) for i in payload["s"])
-                return Session("subscriber", subscriber_ids=ids, via=str(payload.get("v", "sms")))
-        except (KeyError, ValueError, TypeError):
-            return None
-        return None
+        """Who is signed in, as `resolve_session` found it for this request (None before)."""
+        found: Session | None = getattr(request.state, "web_session", None)
+        return found
 
-    def sign_in(self, request: Request, response: RedirectResponse, session: Session) -> None:
-        if session.kind == "staff":
-            payload: dict[str, Any] = {"k": "staff", "s": str(session.staff_id)}
-            seconds = STAFF_SESSION_SECONDS
-        else:
-            payload = {
-                "k": "subscriber",
-                "s": [str(i) for i in session.subscriber_ids],
-                "v": session.via,
-            }
-            seconds = SUBSCRIBER_SESSION_SECONDS
-        payload["exp"] = time.time() + seconds
+    def session_token(self, request: Request) -> str | None:
+        """The session token of the request's cookie, if the cookie is ours and not expired."""
+        payload = self.signer.loads(request.cookies.get(SESSION_COOKIE), now=time.time())
+        token = None if payload is None else payload.get("t")
+        return token if isinstance(token, str) and token else None
+
+    async def resolve_session(self, request: Request) -> Session | None:
+        """Look the cookie's session up (once per request); no cookie, no database."""
+        if getattr(request.state, "web_session_resolved", False):
+            return self.session(request)
+        token, found = self.session_token(request), None
+        if token is not None:
+            found = await run_read(
+                self.runtime.db, lambda db: web_sessions.find(db, token, now=utc_now())
+            )
+        request.state.web_session, request.state.web_session_resolved = found, True
+        return found
+
+    def start_session(self, db: DbSession, session: Session) -> str:
+        """Write the session row (in the caller's transaction); the token for `set_session`."""
+        return web_sessions.start(db, session, lifetime=session_lifetime(session), now=utc_now())
+
+    def set_session(
+        self, request: Request, response: Response, session: Session, token: str
+    ) -> None:
+        seconds = int(session_lifetime(session).total_seconds())
+        payload: dict[str, Any] = {"t": token, "exp": time.time() + seconds}
         set_cookie(request, response, SESSION_COOKIE, self.signer.dumps(payload), max_age=seconds)
+
+    async def sign_out(self, request: Request, response: Response) -> None:
+        """Revoke the session row, so a copy of the cookie stops working too, and drop the
+        cookie."""
+        token = self.session_token(request)
+        if token is not None:
+            await run_write(
+                self.runtime.db, lambda db: web_sessions.revoke(db, token, now=utc_now())
+            )
+        response.delete_cookie(SESSION_COOKIE, path="/")
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -137,6 +168,15 @@ class WebState:
             set_cookie(request, response, LANG_COOKIE, t.language, max_age=365 * 24 * 3600)
         return response
 
+    def redirect_to(self, request: Request, target: str) -> RedirectResponse:
+        """303 to a same-site path (see `safe_next`); `HX-Redirect` for an htmx POST."""
+        if is_htmx(request) and request.method == "POST":
+            response = RedirectResponse(target, status_code=200)
+            del response.headers["location"]
+            response.headers["HX-Redirect"] = target
+            return response
+        return RedirectResponse(target, status_code=303)
+
     def redirect(self, request: Request, name: str, **params: Any) -> RedirectResponse:
         """303 after a POST; an htmx request gets `HX-Redirect` instead, so htmx navigates."""
         query = params.pop("query", None)
@@ -145,12 +185,7 @@ class WebState:
             from urllib.parse import urlencode
 
             target += "?" + urlencode(query)
-        if is_htmx(request) and request.method == "POST":
-            response = RedirectResponse(target, status_code=200)
-            del response.headers["location"]
-            response.headers["HX-Redirect"] = target
-            return response
-        return RedirectResponse(target, status_code=303)
+        return self.redirect_to(request, target)
 
 
 def is_htmx(request: Request) -> bool:

@@ -14,6 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -206,3 +207,24 @@ def forwarded_client(peer: str, forwarded_for: str | None, trusted: tuple[Networ
             except ValueError:
                 return peer  # a garbled entry: count the proxy rather than trust the junk
     return hops[0] if hops else peer
+
+
+# -- where to go after signing in ---------------------------------------------------------------
+
+NEXT_MAX_LENGTH = 2000
+
+
+def safe_next(raw: object) -> str | None:
+    """`raw` if it is a path on this site (`/console/cases?x=1`), else None.
+
+    Refused: anything with a scheme or host (`https://evil.example`, `javascript:…`), a
+    protocol-relative `//evil.example`, and backslashes or control characters anywhere (browsers
+    read `/\\evil.example` as `//evil.example`, and strip tabs and newlines before parsing)."""
+    if not isinstance(raw, str) or not raw.startswith("/") or len(raw) > NEXT_MAX_LENGTH:
+        return None
+    if raw.startswith("//") or "\\" in raw or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in raw):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc:
+        return None
+    return raw

@@ -1,16 +1,29 @@
-"""Console sign-in with e-mail and password, a lockout after repeated failures, and signing out.
+"""Console sign-in with e-mail and password, throttled by growing delays, and signing out.
 
-A password check is argon2, tens of milliseconds of CPU and memory by design, so it runs in a
-thread (`run_blocking`) and outside any transaction: the account is read first, the password
-checked with nothing open, and the outcome (failure count, lockout) written in a short write
-transaction that re-reads the account under a row lock.
+What every attempt does, in this order, whatever the address and the outcome:
+
+1. read the account by e-mail address (one indexed read, found or not);
+2. count the attempt against the client address and the e-mail address (`signin.throttle.claim`,
+   one write transaction; its subjects are keyed hashes of what was typed, so an unknown address
+   is counted exactly like a known one);
+3. run one argon2 verify in a thread (`run_blocking`), with nothing open: against the account's
+   hash when the attempt may be checked, otherwise against `WebState.dummy_hash` (made by the
+   same hasher, so it costs the same). An unknown address, a throttled attempt and a wrong
+   password therefore all do the same work; a throttled attempt never checks the real password.
+   The result is a 429 (throttled, with `Retry-After`), a 400 (unknown or wrong), or, for the
+   right password only, one more write: the failure taken back and the session started.
+
+Burning one argon2 verify on a throttled attempt is deliberate: answering it faster would tell a
+prober which attempts were looked at. The throttle limits guesses, not CPU; floods of requests
+are the reverse proxy's to limit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -22,23 +35,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from simexit.models import StaffUser
+from simexit.signin import throttle
 from simexit.transactions import run_blocking, run_read, run_write
 from simexit.web.deps import PageDep, PostDep
 from simexit.web.forms import FormErrors, WebForm, trimmed
 from simexit.web.i18n import N_
 from simexit.web.rendering import Session
-from simexit.web.routes.common import now
-from simexit.web.security import SESSION_COOKIE, SecureRoute
+from simexit.web.routes.common import client_address, now
+from simexit.web.security import SecureRoute, safe_next
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+WRONG = N_("The e-mail address or password is wrong.")
+TOO_MANY = N_("Too many failed sign-ins. Please wait {minutes} minutes and try again.")
 
 
 class ConsoleLoginForm(WebForm):
     email: Annotated[str, trimmed(320)] = ""
     password: Annotated[str, trimmed(500)] = ""
+    next: Annotated[str, trimmed(2000)] = ""
 
     @field_validator("email")
     @classmethod
@@ -50,12 +65,11 @@ class ConsoleLoginForm(WebForm):
 class Account:
     id: uuid.UUID
     password_hash: str
-    locked_until: datetime | None
 
 
 def find_account(db: DbSession, email: str) -> Account | None:
     staff = db.scalars(select(StaffUser).where(StaffUser.email == email)).one_or_none()
-    return None if staff is None else Account(staff.id, staff.password_hash, staff.locked_until)
+    return None if staff is None else Account(staff.id, staff.password_hash)
 
 
 def password_matches(passwords: PasswordHasher, password_hash: str, password: str) -> bool:
@@ -65,59 +79,74 @@ def password_matches(passwords: PasswordHasher, password_hash: str, password: st
         return False
 
 
-def record_attempt(
-    db: DbSession, account_id: uuid.UUID, *, matched: bool, moment: datetime
-) -> uuid.UUID | None:
-    """Count the attempt on the account, locked for the update so concurrent attempts all
-    count: the staff id if it signs in."""
-    staff = db.get(StaffUser, account_id, with_for_update=True)
-    if staff is None or (staff.locked_until is not None and staff.locked_until > moment):
-        return None  # gone, or locked by another attempt meanwhile
-    if matched:
-        staff.failed_logins, staff.locked_until = 0, None
-        return staff.id
-    staff.failed_logins += 1
-    if staff.failed_logins >= MAX_FAILED_LOGINS:
-        staff.locked_until, staff.failed_logins = moment + LOCKOUT, 0
+def subject_key(key: bytes, kind: str, value: str) -> str:
+    """The throttle's name for an e-mail or client address: keyed, so the table holds neither."""
+    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return f"staff.{kind}:{digest}"
+
+
+def claim_attempt(
+    db: DbSession, limits: throttle.SignInLimits, account_key: str, client_key: str
+) -> int | None:
+    """Count the attempt; seconds to wait instead when throttled (nothing counted then)."""
+    try:
+        with db.begin_nested():
+            throttle.claim(db, limits, account_key=account_key, client_key=client_key, now=now())
+    except throttle.Throttled as throttled:
+        return throttled.retry_after
     return None
 
 
 @router.get("/console/login", name="console:login", response_class=HTMLResponse)
 async def login_form(page: PageDep) -> HTMLResponse:
-    return page.render("console/login.html", {"error": None, "email": ""})
+    target = safe_next(page.request.query_params.get("next")) or ""
+    return page.render("console/login.html", {"error": None, "email": "", "next": target})
 
 
 @router.post("/console/login", name="console:login_post", response_model=None)
 async def login(post: PostDep) -> Response:
-    wrong = post.t(
-        N_("The e-mail address or password is wrong, or the account is locked for a while.")
-    )
     form = post.parse(ConsoleLoginForm)
-    if isinstance(form, FormErrors):  # two text fields: nothing in them can be refused
-        return post.render("console/login.html", {"error": wrong, "email": ""}, status_code=400)
-    moment, passwords = now(), post.state.runtime.passwords
+    if isinstance(form, FormErrors):  # text fields: nothing in them can be refused
+        context = {"error": post.t(WRONG), "email": "", "next": ""}
+        return post.render("console/login.html", context, status_code=400)
+    state, passwords = post.state, post.state.runtime.passwords
+    target = safe_next(form.next)
+    account_key = subject_key(state.login_key, "account", form.email)
+    client_key = subject_key(
+        state.login_key, "client", client_address(post.request, state.trusted_proxies)
+    )
     account = await run_read(post.db, lambda db: find_account(db, form.email))
-    staff_id = None
-    if account is None:
-        await run_blocking(lambda: passwords.hash(form.password))  # the same work either way
-    elif account.locked_until is None or account.locked_until <= moment:
-        matched = await run_blocking(
-            lambda: password_matches(passwords, account.password_hash, form.password)
-        )
-        staff_id = await run_write(
-            post.db, lambda db: record_attempt(db, account.id, matched=matched, moment=moment)
-        )
-    if staff_id is None:
-        return post.render(
-            "console/login.html", {"error": wrong, "email": form.email}, status_code=400
-        )
-    response = post.redirect("console:queue")
-    post.state.sign_in(post.request, response, Session("staff", staff_id=staff_id))
+    limits = state.sign_in_limits
+    retry_after = await run_write(
+        post.db, lambda db: claim_attempt(db, limits, account_key, client_key)
+    )
+    checked_hash = (
+        account.password_hash
+        if account is not None and retry_after is None
+        else await run_blocking(state.dummy_hash)
+    )
+    matched = await run_blocking(lambda: password_matches(passwords, checked_hash, form.password))
+    if retry_after is not None:
+        return post.too_many(TOO_MANY, retry_after)
+    if account is None or not matched:
+        context = {"error": post.t(WRONG), "email": form.email, "next": target or ""}
+        return post.render("console/login.html", context, status_code=400)
+    session = Session("staff", staff_id=account.id)
+
+    def signed_in(db: DbSession) -> str:
+        throttle.forget(db, account_key=account_key, client_key=client_key)
+        return state.start_session(db, session)
+
+    token = await run_write(post.db, signed_in)
+    response = (
+        post.state.redirect_to(post.request, target) if target else post.redirect("console:queue")
+    )
+    state.set_session(post.request, response, session, token)
     return response
 
 
 @router.post("/console/logout", name="console:logout", response_model=None)
 async def logout(post: PostDep) -> Response:
     response = post.redirect("console:login")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    await post.state.sign_out(post.request, response)
     return response

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import field_validator
+from sqlalchemy.orm import Session as DbSession
 
 from simexit.transactions import run_write
 from simexit.web import subscriber_auth as auth
@@ -18,7 +19,7 @@ from simexit.web.i18n import N_
 from simexit.web.rendering import Session
 from simexit.web.routes.common import client_address, now
 from simexit.web.routes.portal.common import CODE_USED_UP, WRONG_CODE
-from simexit.web.security import SESSION_COOKIE, SecureRoute, set_cookie
+from simexit.web.security import SecureRoute, safe_next, set_cookie
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
@@ -31,6 +32,7 @@ LOGIN_SENT = N_(
 
 class LoginForm(WebForm):
     identifier: Annotated[str, trimmed(320)] = ""
+    next: Annotated[str, trimmed(2000)] = ""
 
     @field_validator("identifier")
     @classmethod
@@ -57,7 +59,8 @@ class CodeForm(WebForm):
 
 @router.get("/login", name="portal:login", response_class=HTMLResponse)
 async def login_form(page: PageDep) -> HTMLResponse:
-    return page.render("portal/login.html", {"error": None, "value": ""})
+    target = safe_next(page.request.query_params.get("next")) or ""
+    return page.render("portal/login.html", {"error": None, "value": "", "next": target})
 
 
 @router.post("/login", name="portal:login_post", response_model=None)
@@ -65,9 +68,9 @@ async def login(post: PostDep) -> Response:
     t, form = post.t, post.parse(LoginForm)
     if isinstance(form, FormErrors):
         raw = post.values("identifier", limit=320)["identifier"]
-        return post.render(
-            "portal/login.html", {"error": form.text(t), "value": raw}, status_code=400
-        )
+        target = safe_next(post.values("next")["next"]) or ""
+        context = {"error": form.text(t), "value": raw, "next": target}
+        return post.render("portal/login.html", context, status_code=400)
     identifier = form.parsed
     state, client = post.state, client_address(post.request, post.state.trusted_proxies)
     result = await run_write(
@@ -83,16 +86,18 @@ async def login(post: PostDep) -> Response:
     )
     if result.throttled or result.challenge_id is None:
         error = t(N_("Too many codes were asked for. Please wait 15 minutes and try again."))
-        return post.render(
-            "portal/login.html", {"error": error, "value": form.identifier}, status_code=429
-        )
+        context = {"error": error, "value": form.identifier, "next": safe_next(form.next) or ""}
+        return post.render("portal/login.html", context, status_code=429)
     response = post.redirect("portal:code")
-    pending = {
+    pending: dict[str, Any] = {
         "c": str(result.challenge_id),
         "i": identifier.value,
         "ch": identifier.channel,
         "exp": time.time() + LOGIN_SECONDS,
     }
+    after = safe_next(form.next)
+    if after:
+        pending["n"] = after  # where to go once the code is right
     set_cookie(
         post.request, response, LOGIN_COOKIE, state.signer.dumps(pending), max_age=LOGIN_SECONDS
     )
@@ -120,24 +125,25 @@ async def code_check(post: PostDep) -> Response:
     code = form.code if isinstance(form, CodeForm) else ""  # nothing in it can be refused
     identifier = auth.Identifier(str(pending["ch"]), str(pending["i"]))
     key, challenge_id = post.state.login_key, uuid.UUID(str(pending["c"]))
-    check = await run_write(
-        post.db,
-        lambda db: auth.check_code(
-            db,
-            key=key,
-            challenge_id=challenge_id,
-            identifier=identifier,
-            code=code,
-            now=now(),
-        ),
-    )
-    if check.outcome is auth.LoginOutcome.passed and check.subscriber_ids:
-        response = post.redirect("portal:lines")
-        post.state.sign_in(
-            post.request,
-            response,
-            Session("subscriber", subscriber_ids=check.subscriber_ids, via=identifier.channel),
+    state = post.state
+
+    def checked(db: DbSession) -> tuple[auth.CodeCheck, Session | None, str]:
+        """Check the code and, when it is right, start the session in the same transaction."""
+        check = auth.check_code(
+            db, key=key, challenge_id=challenge_id, identifier=identifier, code=code, now=now()
         )
+        if check.outcome is not auth.LoginOutcome.passed or not check.subscriber_ids:
+            return check, None, ""
+        session = Session("subscriber", subscriber_ids=check.subscriber_ids, via=identifier.channel)
+        return check, session, state.start_session(db, session)
+
+    check, session, token = await run_write(post.db, checked)
+    if session is not None:
+        target = safe_next(pending.get("n"))
+        response = (
+            state.redirect_to(post.request, target) if target else post.redirect("portal:lines")
+        )
+        state.set_session(post.request, response, session, token)
         response.delete_cookie(LOGIN_COOKIE, path="/")
         return response
     if check.outcome is auth.LoginOutcome.wrong_code:
@@ -152,5 +158,5 @@ async def code_check(post: PostDep) -> Response:
 @router.post("/logout", name="portal:logout", response_model=None)
 async def logout(post: PostDep) -> Response:
     response = post.redirect("guides:index")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    await post.state.sign_out(post.request, response)
     return response

@@ -1,0 +1,1 @@
+"""Signing in to the web: server-side sessions and the throttle on staff passwords."""
