@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select, text
 
 from simexit.db import Base, Database, make_engine
-from simexit.models import Case, Job, JobStatus, Line, Operator
+from simexit.models import Case, Job, JobStatus, Line, Operator, StaffUser
 from tests.api.test_serve_process import SIMEXIT, free_port, wait_ready
 from tests.conftest import BACKENDS
 from tests.web.client import CSRF_RE, latest_code
@@ -445,6 +445,10 @@ class TestConsole:
         with served.db.session() as session:
             job = session.scalars(select(Job).where(Job.status == "queued").limit(1)).one()
             job.status = JobStatus.dead
+            # Staff see only their own operator's jobs: make this one the supervisor's.
+            job.operator_id = session.scalars(
+                select(StaffUser.operator_id).where(StaffUser.email == "supervisor@ice-no.demo")
+            ).one()
             job_id = job.id
         with web_client(served) as supervisor:
             staff_sign_in(supervisor, "supervisor@ice-no.demo")
