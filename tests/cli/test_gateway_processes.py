@@ -18,6 +18,7 @@ from tests.cli.test_startup_processes import (
     SECRET,
     Started,
     serve,
+    signing_key,
     wait_all_ready,
     worker,
 )
@@ -25,7 +26,14 @@ from tests.fixtures.factories import create_operator
 
 pytestmark = pytest.mark.slow
 
-PRODUCTION = {"SIMEXIT_ENV": "production", "SIMEXIT_SECRET_KEY": SECRET}
+
+def production(directory: Path) -> dict[str, str]:
+    """What production needs besides the gateways: a real secret and an audit signing key."""
+    return {
+        "SIMEXIT_ENV": "production",
+        "SIMEXIT_SECRET_KEY": SECRET,
+        "SIMEXIT_AUDIT_SIGNING_KEY_FILE": signing_key(directory),
+    }
 
 
 @pytest.fixture
@@ -72,7 +80,9 @@ def test_production_refuses_an_operator_on_simulated_gateways_not_marked_sandbox
         tmp_path, "[default]\nsandbox = true\n[operators.acme-no]\nsandbox = false\n"
     )
     assert callable(start)
-    run: Started = start(tmp_path, database, "refused", SIMEXIT_GATEWAYS_FILE=path, **PRODUCTION)
+    run: Started = start(
+        tmp_path, database, "refused", SIMEXIT_GATEWAYS_FILE=path, **production(tmp_path)
+    )
     line = one_line(run)
     assert line.startswith(f"error: gateways file {path} refused in production"), line
     assert "operator acme-no, ports network, esim, oss, billing, payments, identity" in line
@@ -81,7 +91,7 @@ def test_production_refuses_an_operator_on_simulated_gateways_not_marked_sandbox
 
 
 def test_production_without_a_gateways_file_is_refused(tmp_path: Path, database: str) -> None:
-    line = one_line(worker(tmp_path, database, "no-file", **PRODUCTION))
+    line = one_line(worker(tmp_path, database, "no-file", **production(tmp_path)))
     assert "SIMEXIT_GATEWAYS_FILE is not set" in line
     assert "production" in line
 
@@ -90,8 +100,12 @@ def test_production_starts_when_every_operator_on_simulated_gateways_is_a_sandbo
     tmp_path: Path, database: str, processes: list[Started]
 ) -> None:
     path = gateways_file(tmp_path, "[default]\nsandbox = true\n")
-    processes.append(serve(tmp_path, database, "server", SIMEXIT_GATEWAYS_FILE=path, **PRODUCTION))
-    processes.append(worker(tmp_path, database, "worker", SIMEXIT_GATEWAYS_FILE=path, **PRODUCTION))
+    processes.append(
+        serve(tmp_path, database, "server", SIMEXIT_GATEWAYS_FILE=path, **production(tmp_path))
+    )
+    processes.append(
+        worker(tmp_path, database, "worker", SIMEXIT_GATEWAYS_FILE=path, **production(tmp_path))
+    )
     wait_all_ready(processes)
     for each in processes:
         assert "Traceback" not in each.log()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from simexit.audit.signing import generate_private_key_pem
 from simexit.cli import app
 from simexit.config import get_settings
 from simexit.operators.gateways import GatewayConfigError
@@ -98,6 +99,9 @@ def test_production_refuses_what_start_up_refuses(
     _seeded(runner)
     monkeypatch.setenv("SIMEXIT_ENV", "production")
     monkeypatch.setenv("SIMEXIT_SECRET_KEY", "p" * 40)
+    key = env / "audit-key.pem"
+    key.write_bytes(generate_private_key_pem())
+    monkeypatch.setenv("SIMEXIT_AUDIT_SIGNING_KEY_FILE", str(key))
     get_settings.cache_clear()
     result = runner.invoke(app, ["gateways", "check"])
     assert isinstance(result.exception, GatewayConfigError)
