@@ -1,10 +1,16 @@
-"""A synchronous client over httpx's ASGI transport, with one event loop and one cookie jar."""
+"""A synchronous client over httpx's ASGI transport, with one event loop and one cookie jar.
+
+The loop runs in a thread of its own, so the client works whatever loop the calling thread
+has (a test elsewhere in the process that left one running made `run_until_complete` refuse).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select
@@ -12,18 +18,25 @@ from sqlalchemy import select
 from simexit.db import Database
 from simexit.models import Notification
 
+T = TypeVar("T")
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class WebClient:
     def __init__(self, app: Any, base_url: str = "http://testserver") -> None:
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=base_url, follow_redirects=False
         )
 
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+        return self._run(self._client.request(method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -51,7 +64,9 @@ class WebClient:
         return self._client.cookies
 
     def close(self) -> None:
-        self._loop.run_until_complete(self._client.aclose())
+        self._run(self._client.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
         self._loop.close()
 
 
