@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from simexit.access import service as keys
 from simexit.access.keys import hash_api_key, split_api_key
+from simexit.audit.sealing import seal_all
 from simexit.audit.service import verify_operator
 from simexit.db import Database
 from simexit.errors import NotFound
@@ -55,12 +56,15 @@ class TestKeyLifecycle:
             actions = session.scalars(
                 select(AuditEvent.action)
                 .where(AuditEvent.operator_id == operator_id)
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             ).all()
             assert actions == ["api_key.created", "api_key.revoked"]
             events = session.scalars(select(AuditEvent.changes)).all()
             assert all(created.secret not in str(e) for e in events)
-            assert verify_operator(session, operator_id).ok
+        seal_all(db)
+        with db.read_session() as session:
+            report = verify_operator(session, operator_id)
+            assert (report.ok, report.events) == (True, 2)
 
     def test_a_wrong_secret_with_a_real_prefix_is_refused(
         self, db: Database, now: datetime

@@ -9,9 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
+from simexit.audit import sealing
 from simexit.audit import service as audit
 from simexit.db import Database
-from simexit.models import AuditEvent
+from simexit.models import AuditEvent, AuditSeal
 from simexit.policies.loader import load_registry
 from simexit.principals import Actor, ActorType
 from tests.fixtures.factories import create_operator
@@ -34,7 +35,9 @@ def _chain(db: Database, events: int = 5) -> uuid.UUID:
                 at=AT + timedelta(seconds=n),
                 changes={"status": ["in_review", "approved"], "n": n},
             )
-        return operator.id
+        operator_id = operator.id
+    sealing.seal_all(db)
+    return operator_id
 
 
 def test_an_untouched_chain_verifies(db: Database) -> None:
@@ -43,38 +46,105 @@ def test_an_untouched_chain_verifies(db: Database) -> None:
         report = audit.verify_operator(session, operator_id)
     assert report.ok
     assert report.events == 5
+    assert report.unsealed == 0
 
 
-def test_the_database_refuses_to_change_or_delete_events(db: Database) -> None:
+def test_events_wait_for_the_sealer_and_verify_says_how_many(db: Database) -> None:
+    with db.session() as session:
+        operator_id = create_operator(session, packs=load_registry()).id
+        for n in range(3):
+            _record(session, operator_id, n)
+    with db.read_session() as session:
+        waiting = audit.verify_operator(session, operator_id)
+    assert (waiting.ok, waiting.events, waiting.unsealed) == (True, 0, 3)
+    assert [s.events for s in sealing.seal_all(db)] == [3]
+    with db.session() as session:
+        _record(session, operator_id, 3)
+    sealing.seal_all(db)
+    with db.read_session() as session:
+        sealed = audit.verify_operator(session, operator_id)
+        seqs = session.scalars(
+            select(AuditSeal.seq)
+            .where(AuditSeal.operator_id == operator_id)
+            .order_by(AuditSeal.event_id)
+        ).all()
+    assert (sealed.ok, sealed.events, sealed.unsealed) == (True, 4, 0)
+    assert list(seqs) == [1, 2, 3, 4]
+
+
+def test_the_database_refuses_to_change_or_delete_events_and_links(db: Database) -> None:
     _chain(db)
-    for statement in ("UPDATE audit_events SET action = 'case.reject'", "DELETE FROM audit_events"):
-        with pytest.raises(DatabaseError, match="append-only"), db.session() as session:
+    for statement in (
+        "UPDATE audit_events SET action = 'case.reject'",
+        "DELETE FROM audit_events",
+        "UPDATE audit_seals SET hash = prev_hash",
+        "DELETE FROM audit_seals",
+    ):
+        with pytest.raises(DatabaseError, match=r"append-only|only takes"), db.session() as session:
             session.execute(text(statement))
+
+
+def test_the_database_refuses_a_link_that_does_not_follow_the_last(db: Database) -> None:
+    operator_id = _chain(db, events=2)
+    with db.session() as session:
+        _record(session, operator_id, 9)
+    with db.read_session() as session:
+        event_id = session.scalars(
+            select(AuditEvent.id)
+            .where(AuditEvent.operator_id == operator_id)
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    for seq, prev in ((2, "0" * 64), (4, "0" * 64), (3, "f" * 64)):
+        with pytest.raises(DatabaseError, match="only takes"), db.session() as session:
+            session.add(
+                AuditSeal(
+                    event_id=event_id, operator_id=operator_id, seq=seq, prev_hash=prev,
+                    hash="a" * 64,
+                )
+            )  # fmt: skip
 
 
 def _bypass_triggers(db: Database, statement: str) -> None:
     """What an attacker with the database's owner rights could do."""
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
-            conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
+            for trigger in (
+                "audit_events_no_update",
+                "audit_events_no_delete",
+                "audit_seals_no_delete",
+            ):
+                conn.exec_driver_sql(f"DROP TRIGGER {trigger}")
         else:
-            conn.exec_driver_sql(
-                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"
-            )
+            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE audit_seals DISABLE TRIGGER USER")
         conn.exec_driver_sql(statement)
+        if db.engine.dialect.name != "sqlite":  # the test database outlives the test
+            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE audit_seals ENABLE TRIGGER USER")
 
 
 @pytest.mark.parametrize(
     ("statement", "broken_at", "problem"),
     [
         (
-            'UPDATE audit_events SET changes = \'{"status": ["in_review", "rejected"], "n": 2}\' WHERE seq = 3',
+            'UPDATE audit_events SET changes = \'{"status": ["in_review", "rejected"], "n": 2}\' '
+            "WHERE id = (SELECT event_id FROM audit_seals WHERE seq = 3)",
             3,
             "changed",
         ),
-        ("DELETE FROM audit_events WHERE seq = 2", 2, "missing"),
-        ("DELETE FROM audit_events WHERE seq = 5", 5, "deleted"),
+        (
+            "UPDATE audit_events SET content_hash = 'ab' "
+            "WHERE id = (SELECT event_id FROM audit_seals WHERE seq = 4)",
+            4,
+            "changed",
+        ),
+        ("DELETE FROM audit_seals WHERE seq = 2", 2, "missing"),
+        (
+            "DELETE FROM audit_events WHERE id = (SELECT event_id FROM audit_seals WHERE seq = 2)",
+            2,
+            "gone",
+        ),
+        ("DELETE FROM audit_seals WHERE seq = 5", 5, "deleted"),
     ],
 )
 def test_tampering_is_reported_at_the_first_broken_link(
@@ -104,9 +174,8 @@ def _record(session: Session, operator_id: uuid.UUID, n: int) -> None:
 
 
 def test_events_in_savepoints_keep_one_unbroken_chain(db: Database) -> None:
-    """A savepoint's rollback takes its events back and the next event links to the last one
-    kept; a released savepoint's events stay. The head is read again after either, so neither
-    leaves a stale copy that would reuse a number or fork the chain."""
+    """A savepoint's rollback takes its events (and their places in the sealer's queue) back; a
+    released savepoint's events stay and are sealed in the order they were written."""
     with db.session() as session:
         operator_id = create_operator(session, packs=load_registry()).id
         _record(session, operator_id, 1)
@@ -117,18 +186,20 @@ def test_events_in_savepoints_keep_one_unbroken_chain(db: Database) -> None:
         with session.begin_nested():
             _record(session, operator_id, 4)
         _record(session, operator_id, 5)
+    sealing.seal_all(db)
     with db.read_session() as session:
         report = audit.verify_operator(session, operator_id)
         kept = session.scalars(
             select(AuditEvent.changes)
+            .join(AuditSeal, AuditSeal.event_id == AuditEvent.id)
             .where(AuditEvent.operator_id == operator_id)
-            .order_by(AuditEvent.seq)
+            .order_by(AuditSeal.seq)
         ).all()
     assert report.ok, report.problem
     assert [c["n"] for c in kept] == [1, 3, 4, 5]
 
 
-def test_each_transaction_reads_the_head_afresh(db: Database) -> None:
+def test_a_rolled_back_transaction_leaves_nothing_to_seal(db: Database) -> None:
     with db.session() as session:
         operator_id = create_operator(session, packs=load_registry()).id
         _record(session, operator_id, 1)
@@ -137,7 +208,19 @@ def test_each_transaction_reads_the_head_afresh(db: Database) -> None:
         raise RuntimeError("this transaction rolls back")
     with db.session() as session:
         _record(session, operator_id, 3)
+    sealing.seal_all(db)
     with db.read_session() as session:
         report = audit.verify_operator(session, operator_id)
     assert report.ok, report.problem
-    assert report.events == 2
+    assert (report.events, report.unsealed) == (2, 0)
+
+
+def test_an_event_taken_off_the_queue_by_hand_is_noticed(db: Database) -> None:
+    operator_id = _chain(db, events=2)
+    with db.session() as session:
+        _record(session, operator_id, 7)
+        session.execute(text("DELETE FROM audit_unsealed"))
+    with db.read_session() as session:
+        report = audit.verify_operator(session, operator_id)
+    assert not report.ok
+    assert report.problem == "1 events have no link and are not queued for sealing"

@@ -3,6 +3,7 @@ heads and checkpoints, and the attack of issue 14 (a rewritten, re-hashed chain)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
@@ -16,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Table, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from simexit.audit import checkpoints
+from simexit.audit import checkpoints, sealing
 from simexit.audit import service as audit
 from simexit.audit import tasks as audit_tasks
-from simexit.audit.chain import event_hash
+from simexit.audit.chain import content_hash, event_hash
 from simexit.audit.ports import CheckpointExportError, CheckpointSink
 from simexit.audit.service import ChainReport
 from simexit.audit.signing import SignedCheckpoint, sign
@@ -27,7 +28,7 @@ from simexit.db import Database
 from simexit.integrations.checkpoints.sinks import DirectorySink, WebhookSink
 from simexit.integrations.webhooks.client import HttpWebhookSender
 from simexit.jobs import enqueue, run_pending
-from simexit.models import AuditChainHead, AuditCheckpoint, AuditEvent, Job
+from simexit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSeal, Job
 from simexit.policies.loader import load_registry
 from simexit.principals import Actor, ActorType
 from tests.fixtures.factories import create_operator
@@ -43,6 +44,7 @@ def _table(table: object) -> Table:
 
 
 _EVENTS = _table(AuditEvent.__table__)
+_SEALS = _table(AuditSeal.__table__)
 _HEADS = _table(AuditChainHead.__table__)
 
 
@@ -70,6 +72,7 @@ def _record(db: Database, operator_id: uuid.UUID, first: int, last: int) -> None
                 at=AT + timedelta(seconds=n),
                 changes={"status": ["in_review", "approved"], "n": n},
             )
+    sealing.seal_all(db)  # what the worker does within a second of the commit
 
 
 _exports = 0
@@ -102,7 +105,7 @@ def _as_superuser(db: Database) -> Iterator[Connection]:
     """What the database's owner can do: switch the guards off for one transaction (on
     PostgreSQL they are switched back on after, as the test database outlives the test)."""
     postgres = db.engine.dialect.name == "postgresql"
-    tables = ("audit_events", "audit_chain_heads", "audit_checkpoints")
+    tables = ("audit_events", "audit_seals", "audit_chain_heads", "audit_checkpoints")
     with db.engine.begin() as conn:
         if postgres:
             for table in tables:
@@ -111,6 +114,9 @@ def _as_superuser(db: Database) -> Iterator[Connection]:
             for trigger in (
                 "audit_events_no_update",
                 "audit_events_no_delete",
+                "audit_seals_only_link",
+                "audit_seals_no_update",
+                "audit_seals_no_delete",
                 "audit_chain_heads_advance",
                 "audit_chain_heads_no_delete",
                 "audit_checkpoints_no_delete",
@@ -123,32 +129,36 @@ def _as_superuser(db: Database) -> Iterator[Connection]:
 
 
 def _rewrite(db: Database, conn: Connection, operator_id: uuid.UUID, first: int) -> None:
-    """Change event `first` and re-hash it and every later event with the product's own
-    function, then move the head onto the new last hash: the attack of issue 14."""
+    """Change event `first` (and its content hash) and re-link it and every later event with
+    the product's own functions, then move the head onto the new last hash: the attack of
+    issue 14, on the sealed chain."""
     with db.read_session() as session:
-        events = list(
-            session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.operator_id == operator_id, AuditEvent.seq >= first - 1)
-                .order_by(AuditEvent.seq)
+        links = list(
+            session.execute(
+                select(AuditSeal, AuditEvent)
+                .join(AuditEvent, AuditEvent.id == AuditSeal.event_id)
+                .where(AuditSeal.operator_id == operator_id, AuditSeal.seq >= first - 1)
+                .order_by(AuditSeal.seq)
             )
         )
         session.expunge_all()
-    prev = events[0].hash
-    for event in events[1:]:
-        changes = dict(event.changes)
-        if event.seq == first:
-            changes["status"] = ["in_review", "rejected"]
-        digest = event_hash(
-            prev_hash=prev, seq=event.seq, operator_id=str(event.operator_id), at=event.at,
-            actor_type=event.actor_type, actor_id=event.actor_id, action=event.action,
-            subject_type=event.subject_type, subject_id=event.subject_id, changes=changes,
-            note=event.note,
-        )  # fmt: skip
+    prev = links[0][0].hash
+    for seal, event in links[1:]:  # rows unpack as (seal, event)
+        content = audit.content_of(event)
+        if seal.seq == first:
+            content = dataclasses.replace(
+                content, changes={**content.changes, "status": ["in_review", "rejected"]}
+            )
+            conn.execute(
+                update(_EVENTS)
+                .where(_EVENTS.c.id == event.id)
+                .values(changes=content.changes, content_hash=content_hash(content))
+            )
+        digest = event_hash(prev_hash=prev, seq=seal.seq, content=content)
         conn.execute(
-            update(_EVENTS)
-            .where(_EVENTS.c.id == event.id)
-            .values(changes=changes, prev_hash=prev, hash=digest)
+            update(_SEALS)
+            .where(_SEALS.c.event_id == seal.event_id)
+            .values(prev_hash=prev, hash=digest)
         )
         prev = digest
     conn.execute(update(_HEADS).where(_HEADS.c.operator_id == operator_id).values(hash=prev))
@@ -203,13 +213,15 @@ class TestTheRewriteAttack:
         _record(db, operator_id, 6, 10)
         _export(db, (archive,))
         with _as_superuser(db) as conn:
+            later = select(_SEALS.c.event_id).where(
+                _SEALS.c.operator_id == operator_id, _SEALS.c.seq > 7
+            )
+            conn.execute(_EVENTS.delete().where(_EVENTS.c.id.in_(later)))
             conn.execute(
-                _EVENTS.delete().where(_EVENTS.c.operator_id == operator_id, _EVENTS.c.seq > 7)
+                _SEALS.delete().where(_SEALS.c.operator_id == operator_id, _SEALS.c.seq > 7)
             )
             seventh = conn.execute(
-                select(_EVENTS.c.hash).where(
-                    _EVENTS.c.operator_id == operator_id, _EVENTS.c.seq == 7
-                )
+                select(_SEALS.c.hash).where(_SEALS.c.operator_id == operator_id, _SEALS.c.seq == 7)
             ).scalar_one()
             conn.execute(
                 update(_HEADS)

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from simexit.audit.sealing import seal_all
 from simexit.audit.service import verify_operator
 from simexit.cases import service as cases
 from simexit.cases.context import CaseContext
@@ -100,6 +101,7 @@ def test_concurrent_approve_and_reject_one_wins(
     losers = [o for o in outcomes if not o.endswith(":ok")]
     assert len(winners) == 1, outcomes
     assert losers[0].endswith("invalid_transition"), outcomes
+    seal_all(db)
     with db.read_session() as session:
         case = session.get(Case, case_id)
         assert case is not None
@@ -107,7 +109,10 @@ def test_concurrent_approve_and_reject_one_wins(
             case.status == ("rejected" if winners[0].startswith("reject") else "approved")
             or case.status == "executing"
         )
-        assert verify_operator(session, world.operator_id).ok
+        report = verify_operator(session, world.operator_id)
+        assert report.ok, report.problem
+        assert report.events > 0
+        assert report.unsealed == 0
 
 
 def test_concurrent_opens_of_one_line_make_one_case(
@@ -144,12 +149,16 @@ def test_concurrent_opens_of_one_line_make_one_case(
         thread.join(timeout=60)
     assert len(ids) == 4
     assert len(set(ids)) == 1
+    seal_all(db)
     with db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
-        assert verify_operator(session, world.operator_id).ok
+        report = verify_operator(session, world.operator_id)
+        assert report.ok, report.problem
+        assert report.events > 0
+        assert report.unsealed == 0
 
 
-def test_concurrent_openers_on_many_lines_get_gap_free_references(
+def test_concurrent_openers_on_many_lines_get_unique_increasing_references(
     db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
 ) -> None:
     worlds = [build_world(db, packs) for _ in range(1)]
@@ -193,3 +202,54 @@ def test_concurrent_openers_on_many_lines_get_gap_free_references(
     with db.read_session() as session:
         references = sorted(session.scalars(select(Case.reference)))
     assert references == [f"NO-2026-{n:06d}" for n in range(1, len(line_ids) + 1)]
+
+
+def test_a_rolled_back_case_leaves_a_gap_on_postgresql_only(
+    db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
+) -> None:
+    """What ADR 0006 promises: unique and increasing references everywhere; gap-free only on
+    SQLite (its counter row rolls back with the case), since on PostgreSQL the number comes from
+    a sequence that no transaction holds."""
+    world = build_world(db, packs)
+    from tests.fixtures.factories import create_line, create_subscriber
+
+    with db.session() as session:
+        from simexit.models import Operator
+
+        operator = session.get(Operator, world.operator_id)
+        assert operator is not None
+        subscriber = create_subscriber(session, operator=operator, phone="+4741000099")
+        second_line = create_line(session, operator=operator, subscriber=subscriber).id
+
+    def open_on(line_id: uuid.UUID) -> str:
+        with db.session() as session:
+            return cases.open_case(
+                session,
+                ctx,
+                actor=world.agent,
+                line_id=line_id,
+                case_type=RequestType.terminate,
+                channel=Channel.agent,
+                now=now,
+            ).case.reference
+
+    def open_then_fail() -> None:
+        with db.session() as session:
+            cases.open_case(
+                session,
+                ctx,
+                actor=world.agent,
+                line_id=world.line_id,
+                case_type=RequestType.terminate,
+                channel=Channel.agent,
+                now=now,
+            )
+            raise RuntimeError("the request fails after the case got its number")
+
+    with pytest.raises(RuntimeError):
+        open_then_fail()
+    first, second = open_on(world.line_id), open_on(second_line)
+    if db.engine.dialect.name == "postgresql":
+        assert (first, second) == ("NO-2026-000002", "NO-2026-000003")
+    else:
+        assert (first, second) == ("NO-2026-000001", "NO-2026-000002")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs the flows write
+from simexit.audit.sealing import seal_all
 from simexit.audit.service import verify_operator
 from simexit.cases import flows, tasks
 from simexit.cases import service as cases
@@ -139,7 +140,11 @@ def test_terminated_on_its_date_with_quarantine_and_balanced_ledger(
         refunded = sum(e.amount_minor for e in entries if e.account == "payout_due")
         assert case.preview is not None
         assert -refunded == case.preview.refund.minor
-        assert verify_operator(session, world.operator_id).ok
+    seal_all(db)
+    with db.read_session() as session:
+        report = verify_operator(session, world.operator_id)
+        assert report.ok, report.problem
+        assert report.events > 0
 
 
 def test_a_failing_network_step_is_retried_then_fails_then_agent_retry_completes(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from simexit.audit.sealing import seal_all
 from simexit.audit.service import events_for, verify_operator
 from simexit.cases import repository
 from simexit.cases import service as cases
@@ -486,6 +487,7 @@ def test_audit_chain_verifies_after_a_whole_flow(
     db: Database, ctx: CaseContext, world: World, now: datetime
 ) -> None:
     _submitted(db, ctx, world, now, settlement=SettlementChoice.refund)
+    seal_all(db)
     with db.read_session() as session:
         report = verify_operator(session, world.operator_id)
     assert report.ok

@@ -21,6 +21,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs
+from simexit.audit.sealing import seal_all
 from simexit.audit.service import verify_operator
 from simexit.cases import flows, tasks
 from simexit.cases import service as cases
@@ -196,6 +197,7 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
         def status_matches_the_audit_trail(self) -> None:
             if not hasattr(self, "line_id"):
                 return
+            seal_all(db)
             with db.read_session() as session:
                 for case in session.scalars(select(Case).where(Case.line_id == self.line_id)):
                     last = session.scalars(
@@ -205,7 +207,7 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
                             AuditEvent.subject_id == str(case.id),
                             AuditEvent.action.like("case.%"),
                         )
-                        .order_by(AuditEvent.seq.desc())
+                        .order_by(AuditEvent.id.desc())
                         .limit(1)
                     ).first()
                     assert last is not None
@@ -224,7 +226,8 @@ def machine_for(db: Database, ctx: CaseContext, packs: PackRegistry) -> type[Rul
                         assert verified
                     if case.status == "completed":
                         assert flows.ledger_balances(session, case)
-                assert verify_operator(session, self.operator_id).ok
+                report = verify_operator(session, self.operator_id)
+                assert (report.ok, report.unsealed) == (True, 0), report.problem
 
         @invariant()
         def terminated_lines_are_in_quarantine_and_ports_keep_their_numbers(self) -> None:

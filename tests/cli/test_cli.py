@@ -15,7 +15,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from simexit.audit import service as audit
-from simexit.audit.chain import event_hash
+from simexit.audit.chain import EventContent, content_hash, event_hash
 from simexit.cli import app
 from simexit.config import get_settings
 from simexit.db import Database
@@ -93,6 +93,9 @@ def test_audit_checkpoint_then_verify_and_a_rewrite_exits_non_zero(env: Path) ->
                 changes={"n": n},
             )
     database.dispose()
+    sealed = runner.invoke(app, ["audit", "seal"])
+    assert sealed.exit_code == 0, sealed.output
+    assert re.search(r"^[1-9]\d* events sealed$", sealed.output, re.MULTILINE), sealed.output
     exported = runner.invoke(app, ["audit", "checkpoint"])
     assert exported.exit_code == 0, exported.output
     assert (env.parent / "simexit-audit-signing-key.pem").exists()
@@ -102,17 +105,19 @@ def test_audit_checkpoint_then_verify_and_a_rewrite_exits_non_zero(env: Path) ->
     assert "signed up to event" in verified.output
 
     with sqlite3.connect(env) as conn:
-        conn.execute("DROP TRIGGER audit_events_no_update")
+        for trigger in ("audit_events_no_update", "audit_seals_no_update"):
+            conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP TRIGGER audit_chain_heads_advance")
         operator, code = conn.execute(
             "SELECT id, code FROM operators WHERE id = ?", (operator_id.hex,)
         ).fetchone()
         events = conn.execute(
-            "SELECT id, seq, at, actor_type, actor_id, action, subject_type, subject_id, "
-            "changes, note, prev_hash FROM audit_events WHERE operator_id = ? ORDER BY seq",
+            "SELECT e.id, s.seq, e.at, e.actor_type, e.actor_id, e.action, e.subject_type, "
+            "e.subject_id, e.changes, e.note FROM audit_events e "
+            "JOIN audit_seals s ON s.event_id = e.id WHERE e.operator_id = ? ORDER BY s.seq",
             (operator,),
         ).fetchall()
-        prev = events[0][10]
+        prev = "0" * 64
         for (
             event_id,
             seq,
@@ -122,20 +127,23 @@ def test_audit_checkpoint_then_verify_and_a_rewrite_exits_non_zero(env: Path) ->
             action,
             subject_type,
             subject_id,
-            changes,
-            note,
-            _,
+            *rest,
         ) in events:
-            changes = {**json.loads(changes), "rewritten": True}
-            digest = event_hash(
-                prev_hash=prev, seq=seq, operator_id=str(uuid.UUID(operator)),
+            changes = {**json.loads(rest[0]), "rewritten": True}
+            content = EventContent(
+                operator_id=str(uuid.UUID(operator)),
                 at=datetime.fromisoformat(at).replace(tzinfo=UTC), actor_type=actor_type,
                 actor_id=actor_id, action=action, subject_type=subject_type,
-                subject_id=subject_id, changes=changes, note=note,
+                subject_id=subject_id, changes=changes, note=rest[1],
             )  # fmt: skip
+            digest = event_hash(prev_hash=prev, seq=seq, content=content)
             conn.execute(
-                "UPDATE audit_events SET changes = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                (json.dumps(changes), prev, digest, event_id),
+                "UPDATE audit_events SET changes = ?, content_hash = ? WHERE id = ?",
+                (json.dumps(changes), content_hash(content), event_id),
+            )
+            conn.execute(
+                "UPDATE audit_seals SET prev_hash = ?, hash = ? WHERE event_id = ?",
+                (prev, digest, event_id),
             )
             prev = digest
         conn.execute(

@@ -1,5 +1,5 @@
-"""Every statement of the audit trail: the operator's chain head (locked, created, advanced), the
-events appended to it, and the reads that verify it or show a timeline."""
+"""Every statement of the audit trail: events appended by requests, the sealer's queue, links
+and the chain head it moves, and the reads that verify the chain or show a timeline."""
 
 from __future__ import annotations
 
@@ -7,88 +7,126 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
 
 from simexit.appending import append_values
 from simexit.audit.chain import GENESIS
-from simexit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from simexit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSeal, AuditUnsealed
 from simexit.prepared import Prepared
 
-_LOCKED_HEADS = "simexit.audit.locked_heads"
-_HEAD_FOR_UPDATE = Prepared(
+# Another sealer holding an operator's head is sealing that operator: skip it, never wait.
+_HEAD_FOR_SEALING = Prepared(
     select(AuditChainHead.seq, AuditChainHead.hash)
     .where(AuditChainHead.operator_id == bindparam("operator_id"))
-    .with_for_update()
+    .with_for_update(skip_locked=True)
 )
-_INSERT_HEAD = Prepared(insert(AuditChainHead))
+_START_HEAD = {
+    dialect: Prepared(
+        insert_into(AuditChainHead)
+        .values(operator_id=bindparam("operator_id"), seq=0, hash=GENESIS)
+        .on_conflict_do_nothing(index_elements=["operator_id"])
+    )
+    for dialect, insert_into in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
 _ADVANCE_HEAD = Prepared(
     update(AuditChainHead)
     .where(AuditChainHead.operator_id == bindparam("head_operator_id"))
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
+_INSERT_SEALS = Prepared(insert(AuditSeal))
+_DROP_FROM_QUEUE = delete(AuditUnsealed).where(
+    AuditUnsealed.event_id.in_(bindparam("event_ids", expanding=True))
+)
 
 
 @dataclass(slots=True)
 class ChainHead:
-    """The operator's chain head as this transaction holds it (locked) and has advanced it."""
+    """An operator's chain head as the sealer holds it (locked) and moves it."""
 
     seq: int
     hash: str
 
 
-def locked_head(session: Session, operator_id: uuid.UUID) -> ChainHead:
-    """The operator's chain head, locked for the current transaction.
-
-    Read and written with Core statements on the session's connection: it is one small row, and
-    the unit of work's bookkeeping for it cost more than the statements. Every event advances
-    the stored head at once, so the database is always right and the copy cached in
-    `session.info` is only a saved look-up; it is dropped whenever a transaction or savepoint
-    ends (`_forget_heads`), since a savepoint's rollback takes back its events, its advances
-    and, on PostgreSQL, the row lock."""
-    heads: dict[uuid.UUID, ChainHead] = session.info.setdefault(_LOCKED_HEADS, {})
-    head = heads.get(operator_id)
-    if head is None:
-        row = _HEAD_FOR_UPDATE.one_or_none(session, {"operator_id": operator_id})
-        if row is None:
-            # The first event of an operator. A concurrent first event fails on the primary key
-            # and its transaction rolls back rather than forking the chain.
-            _INSERT_HEAD.run(session, {"operator_id": operator_id, "seq": 0, "hash": GENESIS})
-            head = ChainHead(0, GENESIS)
-        else:
-            head = ChainHead(*row)
-        heads[operator_id] = head
-    return head
-
-
-@sqlalchemy_event.listens_for(Session, "after_transaction_end")
-def _forget_heads(session: Session, _transaction: SessionTransaction) -> None:
-    session.info.pop(_LOCKED_HEADS, None)
-
-
 def insert_event(session: Session, values: dict[str, Any]) -> None:
+    """One INSERT; the database's trigger queues the event for the sealer in the same statement."""
     append_values(session, AuditEvent, values)
 
 
-def advance_head(
-    session: Session, operator_id: uuid.UUID, head: ChainHead, *, seq: int, digest: str
+def operators_with_unsealed(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(AuditUnsealed.operator_id).distinct()))
+
+
+def head_for_sealing(session: Session, operator_id: uuid.UUID) -> ChainHead | None:
+    """The operator's head, locked for this transaction; None while another sealer holds it."""
+    row = _HEAD_FOR_SEALING.one_or_none(session, {"operator_id": operator_id})
+    if row is None:
+        # The operator's first seal, or another sealer's lock: a racing start does nothing.
+        _START_HEAD[session.get_bind().dialect.name].run(session, {"operator_id": operator_id})
+        row = _HEAD_FOR_SEALING.one_or_none(session, {"operator_id": operator_id})
+    return None if row is None else ChainHead(*row)
+
+
+def queued_events(session: Session, operator_id: uuid.UUID, *, limit: int) -> list[AuditEvent]:
+    """The operator's committed, unsealed events, in the order they were written."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .join(AuditUnsealed, AuditUnsealed.event_id == AuditEvent.id)
+            .where(AuditUnsealed.operator_id == operator_id)
+            .order_by(AuditUnsealed.event_id)
+            .limit(limit)
+        )
+    )
+
+
+def write_seals(
+    session: Session, operator_id: uuid.UUID, head: ChainHead, seals: list[dict[str, Any]]
 ) -> None:
-    _ADVANCE_HEAD.run(session, {"head_operator_id": operator_id, "seq": seq, "hash": digest})
-    head.seq, head.hash = seq, digest
+    """Insert the links, take their events off the queue and move the head onto the last."""
+    _INSERT_SEALS.run_many(session, seals)
+    session.execute(_DROP_FROM_QUEUE, {"event_ids": [seal["event_id"] for seal in seals]})
+    last = seals[-1]
+    _ADVANCE_HEAD.run(
+        session, {"head_operator_id": operator_id, "seq": last["seq"], "hash": last["hash"]}
+    )
+    head.seq, head.hash = last["seq"], last["hash"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailCounts:
+    events: int
+    sealed: int
+    queued: int
+
+
+def trail_counts(session: Session, operator_id: uuid.UUID) -> TrailCounts:
+    def count(model: type[AuditEvent] | type[AuditSeal] | type[AuditUnsealed]) -> int:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(model).where(model.operator_id == operator_id)
+            )
+            or 0
+        )
+
+    return TrailCounts(count(AuditEvent), count(AuditSeal), count(AuditUnsealed))
 
 
 def chain_from(
     session: Session, operator_id: uuid.UUID, *, seq: int, limit: int
-) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.operator_id == operator_id, AuditEvent.seq >= seq)
-            .order_by(AuditEvent.seq)
-            .limit(limit)
-        ).all()
+) -> list[tuple[AuditSeal, AuditEvent | None]]:
+    """The operator's sealed events from link `seq` on, in chain order. A link whose event is
+    gone comes back with `None` for the event, so the verifier can name it."""
+    rows = session.execute(
+        select(AuditSeal, AuditEvent)
+        .outerjoin(AuditEvent, AuditEvent.id == AuditSeal.event_id)
+        .where(AuditSeal.operator_id == operator_id, AuditSeal.seq >= seq)
+        .order_by(AuditSeal.seq)
+        .limit(limit)
     )
+    return [(row[0], row[1]) for row in rows]
 
 
 def stored_head(session: Session, operator_id: uuid.UUID) -> AuditChainHead | None:
@@ -104,6 +142,7 @@ def events_of_subject(
             .where(
                 AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
             )
+            .options(selectinload(AuditEvent.seal))
             .order_by(AuditEvent.id)
         )
     )

@@ -1,11 +1,10 @@
 """Recording and verifying audit events.
 
-Appending locks the operator's chain head (`FOR UPDATE` on PostgreSQL; SQLite writers are already
-serialized), so two concurrent transactions can never fork the chain: the second waits and links
-to the first. The lock lasts until the transaction ends, so later events of the same transaction
-reuse the head they locked instead of selecting it again. Each event is inserted at once with one
-statement (`audit.repository`), and the head is advanced with another, so both are in the database
-as soon as `record` returns.
+`record` inserts the event, with the hash of its own content, in the transaction of the change it
+records, and takes no lock: an operator's concurrent writes never wait on each other for the
+audit trail. The event's place in its operator's chain is given after commit by the sealer
+(`audit.sealing`), within a second or so; `verify_operator` walks the sealed chain and counts the
+events still waiting for their link.
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ import structlog
 from sqlalchemy.orm import Session
 
 from simexit.audit import repository
-from simexit.audit.chain import GENESIS, event_hash
+from simexit.audit.chain import GENESIS, EventContent, content_hash, event_hash
 from simexit.jobs import admin as jobs_admin
-from simexit.models import AuditEvent, Job
+from simexit.models import AuditEvent, AuditSeal, Job
 from simexit.principals import Actor
 
 
@@ -49,48 +48,54 @@ def record(
     note: str | None = None,
     request_id: str | None = None,
 ) -> str:
-    """Append an event to the operator's chain; returns its hash."""
-    head = repository.locked_head(session, operator_id)
+    """Append an event to the operator's trail; returns the hash of its content."""
     if request_id is None:
         # The edges bind the request id to the log context; the audit row carries the same id.
         request_id = structlog.contextvars.get_contextvars().get("request_id")
-    # Microsecond precision survives both back ends, so the stored time re-hashes identically.
-    at = at.astimezone(UTC)
-    safe_changes = _json_safe(changes or {})
-    seq = head.seq + 1
-    digest = event_hash(
-        prev_hash=head.hash,
-        seq=seq,
+    content = EventContent(
         operator_id=str(operator_id),
-        at=at,
+        # Microsecond precision survives both back ends, so the stored time re-hashes identically.
+        at=at.astimezone(UTC),
         actor_type=actor.type.value,
         actor_id=actor.id,
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        changes=safe_changes,
+        changes=_json_safe(changes or {}),
         note=note,
     )
+    digest = content_hash(content)
     repository.insert_event(
         session,
         {
             "operator_id": operator_id,
-            "seq": seq,
-            "at": at,
-            "actor_type": actor.type.value,
-            "actor_id": actor.id,
+            "at": content.at,
+            "actor_type": content.actor_type,
+            "actor_id": content.actor_id,
             "action": action,
             "subject_type": subject_type,
-            "subject_id": str(subject_id),
-            "changes": safe_changes,
+            "subject_id": content.subject_id,
+            "changes": content.changes,
             "note": note,
             "request_id": request_id,
-            "prev_hash": head.hash,
-            "hash": digest,
+            "content_hash": digest,
         },
     )
-    repository.advance_head(session, operator_id, head, seq=seq, digest=digest)
     return digest
+
+
+def content_of(event: AuditEvent) -> EventContent:
+    return EventContent(
+        operator_id=str(event.operator_id),
+        at=event.at,
+        actor_type=event.actor_type,
+        actor_id=event.actor_id,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        changes=event.changes,
+        note=event.note,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +104,30 @@ class ChainReport:
     events: int
     first_broken_seq: int | None
     problem: str | None
+    # Committed events still waiting for the sealer: normal for a second or so after a write.
+    unsealed: int = 0
 
     @property
     def ok(self) -> bool:
         return self.first_broken_seq is None
+
+
+def _link_problem(
+    seal: AuditSeal, event: AuditEvent | None, *, expected_seq: int, expected_prev: str
+) -> tuple[int, str] | None:
+    """What is wrong with one link of the chain, if anything: (the seq to name, the problem)."""
+    if seal.seq != expected_seq:
+        return expected_seq, f"event {expected_seq} is missing"
+    if seal.prev_hash != expected_prev:
+        return seal.seq, "does not link to the previous event"
+    if event is None:
+        return seal.seq, "its event is gone"
+    content = content_of(event)
+    if event.content_hash is not None and content_hash(content) != event.content_hash:
+        return seal.seq, "its content was changed after it was written"
+    if event_hash(prev_hash=seal.prev_hash, seq=seal.seq, content=content) != seal.hash:
+        return seal.seq, "its content was changed after it was written"
+    return None
 
 
 def verify_operator(
@@ -112,7 +137,8 @@ def verify_operator(
     checkpoints: Mapping[int, str] | None = None,
     batch: int = 5000,
 ) -> ChainReport:
-    """Walk one operator's chain in order; report the first event that does not link or re-hash.
+    """Walk one operator's sealed chain in order; report the first event that does not link or
+    re-hash, and how many events still wait for their seal.
 
     `checkpoints` (event seq -> the head hash a trusted, signed checkpoint names) catches what
     re-hashing cannot: a chain rewritten from some event on and re-hashed with this module's own
@@ -129,45 +155,22 @@ def verify_operator(
         )
         return ChainReport(operator_id, count, last_good + 1, f"{problem} ({since})")
 
-    while True:
-        events = repository.chain_from(session, operator_id, seq=expected_seq, limit=batch)
-        if not events:
-            break
-        for event in events:
+    while links := repository.chain_from(session, operator_id, seq=expected_seq, limit=batch):
+        for seal, event in links:
             count += 1
-            if event.seq != expected_seq:
-                return ChainReport(
-                    operator_id, count, expected_seq, f"event {expected_seq} is missing"
-                )
-            if event.prev_hash != expected_prev:
-                return ChainReport(
-                    operator_id, count, event.seq, "does not link to the previous event"
-                )
-            recomputed = event_hash(
-                prev_hash=event.prev_hash,
-                seq=event.seq,
-                operator_id=str(event.operator_id),
-                at=event.at,
-                actor_type=event.actor_type,
-                actor_id=event.actor_id,
-                action=event.action,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                changes=event.changes,
-                note=event.note,
+            found = _link_problem(
+                seal, event, expected_seq=expected_seq, expected_prev=expected_prev
             )
-            if recomputed != event.hash:
-                return ChainReport(
-                    operator_id, count, event.seq, "its content was changed after it was written"
-                )
-            if event.seq in signed:
-                if signed[event.seq] != event.hash:
+            if found is not None:
+                return ChainReport(operator_id, count, *found)
+            if seal.seq in signed:
+                if signed[seal.seq] != seal.hash:
                     return against_checkpoints(
-                        f"event {event.seq} differs from its signed checkpoint: the chain was "
+                        f"event {seal.seq} differs from its signed checkpoint: the chain was "
                         "rewritten and re-hashed"
                     )
-                last_good = event.seq
-            expected_prev, expected_seq = event.hash, event.seq + 1
+                last_good = seal.seq
+            expected_prev, expected_seq = seal.hash, seal.seq + 1
         session.expunge_all()
     last_seq = expected_seq - 1
     beyond = [seq for seq in signed if seq > last_seq]
@@ -179,7 +182,17 @@ def verify_operator(
     head = repository.stored_head(session, operator_id)
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
         return ChainReport(operator_id, count, expected_seq, "events after this point were deleted")
-    return ChainReport(operator_id, count, None, None)
+    counts = repository.trail_counts(session, operator_id)
+    lost = counts.events - counts.sealed - counts.queued
+    if lost:
+        return ChainReport(
+            operator_id,
+            count,
+            expected_seq,
+            f"{lost} events have no link and are not queued for sealing",
+            counts.queued,
+        )
+    return ChainReport(operator_id, count, None, None, counts.queued)
 
 
 def events_for(

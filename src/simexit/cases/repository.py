@@ -9,8 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -195,32 +194,66 @@ _BUMP_COUNTER = Prepared(
     .values(last_value=ReferenceCounter.last_value + 1)
     .returning(ReferenceCounter.last_value)
 )
-_CREATE_COUNTER = {
-    dialect: Prepared(
-        insert(ReferenceCounter)
-        .values(
-            operator_id=bindparam("counter_operator_id"),
-            year=bindparam("counter_year"),
-            last_value=0,
-        )
-        .on_conflict_do_nothing(index_elements=["operator_id", "year"])
+_CREATE_COUNTER = Prepared(
+    sqlite_insert(ReferenceCounter)
+    .values(
+        operator_id=bindparam("counter_operator_id"),
+        year=bindparam("counter_year"),
+        last_value=0,
     )
-    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
-}
+    .on_conflict_do_nothing(index_elements=["operator_id", "year"])
+)
+_COUNTER_VALUE = select(ReferenceCounter.last_value).where(
+    ReferenceCounter.operator_id == bindparam("counter_operator_id"),
+    ReferenceCounter.year == bindparam("counter_year"),
+)
+_NEXTVAL = text("SELECT nextval(CAST(:sequence AS regclass))")
+_CREATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:sequence))")
+_SEQUENCE_EXISTS = text("SELECT to_regclass(:sequence) IS NOT NULL")
+# (database, sequence) pairs known to exist, so only an operator's first case of a year per
+# process asks the catalogue.
+_SEQUENCES_SEEN: set[tuple[str, str]] = set()
 
 
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:
-    """Bump the counter row in the case's own transaction.
+    """The next number of the operator's case references for `year`: unique and increasing.
 
-    The UPDATE takes the row lock, so concurrent openers queue on it; a rolled-back case rolls its
-    number back too. Numbers are unique and gap-free. The row exists for all but the first case
-    of an operator's year, so the UPDATE is tried first and the row is only created (racing
-    creators meet `ON CONFLICT DO NOTHING`) when it found nothing.
-    """
+    On PostgreSQL it comes from a sequence per operator and year (`nextval` holds no lock to
+    commit, so an operator's concurrent openers never wait on each other; a rolled-back case
+    leaves a gap, see docs/adr/0006-case-references-may-have-gaps.md). On SQLite, whose writers
+    take turns anyway, it is the counter row bumped in the case's own transaction, which stays
+    gap-free."""
     key = {"counter_operator_id": operator_id, "counter_year": year}
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = _reference_sequence(session, operator_id, year)
+        return int(session.execute(_NEXTVAL, {"sequence": sequence}).scalar_one())
     bumped = _BUMP_COUNTER.scalars(session, key)
     if not bumped:
-        _CREATE_COUNTER[session.get_bind().dialect.name].run(session, key)
+        _CREATE_COUNTER.run(session, key)
         bumped = _BUMP_COUNTER.scalars(session, key)
     (value,) = bumped
     return int(value)
+
+
+def _reference_sequence(session: Session, operator_id: uuid.UUID, year: int) -> str:
+    """The sequence's name, creating it on the operator's first case of the year. It starts
+    after the year's counter row, where one was kept before sequences (an upgraded database)."""
+    name = f"case_reference_{operator_id.hex}_{year}"
+    engine = session.get_bind().engine
+    seen = (engine.url.render_as_string(hide_password=True), name)
+    if seen in _SEQUENCES_SEEN:
+        return name
+    if not session.execute(_SEQUENCE_EXISTS, {"sequence": name}).scalar_one():
+        start = session.scalar(
+            _COUNTER_VALUE, {"counter_operator_id": operator_id, "counter_year": year}
+        )
+        # DDL on a connection of its own, committed at once: the sequence outlives this case's
+        # transaction whatever happens to it. Racing creators take turns on an advisory lock,
+        # so the second one finds the sequence instead of failing on the catalogue.
+        with engine.begin() as connection:
+            connection.execute(_CREATION_LOCK, {"sequence": name})
+            connection.exec_driver_sql(
+                f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {(start or 0) + 1}"
+            )
+    _SEQUENCES_SEEN.add(seen)
+    return name

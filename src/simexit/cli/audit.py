@@ -7,7 +7,7 @@ import typer
 from sqlalchemy import select
 
 from simexit.audit import checkpoints as audit_checkpoints
-from simexit.audit import signing
+from simexit.audit import sealing, signing
 from simexit.audit.service import verify_operator
 from simexit.clock import utc_now
 from simexit.models import Operator
@@ -37,8 +37,10 @@ def verify() -> None:
                 typer.secho(f"{code}: {problem.problem}", fg=typer.colors.RED)
             if report.ok:
                 covered = max(found.trusted, default=0)
+                waiting = f", {report.unsealed} waiting for their seal" if report.unsealed else ""
                 typer.echo(
-                    f"{code}: {report.events} events, chain intact, signed up to event {covered}"
+                    f"{code}: {report.events} events, chain intact, signed up to event "
+                    f"{covered}{waiting}"
                 )
             else:
                 broken = True
@@ -47,6 +49,15 @@ def verify() -> None:
                     fg=typer.colors.RED,
                 )
     raise typer.Exit(1 if broken else 0)
+
+
+@app.command()
+def seal() -> None:
+    """Link every committed, unsealed event into its operator's chain now (the worker does this
+    continuously); print how many were linked."""
+    runtime = runtime_from_env()
+    done = sealing.seal_all(runtime.db)
+    typer.echo(f"{sum(s.events for s in done)} events sealed")
 
 
 @app.command()

@@ -375,11 +375,16 @@ def drain(
     batch_size: int,
     lease_seconds: int = DEFAULT_LEASE_SECONDS,
     stop: threading.Event | None = None,
+    before_each_batch: Callable[[], object] | None = None,
 ) -> int:
-    """Claim and run batches until nothing is due (or `stop` is set); return how many ran."""
+    """Claim and run batches until nothing is due (or `stop` is set); return how many ran.
+    `before_each_batch` runs before every claim, the empty one included (the worker seals the
+    audit trail there, so a long queue of jobs does not hold the seals back)."""
     lease = timedelta(seconds=lease_seconds)
     ran = 0
     while stop is None or not stop.is_set():
+        if before_each_batch is not None:
+            before_each_batch()
         batch = claim(db, now=clock(), worker_id=worker_id, batch_size=batch_size, lease=lease)
         if not batch:
             break

@@ -1,7 +1,13 @@
 """All ORM models, one file per aggregate; importing this package registers every table."""
 
 from simexit.models.access import ApiKey, IdempotencyKey, StaffUser
-from simexit.models.audit_event import AuditChainHead, AuditCheckpoint, AuditEvent
+from simexit.models.audit_event import (
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSeal,
+    AuditUnsealed,
+)
 from simexit.models.case import Case, ReferenceCounter
 from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
@@ -15,6 +21,8 @@ __all__ = [
     "AuditChainHead",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditSeal",
+    "AuditUnsealed",
     "Case",
     "IdempotencyKey",
     "Job",

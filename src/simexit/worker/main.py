@@ -1,5 +1,9 @@
 """The worker loop. Many may run at once against PostgreSQL; on SQLite they take turns.
 
+Before each batch of jobs, and whenever it is idle, the loop seals the audit events committed
+since (`audit.sealing`): the link of an event into its operator's chain is written within about
+`poll_seconds` of its commit, by whichever worker gets to the operator's head first.
+
 Stopping is graceful: SIGTERM or SIGINT sets `stop`; the job that is running finishes and commits,
 claimed jobs not yet started are handed back to the queue, and the loop returns.
 """
@@ -14,6 +18,7 @@ from types import FrameType
 
 import structlog
 
+from simexit.audit.sealing import seal_all
 from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, drain, ensure_periodic_jobs
@@ -53,6 +58,7 @@ def run_worker(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
                 stop=stop,
+                before_each_batch=lambda: seal_all(db),
             )
         except Exception as error:  # the database went away: keep the process, try again
             log.error("worker.batch_failed", worker_id=worker_id, error=type(error).__name__)
