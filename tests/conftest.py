@@ -68,6 +68,14 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+_DROP_REFERENCE_SEQUENCES = """
+DO $$ DECLARE found record; BEGIN
+  FOR found IN SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'case\\_reference\\_%'
+  LOOP EXECUTE 'DROP SEQUENCE ' || quote_ident(found.sequencename); END LOOP;
+END $$
+"""
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -87,6 +95,8 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         # Tests may empty the append-only audit table between runs; the app never can.
         conn.execute(text("SET LOCAL simexit.allow_audit_truncate = 'on'"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Case references come from a sequence per operator and year (cases.repository).
+        conn.execute(text(_DROP_REFERENCE_SEQUENCES))
     engine.dispose()
     return url
 

@@ -6,10 +6,11 @@ A principal that may not see a row gets "not found", never "forbidden", so ids c
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -210,9 +211,9 @@ _COUNTER_VALUE = select(ReferenceCounter.last_value).where(
 _NEXTVAL = text("SELECT nextval(CAST(:sequence AS regclass))")
 _CREATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:sequence))")
 _SEQUENCE_EXISTS = text("SELECT to_regclass(:sequence) IS NOT NULL")
-# (database, sequence) pairs known to exist, so only an operator's first case of a year per
+# The sequences known to exist, per engine, so only an operator's first case of a year per
 # process asks the catalogue.
-_SEQUENCES_SEEN: set[tuple[str, str]] = set()
+_SEQUENCES_SEEN: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 
 
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:
@@ -240,8 +241,8 @@ def _reference_sequence(session: Session, operator_id: uuid.UUID, year: int) -> 
     after the year's counter row, where one was kept before sequences (an upgraded database)."""
     name = f"case_reference_{operator_id.hex}_{year}"
     engine = session.get_bind().engine
-    seen = (engine.url.render_as_string(hide_password=True), name)
-    if seen in _SEQUENCES_SEEN:
+    seen = _SEQUENCES_SEEN.setdefault(engine, set())
+    if name in seen:
         return name
     if not session.execute(_SEQUENCE_EXISTS, {"sequence": name}).scalar_one():
         start = session.scalar(
@@ -255,5 +256,5 @@ def _reference_sequence(session: Session, operator_id: uuid.UUID, year: int) -> 
             connection.exec_driver_sql(
                 f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {(start or 0) + 1}"
             )
-    _SEQUENCES_SEEN.add(seen)
+    seen.add(name)
     return name
