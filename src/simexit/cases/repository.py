@@ -6,11 +6,10 @@ A principal that may not see a row gets "not found", never "forbidden", so ids c
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -208,12 +207,13 @@ _COUNTER_VALUE = select(ReferenceCounter.last_value).where(
     ReferenceCounter.operator_id == bindparam("counter_operator_id"),
     ReferenceCounter.year == bindparam("counter_year"),
 )
-_NEXTVAL = text("SELECT nextval(CAST(:sequence AS regclass))")
+# One round trip: the next number, or NULL when the sequence does not exist (yet, or any more).
+_NEXTVAL = text(
+    "SELECT CASE WHEN to_regclass(CAST(:sequence AS text)) IS NULL THEN NULL "
+    "ELSE nextval(CAST(CAST(:sequence AS text) AS regclass)) END"
+)
+_ACCEPT_CATALOGUE_CHANGES = text("LOCK TABLE reference_counters IN ACCESS SHARE MODE")
 _CREATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:sequence))")
-_SEQUENCE_EXISTS = text("SELECT to_regclass(:sequence) IS NOT NULL")
-# The sequences known to exist, per engine, so only an operator's first case of a year per
-# process asks the catalogue.
-_SEQUENCES_SEEN: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 
 
 def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -> int:
@@ -226,8 +226,12 @@ def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -
     gap-free."""
     key = {"counter_operator_id": operator_id, "counter_year": year}
     if session.get_bind().dialect.name == "postgresql":
-        sequence = _reference_sequence(session, operator_id, year)
-        return int(session.execute(_NEXTVAL, {"sequence": sequence}).scalar_one())
+        sequence = f"case_reference_{operator_id.hex}_{year}"
+        number = session.execute(_NEXTVAL, {"sequence": sequence}).scalar_one()
+        if number is None:  # the operator's first case of the year
+            _create_sequence(session, key, sequence)
+            number = session.execute(_NEXTVAL, {"sequence": sequence}).scalar_one()
+        return int(number)
     bumped = _BUMP_COUNTER.scalars(session, key)
     if not bumped:
         _CREATE_COUNTER.run(session, key)
@@ -236,25 +240,19 @@ def next_reference_number(session: Session, operator_id: uuid.UUID, year: int) -
     return int(value)
 
 
-def _reference_sequence(session: Session, operator_id: uuid.UUID, year: int) -> str:
-    """The sequence's name, creating it on the operator's first case of the year. It starts
-    after the year's counter row, where one was kept before sequences (an upgraded database)."""
-    name = f"case_reference_{operator_id.hex}_{year}"
-    engine = session.get_bind().engine
-    seen = _SEQUENCES_SEEN.setdefault(engine, set())
-    if name in seen:
-        return name
-    if not session.execute(_SEQUENCE_EXISTS, {"sequence": name}).scalar_one():
-        start = session.scalar(
-            _COUNTER_VALUE, {"counter_operator_id": operator_id, "counter_year": year}
+def _create_sequence(session: Session, key: dict[str, object], sequence: str) -> None:
+    """Create the operator's sequence for the year, starting after the year's counter row where
+    one was kept before sequences (an upgraded database).
+
+    DDL on a connection of its own, committed at once: the sequence outlives this case's
+    transaction whatever happens to it. Racing creators take turns on an advisory lock, so the
+    second one finds the sequence instead of failing on the catalogue."""
+    with session.get_bind().engine.begin() as connection:
+        connection.execute(_CREATION_LOCK, {"sequence": sequence})
+        start = connection.execute(_COUNTER_VALUE, key).scalar()
+        connection.exec_driver_sql(
+            f"CREATE SEQUENCE IF NOT EXISTS {sequence} START WITH {(start or 0) + 1}"
         )
-        # DDL on a connection of its own, committed at once: the sequence outlives this case's
-        # transaction whatever happens to it. Racing creators take turns on an advisory lock,
-        # so the second one finds the sequence instead of failing on the catalogue.
-        with engine.begin() as connection:
-            connection.execute(_CREATION_LOCK, {"sequence": name})
-            connection.exec_driver_sql(
-                f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {(start or 0) + 1}"
-            )
-    seen.add(name)
-    return name
+    # PostgreSQL reads other sessions' catalogue changes when it next takes a relation lock;
+    # until then this session's name look-up may still miss the new sequence.
+    session.execute(_ACCEPT_CATALOGUE_CHANGES)

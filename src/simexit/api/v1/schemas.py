@@ -400,7 +400,10 @@ class CaseList(BaseModel):
 
 
 class EventRead(BaseModel):
-    seq: int
+    seq: int | None = Field(
+        description="The event's place in its operator's tamper-evident audit chain. Null for "
+        "the second or so after the change committed, until the sealer links it."
+    )
     at: datetime
     actor_type: str
     actor_id: str
