@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     sms_sender: str = "simexit"
     push_url: str = ""  # the push service's message endpoint; empty: no push channel
 
+    # Connections per process kept open to PostgreSQL, and as many again at peaks (SQLite: unused).
+    database_pool_size: Annotated[int, Field(ge=1, le=500)] = 10
     worker_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     worker_batch_size: Annotated[int, Field(ge=1, le=1000)] = 20
     # Above the transports' timeouts (SMTP 20 s, Kannel 15 s, webhooks 10 s): a delivery runs

@@ -59,7 +59,7 @@ class Runtime:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        return Database(self.settings.database_url, pool_size=self.settings.database_pool_size)
 
     @cached_property
     def packs(self) -> PackRegistry:
