@@ -23,6 +23,9 @@ _HEAD_FOR_SEALING = Prepared(
     .where(AuditChainHead.operator_id == bindparam("operator_id"))
     .with_for_update(skip_locked=True)
 )
+_HEAD_EXISTS = Prepared(
+    select(AuditChainHead.seq).where(AuditChainHead.operator_id == bindparam("operator_id"))
+)
 _START_HEAD = {
     dialect: Prepared(
         insert_into(AuditChainHead)
@@ -61,11 +64,14 @@ def operators_with_unsealed(session: Session) -> list[uuid.UUID]:
 
 def head_for_sealing(session: Session, operator_id: uuid.UUID) -> ChainHead | None:
     """The operator's head, locked for this transaction; None while another sealer holds it."""
-    row = _HEAD_FOR_SEALING.one_or_none(session, {"operator_id": operator_id})
+    key = {"operator_id": operator_id}
+    row = _HEAD_FOR_SEALING.one_or_none(session, key)
     if row is None:
-        # The operator's first seal, or another sealer's lock: a racing start does nothing.
-        _START_HEAD[session.get_bind().dialect.name].run(session, {"operator_id": operator_id})
-        row = _HEAD_FOR_SEALING.one_or_none(session, {"operator_id": operator_id})
+        if _HEAD_EXISTS.one_or_none(session, key) is not None:
+            return None  # another sealer holds it
+        # The operator's first seal; a sealer starting it at the same instant does nothing.
+        _START_HEAD[session.get_bind().dialect.name].run(session, key)
+        row = _HEAD_FOR_SEALING.one_or_none(session, key)
     return None if row is None else ChainHead(*row)
 
 
