@@ -43,7 +43,10 @@ PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
 BILLED_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
 
 
-class LineNotEsim(InvalidInput):
+class LineNotEsim(Conflict):
+    """A well-formed ICCID whose line has a physical SIM: the line's kind, not the request, is
+    what stands in the way (as `NoPhysicalSim` the other way round)."""
+
     code = "line_not_esim"
 
 
