@@ -41,7 +41,8 @@ from stdnum import luhn
 from simexit import migrate
 from simexit.api.app import create_app
 from simexit.api.ratelimit import RateLimits
-from simexit.api.validators import E164_FORMAT, ICCID_FORMAT
+from simexit.api.v1.cases import CURSOR_PATTERN
+from simexit.api.validators import E164_FORMAT, E164_PATTERN, ICCID_FORMAT, ICCID_PATTERN
 from simexit.config import Environment, Settings
 from simexit.logging import configure_logging
 from simexit.models import Line, Operator
@@ -198,11 +199,16 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _matching(pattern: str) -> Callable[[str], bool]:
+    return lambda value: re.fullmatch(pattern, value) is not None
+
+
+# The shape a generated value must have to be swapped; a UUID unless named here.
 SHAPES: dict[str, Callable[[str], bool]] = {
-    "msisdn": lambda v: re.fullmatch(r"\+[1-9][0-9]{6,14}", v) is not None,
-    "transfer_to_msisdn": lambda v: re.fullmatch(r"\+[1-9][0-9]{6,14}", v) is not None,
-    "iccid": lambda v: re.fullmatch(r"89[0-9]{17,18}", v) is not None,
-    "cursor": lambda v: True,
+    "msisdn": _matching(E164_PATTERN),
+    "transfer_to_msisdn": _matching(E164_PATTERN),
+    "iccid": _matching(ICCID_PATTERN),
+    "cursor": _matching(CURSOR_PATTERN),
 }
 
 
@@ -383,7 +389,10 @@ def _describe(recorder: Any, case_id: str, check: Any) -> str:
     interaction = recorder.interactions.get(case_id)
     request = interaction.request if interaction else None
     response = interaction.response if interaction else None
-    sent = f"{request.method} {request.uri} {request.body!r} {request.headers}" if request else "?"
+    sent = "?"
+    if request is not None:
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+        sent = f"{request.method} {request.uri} {request.body!r} {headers}"
     got = f"{response.status_code} {response.content[:300]!r}" if response else "?"
     failure = check.failure_info.failure if check.failure_info else None
     title = getattr(failure, "title", "") if failure else ""
