@@ -1,6 +1,7 @@
 """The long schemathesis run over every /v1 operation with the seeded demo's real ids.
 
     uv run python bench/fuzz_api.py [--examples 200] [--seed N] [--database-url URL]
+                                    [--operator att-us]
 
 The same run as `tests/api/test_fuzz.py::test_schemathesis_with_seeded_ids` (examples, coverage,
 fuzzing and stateful phases; conformance, `not_a_server_error`, `positive_data_acceptance`),
@@ -25,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
+
+from simexit.logging import configure_logging
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from tests.api import seeded_fuzz
@@ -57,12 +60,14 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=200, help="per operation and phase")
     parser.add_argument("--seed", type=int, default=None, help="replay a run (default: fresh)")
     parser.add_argument("--database-url", default=None, help="SQLite or a PostgreSQL server")
+    parser.add_argument("--operator", default=seeded_fuzz.OPERATOR, help="whose key, e.g. att-us")
     args = parser.parse_args()
     seed_value = args.seed if args.seed is not None else random.getrandbits(64)
+    configure_logging("WARNING")  # thousands of requests: only what goes wrong
     with database(args.database_url) as url:
         runtime, app = seeded_fuzz.build(url, SECRET, NOW)
         try:
-            key, ids = seeded_fuzz.seed(runtime, app, NOW)
+            key, ids = seeded_fuzz.seed(runtime, app, NOW, operator=args.operator)
             schema = seeded_fuzz.load_schema(app)
             seeded_fuzz.configure(
                 schema, key=key, max_examples=args.examples, seed_value=seed_value
@@ -73,7 +78,9 @@ def main() -> int:
         finally:
             runtime.db.dispose()
     backend = make_url(url).get_backend_name()
-    print(f"{backend}, seed {seed_value}, {args.examples} examples, {elapsed:.0f} s")
+    print(
+        f"{backend}, {args.operator}, seed {seed_value}, {args.examples} examples, {elapsed:.0f} s"
+    )
     print(figures.summary())
     for failure in figures.failures[:30]:
         print(failure)

@@ -44,7 +44,6 @@ from simexit.api.ratelimit import RateLimits
 from simexit.api.v1.cases import CURSOR_PATTERN
 from simexit.api.validators import E164_FORMAT, E164_PATTERN, ICCID_FORMAT, ICCID_PATTERN
 from simexit.config import Environment, Settings
-from simexit.logging import configure_logging
 from simexit.models import Line, Operator
 from simexit.runtime import Runtime
 from simexit.seed.demo import seed_demo
@@ -69,14 +68,14 @@ RULES_OF_STATE = frozenset(
         "returned_at_in_future",  # later than the server's clock
     }
 )
-OPERATOR = "telenor-no"
+OPERATOR = "telenor-no"  # whose key the run uses unless told another
 IDEMPOTENCY_KEY = "Idempotency-Key"
 MOBILE = phonenumbers.PhoneNumberType.MOBILE
 
 
 @dataclass
 class SeededIds:
-    """Ids of real rows the caller (the Telenor key) may see, and a few it may not."""
+    """Ids of real rows the caller (an operator's key) may see, and a few it may not."""
 
     line_ids: list[str] = field(default_factory=list)
     case_ids: list[str] = field(default_factory=list)
@@ -133,26 +132,29 @@ def fuzz_runtime(database_url: str, secret: str) -> Runtime:
     )
 
 
-def seed(runtime: Runtime, app: Any, now: datetime) -> tuple[str, SeededIds]:
-    """Migrate, seed the demo, and take cases and port-outs to several steps through the API."""
+def seed(
+    runtime: Runtime, app: Any, now: datetime, operator: str = OPERATOR
+) -> tuple[str, SeededIds]:
+    """Migrate, seed the demo, and take cases and port-outs to several steps through the API,
+    as `operator`'s integration (whose key the run then uses)."""
     migrate.upgrade(runtime.db.engine)
     with runtime.db.session() as session:
         result = seed_demo(session, packs=runtime.packs, now=now, password_hash="x")
-    key = result.api_keys[OPERATOR]
+    key = result.api_keys[operator]
     ids = SeededIds()
     with runtime.db.read_session() as session:
         lines = list(
             session.scalars(
                 select(Line)
                 .join(Operator, Operator.id == Line.operator_id)
-                .where(Operator.code == OPERATOR)
+                .where(Operator.code == operator)
                 .order_by(Line.msisdn)
             )
         )
-        ids.operator_ids = [str(o) for o in session.scalars(select(Operator.id))]
-        foreign = session.scalars(
-            select(Line.id).where(Line.operator_id != lines[0].operator_id).limit(2)
-        )
+        own = lines[0].operator_id
+        other = session.scalars(select(Operator.id).where(Operator.id != own).limit(1)).one()
+        ids.operator_ids = [str(own), str(own), str(other)]
+        foreign = session.scalars(select(Line.id).where(Line.operator_id != own).limit(2))
         ids.line_ids = [str(line.id) for line in lines] + [str(i) for i in foreign]
         ids.msisdns = [line.msisdn for line in lines]
         ids.iccids = [line.iccid for line in lines if line.iccid]
@@ -400,6 +402,5 @@ def _describe(recorder: Any, case_id: str, check: Any) -> str:
 
 
 def build(database_url: str, secret: str, now: datetime) -> tuple[Runtime, Any]:
-    configure_logging("WARNING")
     runtime = fuzz_runtime(database_url, secret)
     return runtime, create_app(runtime, clock=lambda: now, rate_limits=RateLimits())
