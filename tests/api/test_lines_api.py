@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from stdnum import luhn
 
 from simexit.models import AuditEvent, Line, Notification
@@ -154,7 +154,10 @@ class TestEsimNotices:
         response = client.post("/v1/esim/notifications", json=notice, headers=demo.telenor)
         assert response.status_code == 202, response.text
         assert response.json()["subscriber_notified"] is True
-        limit = Notification.__table__.c.subject_id.type.length
+        column_type = Notification.__table__.c.subject_id.type
+        assert isinstance(column_type, String)
+        limit = column_type.length
+        assert limit is not None
         with runtime.db.read_session() as session:
             subjects = session.scalars(
                 select(Notification.subject_id).where(
