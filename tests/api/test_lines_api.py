@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from stdnum import luhn
 
 from simexit.models import AuditEvent, Line, Notification
@@ -136,8 +136,36 @@ class TestEsimNotices:
             json={"iccid": iccid, "event": "deleted", "at": "2026-11-20T08:00:00Z"},
             headers=demo.telenor,
         )
-        assert response.status_code == 422
+        # 409: the request is well formed (a fuzzer's "valid request"); the line's kind refuses it.
+        assert response.status_code == 409
         assert response.json()["code"] == "line_not_esim"
+
+    def test_a_notice_with_microseconds_fits_the_notification_row(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        """Found by schemathesis on PostgreSQL: the message's subject (line id and notice time)
+        passed 64 characters when the time had a fraction of a second, and the insert failed."""
+        line = lines_of(runtime, "telenor-no", kind="esim", status="active")[0]
+        notice = {
+            "iccid": give_valid_iccid(runtime, line),
+            "event": "deleted",
+            "at": "2026-11-20T08:00:00.363689+01:00",
+        }
+        response = client.post("/v1/esim/notifications", json=notice, headers=demo.telenor)
+        assert response.status_code == 202, response.text
+        assert response.json()["subscriber_notified"] is True
+        column_type = Notification.__table__.c.subject_id.type
+        assert isinstance(column_type, String)
+        limit = column_type.length
+        assert limit is not None
+        with runtime.db.read_session() as session:
+            subjects = session.scalars(
+                select(Notification.subject_id).where(
+                    Notification.kind == "esim.deleted_line_active"
+                )
+            ).all()
+        assert subjects
+        assert all(len(subject) <= limit for subject in subjects), subjects
 
 
 class TestPortOut:

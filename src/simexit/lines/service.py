@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -43,7 +43,10 @@ PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
 BILLED_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
 
 
-class LineNotEsim(InvalidInput):
+class LineNotEsim(Conflict):
+    """A well-formed ICCID whose line has a physical SIM: the line's kind, not the request, is
+    what stands in the way (as `NoPhysicalSim` the other way round)."""
+
     code = "line_not_esim"
 
 
@@ -150,7 +153,7 @@ def handle_esim_notice(
                 now=now,
                 operator_id=line.operator_id,
                 kind="esim.deleted_line_active",
-                subject_id=f"{line.id}:{at.isoformat()}",
+                subject_id=_notice_subject(line, at),
                 language=subscriber.language,
                 contacts=contacts,
                 context={"msisdn": line.msisdn},
@@ -158,6 +161,13 @@ def handle_esim_notice(
             notified = True
     log.info("line.esim_notice", line_id=str(line.id), notice=event, subscriber_notified=notified)
     return EsimNoticeResult(line, notified)
+
+
+def _notice_subject(line: Line, at: datetime) -> str:
+    """One message per line and notice time, to the second: a line id and a UTC time with its
+    microseconds would pass the 64 characters of `notifications.subject_id` (PostgreSQL refused
+    the row: a 500 for any notice with a fraction of a second)."""
+    return f"{line.id}:{at.astimezone(UTC).isoformat(timespec='seconds')}"
 
 
 def set_suspension_flag(

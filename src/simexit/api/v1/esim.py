@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/esim", tags=["esim"])
     name="receive_esim_notification",
     status_code=202,
     response_model=EsimNotificationRead,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def receive_esim_notification(
     body: EsimNotificationCreate, call: TransactionDep
