@@ -41,6 +41,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.jobs.tasks",
     "simexit.audit.tasks",
     "simexit.signin.tasks",
+    "simexit.privacy.tasks",
 )
 
 

@@ -8,50 +8,20 @@ asked for it, since no one could deliver it; with a transport it does not."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from simexit.jobs import run_pending
-from simexit.notifications.channels import EmailChannel, SmsChannel
-from simexit.notifications.ports import ChannelRegistry, OutgoingSms, SendReceipt, Transports
-from simexit.notifications.tasks import current_transports, use_transports
 from simexit.runtime import Runtime
 from simexit.verification.codes import CODE_PLACEHOLDER
 from simexit.web.app import create_web_app
-from tests.web.client import WEB_TEST_SECRET, WebClient, latest_code
-from tests.web.conftest import staff_sign_in, web_line
+from tests.web.client import WebClient, latest_code
+from tests.web.conftest import CapturedSms, staff_sign_in, web_line
 
 
 def _shows(code: str, text: str) -> bool:
     return re.search(rf"(?<!\d){code}(?!\d)", text) is not None
-
-
-class CapturedSms:
-    """A test-only SMS transport: what it was handed is what the subscriber would get."""
-
-    name = "captured"
-
-    def __init__(self) -> None:
-        self.sent: list[OutgoingSms] = []
-
-    def send(self, message: OutgoingSms) -> SendReceipt:
-        self.sent.append(message)
-        return SendReceipt("accepted")
-
-
-@pytest.fixture
-def captured() -> Iterator[CapturedSms]:
-    previous, sms = current_transports(), CapturedSms()
-    use_transports(
-        Transports(
-            channels=ChannelRegistry([EmailChannel(), SmsChannel(sms)]),
-            code_secret=WEB_TEST_SECRET.encode(),
-        )
-    )
-    yield sms
-    use_transports(previous)
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor"])

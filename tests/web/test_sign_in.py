@@ -126,9 +126,7 @@ class TestThrottlePerAccount:
         for _ in range(12):
             attempt(client, AGENT, "wrong")
             wait_over(runtime)
-        with runtime.db.read_session() as session:
-            staff = session.scalars(select(StaffUser).where(StaffUser.email == AGENT)).one()
-        assert staff.locked_until is None
+        assert not hasattr(StaffUser, "locked_until")  # the row has nothing to lock with
         assert attempt(client, AGENT, PASSWORD).status_code == 303
 
 

@@ -7,7 +7,7 @@ from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
 from simexit.models.operator import Operator, Reseller
 from simexit.models.settlement import LedgerEntry, PortOut, TeardownStep
-from simexit.models.subscriber import Subscriber
+from simexit.models.subscriber import ErasureRequest, Subscriber
 from simexit.models.verification import Verification
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Case",
+    "ErasureRequest",
     "IdempotencyKey",
     "Job",
     "JobStatus",
