@@ -130,6 +130,7 @@ def request_erasure(
         status="pending",
     )
     session.add(request)
+    session.flush()  # a second request in this transaction finds this one through SQL
     audit.record(
         session,
         operator_id=subscriber.operator_id,
