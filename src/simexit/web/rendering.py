@@ -120,7 +120,7 @@ class WebState:
         token = self.session_token(request)
         if token is not None:
             await run_write(
-                self.runtime.db, lambda db: web_sessions.revoke(db, token, now=utc_now())
+                self.runtime.db, lambda db: web_sessions.revoke_principal(db, token, now=utc_now())
             )
         response.delete_cookie(SESSION_COOKIE, path="/")
 
