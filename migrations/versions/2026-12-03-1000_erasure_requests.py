@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name=op.f("fk_erasure_requests_operator_id_operators")
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_erasure_requests_operator_id_operators"),
         ),
         sa.ForeignKeyConstraint(
             ["subscriber_id"],
