@@ -61,6 +61,7 @@ SINK = "sink"
 UNCONFIGURED = "unconfigured"  # the delivery log's transport when this worker lacks the channel
 REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
+CODE_KIND = "verification.code"  # the one-time code message (one of `SENSITIVE_KINDS`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,9 @@ def notify(
     Returns one entry per channel, in the registry's order, existing ones included when already
     queued or sent. `channels` defaults to the operator's channels in this process (all of the
     process's registry unless the gateways file lists the operator's `channels`).
+
+    A one-time code kind (`SENSITIVE_KINDS`) is stored with `CODE_PLACEHOLDER` where the code
+    goes, whatever `context` holds; `hand_over` writes the code in on the way to a transport.
 
     Rows go in as plain values, all channels in one statement and their jobs in another: nothing
     reads them back as objects in the request that writes them, and building ORM objects for
@@ -378,7 +382,7 @@ def code_kept_in_sink(
     shows it to whoever asked for it, who could not get it otherwise. None in every other case,
     and never read from a stored message: the stored text holds only a placeholder."""
     registry = channels if channels is not None else current_transports().channels
-    found = repository.channels_of(session, kind="verification.code", subject_id=str(subject_id))
+    found = repository.channels_of(session, kind=CODE_KIND, subject_id=str(subject_id))
 
     def to_sink(channel: str, transport: str | None) -> bool:
         if transport is not None:
