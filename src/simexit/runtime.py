@@ -41,6 +41,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.jobs.tasks",
     "simexit.audit.tasks",
     "simexit.signin.tasks",
+    "simexit.privacy.tasks",
 )
 
 
@@ -167,7 +168,12 @@ class Runtime:
             if (chosen := self._channels(transports, code, section.channels)) is not None
         }
         default = self._channels(transports, "default", plan.default.channels)
-        use_transports(replace(transports, by_operator=by_operator, default_channels=default))
+        secret = self.settings.secret_key.get_secret_value().encode()
+        use_transports(
+            replace(
+                transports, by_operator=by_operator, default_channels=default, code_secret=secret
+            )
+        )
 
     def _channels(
         self, transports: Transports, section: str, names: tuple[str, ...] | None

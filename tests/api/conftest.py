@@ -21,6 +21,7 @@ from simexit.db import Database
 from simexit.models import Line, Notification, Operator
 from simexit.runtime import Runtime
 from simexit.seed.demo import SeedResult, seed_demo
+from simexit.verification.codes import CODE_PLACEHOLDER, derive_code
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient; httpx 0.28 works the same here.
@@ -97,14 +98,15 @@ def lines_of(runtime: Runtime, operator_code: str, **filters: object) -> list[Li
 
 
 def latest_code(runtime: Runtime) -> str:
-    """The one-time code, read from the notification the service queued (the local sink)."""
+    """The newest one-time code, derived as the delivery job does from the server secret and
+    the verification: the notification the service queued (the local sink) holds a placeholder."""
     with runtime.db.read_session() as session:
-        body = session.scalars(
-            select(Notification.body_text)
+        row = session.scalars(
+            select(Notification)
             .where(Notification.kind == "verification.code")
             .order_by(Notification.created_at.desc())
         ).first()
-    assert body is not None
-    found = re.search(r"\b(\d{6})\b", body)
-    assert found is not None
-    return found.group(1)
+    assert row is not None
+    assert CODE_PLACEHOLDER in row.body_text
+    assert not re.search(r"\d{6}", row.body_text)
+    return derive_code(runtime.settings.secret_key.get_secret_value().encode(), row.subject_id)

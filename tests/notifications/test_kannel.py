@@ -22,6 +22,7 @@ from simexit.notifications.channels import EmailChannel, SmsChannel
 from simexit.notifications.ports import PHONE_NUMBER, ChannelRegistry, Transports
 from simexit.notifications.service import apply_delivery_report, notify
 from simexit.notifications.tasks import use_transports
+from simexit.verification.codes import CODE_PLACEHOLDER, derive_code
 from tests.notifications.kannel_boxes import PASSWORD, USERNAME, KannelBoxes, require_kannel
 
 pytestmark = pytest.mark.slow
@@ -87,7 +88,12 @@ def reports(kannel: KannelBoxes, transports: None) -> Iterator[ReportReceiver]:
 
 
 def _sms_only(sender: KannelSmsSender) -> Transports:
-    return Transports(channels=ChannelRegistry([EmailChannel(), SmsChannel(sender)]))
+    return Transports(
+        channels=ChannelRegistry([EmailChannel(), SmsChannel(sender)]), code_secret=CODE_SECRET
+    )
+
+
+CODE_SECRET = b"kannel-test-secret-0123456789abcdef"
 
 
 def _notify_sms(
@@ -210,3 +216,46 @@ def test_wrong_password_is_retried_then_dead(
             )
         ).all()
         assert [a.outcome for a in attempts] == ["error"] * 8
+
+
+def test_a_code_reaches_the_smsc_and_never_the_database(
+    db: Database,
+    operator_id: uuid.UUID,
+    now: datetime,
+    kannel: KannelBoxes,
+    reports: ReportReceiver,
+) -> None:
+    """The SMS the SMSC gets holds the code; the notification row never does (a placeholder
+    while queued, removed once sent), nor the job or the delivery log."""
+    before = len(kannel.received())
+    subject = f"v-{uuid.uuid4()}"
+    with db.session() as session:
+        [queued] = notify(
+            session,
+            now=now,
+            operator_id=operator_id,
+            kind="verification.code",
+            subject_id=subject,
+            language="nb",
+            contacts={PHONE_NUMBER: "4741234599"},
+            context={"expiry_minutes": 10},
+        )
+    code = derive_code(CODE_SECRET, subject)
+    with db.read_session() as session:
+        row = session.get(Notification, queued.id)
+        assert row is not None
+        assert CODE_PLACEHOLDER in row.body_text
+        assert code not in row.body_text
+    assert run_pending(db, now=now, worker_id="w") == 1
+    [line] = [
+        line for line in kannel.wait_for_messages(before + 1)[before:] if "4741234599" in line
+    ]
+    assert code in line
+    with db.read_session() as session:
+        row = session.get(Notification, queued.id)
+        assert row is not None
+        assert row.status == "sent"
+        assert code not in row.body_text
+        stored = [str(job.payload) for job in session.scalars(select(Job))]
+        stored += [str(d.detail) for d in session.scalars(select(NotificationDelivery))]
+        assert not any(code in text for text in stored)

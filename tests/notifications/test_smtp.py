@@ -22,7 +22,10 @@ from simexit.notifications.channels import EmailChannel, SmsChannel
 from simexit.notifications.ports import EMAIL_ADDRESS, ChannelRegistry, Transports
 from simexit.notifications.service import REDACTED_BODY, notify
 from simexit.notifications.tasks import use_transports
+from simexit.verification.codes import CODE_PLACEHOLDER, derive_code
 from tests.notifications.conftest import free_port
+
+CODE_SECRET = b"smtp-test-secret-0123456789abcdef"
 
 
 class Inbox(MessageHandler):
@@ -82,7 +85,8 @@ def smtp_server(transports: None) -> Iterator[SmtpServer]:
                     ),
                     SmsChannel(),
                 ]
-            )
+            ),
+            code_secret=CODE_SECRET,
         )
     )
     yield server
@@ -188,6 +192,8 @@ def test_server_down_then_up_arrives_once_after_backoff(
 def test_verification_code_is_sent_then_removed_from_the_database(
     db: Database, operator_id: uuid.UUID, now: datetime, smtp_server: SmtpServer
 ) -> None:
+    """The code reaches the subscriber's mailbox; the database holds it at no point: the queued
+    row keeps a placeholder, the delivery job writes the code in on its way to SMTP."""
     smtp_server.start()
     notification_id = _notify(
         db,
@@ -195,12 +201,20 @@ def test_verification_code_is_sent_then_removed_from_the_database(
         now,
         kind="verification.code",
         language="zh-CN",
-        context={"code": "482913", "expiry_minutes": 10},
+        context={"expiry_minutes": 10},
     )
+    with db.read_session() as session:
+        queued = session.get(Notification, notification_id)
+        assert queued is not None
+        code = derive_code(CODE_SECRET, queued.subject_id)
+        assert code not in queued.body_text
+        assert CODE_PLACEHOLDER in queued.body_text
+        assert code not in (queued.body_html or "")
     run_pending(db, now=now, worker_id="w")
     assert smtp_server.inbox.arrived.wait(10)
     [message] = smtp_server.inbox.messages
-    assert "482913" in _decoded(_parts(message)[0])
+    parts = [_decoded(part) for part in _parts(message)]
+    assert all(code in part and CODE_PLACEHOLDER not in part for part in parts)
     with db.read_session() as session:
         row = session.get(Notification, notification_id)
         assert row is not None

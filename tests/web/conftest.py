@@ -9,10 +9,13 @@ from sqlalchemy import select
 from simexit.config import Settings
 from simexit.db import Database
 from simexit.models import Line, Operator
+from simexit.notifications.channels import EmailChannel, SmsChannel
+from simexit.notifications.ports import ChannelRegistry, OutgoingSms, SendReceipt, Transports
+from simexit.notifications.tasks import current_transports, use_transports
 from simexit.runtime import Runtime
 from simexit.seed.demo import seed_demo
 from simexit.web.app import create_web_app
-from tests.web.client import WebClient, latest_code
+from tests.web.client import WEB_TEST_SECRET, WebClient, latest_code
 
 
 @pytest.fixture
@@ -63,3 +66,29 @@ def staff_sign_in(client: WebClient, email: str) -> None:
         "/console/login", "/console/login", {"email": email, "password": "demo-password"}
     )
     assert response.status_code == 303, response.text
+
+
+class CapturedSms:
+    """A test-only SMS transport: what it was handed is what the subscriber would get."""
+
+    name = "captured"
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingSms] = []
+
+    def send(self, message: OutgoingSms) -> SendReceipt:
+        self.sent.append(message)
+        return SendReceipt("accepted")
+
+
+@pytest.fixture
+def captured() -> Iterator[CapturedSms]:
+    previous, sms = current_transports(), CapturedSms()
+    use_transports(
+        Transports(
+            channels=ChannelRegistry([EmailChannel(), SmsChannel(sms)]),
+            code_secret=WEB_TEST_SECRET.encode(),
+        )
+    )
+    yield sms
+    use_transports(previous)

@@ -135,7 +135,7 @@ def test_the_migration_gives_existing_jobs_the_operator_their_payload_names(
     config = migrate.alembic_config(db.url)
     with db.engine.begin() as connection:  # back to before the column (0008), and up again
         config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
+        command.downgrade(config, "0007")  # before 0008, the jobs-operator migration
         command.upgrade(config, "head")
     with db.read_session() as session:
         backfilled, untouched = session.get(Job, job_id), session.get(Job, scan_id)

@@ -25,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, Engine, select, text
 
+from simexit.config import PLACEHOLDER_SECRET
 from simexit.db import Base, Database, make_engine
 from simexit.models import Case, Job, JobStatus, Line, Operator, StaffUser
 from tests.api.test_serve_process import SIMEXIT, free_port, wait_ready
@@ -39,6 +40,8 @@ PROBE_BOUND = 15.0
 WAITING_BOUND = 20.0
 
 
+# The secret `serve` runs with: the environment's, else the local placeholder.
+SERVE_SECRET = os.environ.get("SIMEXIT_SECRET_KEY", PLACEHOLDER_SECRET)
 NORWAY = ("ice-no", "telia-no", "telenor-no")
 
 
@@ -277,7 +280,7 @@ def ask_for_code(served: Served, client: httpx.Client, msisdn: str) -> None:
 
 def sign_in(served: Served, client: httpx.Client, line: Line) -> None:
     ask_for_code(served, client, line.msisdn)
-    code = latest_code(served.db, line.msisdn)
+    code = latest_code(served.db, line.msisdn, SERVE_SECRET)
     assert submit(client, "/login/code", "/login/code", {"code": code}).status_code == 303
 
 
@@ -295,7 +298,7 @@ def request_cancel(served: Served, client: httpx.Client, line: Line) -> str:
 
 def submitted_case(served: Served, client: httpx.Client, line: Line) -> Case:
     confirm = request_cancel(served, client, line)
-    code = latest_code(served.db, line.msisdn)
+    code = latest_code(served.db, line.msisdn, SERVE_SECRET)
     assert submit(client, confirm, confirm, {"code": code}).status_code == 303
     with served.db.read_session() as session:
         return session.scalars(select(Case).where(Case.line_id == line.id)).one()
@@ -328,7 +331,9 @@ class TestPortal:
         line, _ = served.next_line()
         with web_client(served) as client:
             ask_for_code(served, client, line.msisdn)
-            data = form(client, "/login/code", code=latest_code(served.db, line.msisdn))
+            data = form(
+                client, "/login/code", code=latest_code(served.db, line.msisdn, SERVE_SECRET)
+            )
             outcome = post_under_lock(served, client, "/login/code", data)
         assert_never_blocked(outcome)
         assert outcome.location == "/my"
@@ -348,7 +353,7 @@ class TestPortal:
         with web_client(served) as client:
             sign_in(served, client, line)
             confirm = request_cancel(served, client, line)
-            data = form(client, confirm, code=latest_code(served.db, line.msisdn))
+            data = form(client, confirm, code=latest_code(served.db, line.msisdn, SERVE_SECRET))
             outcome = post_under_lock(served, client, confirm, data)
         assert_never_blocked(outcome)
         assert outcome.location == confirm.removesuffix("/confirm")

@@ -7,13 +7,15 @@ from sqlalchemy import select
 from simexit.models import Case, LoginChallenge, Notification, Verification
 from simexit.runtime import Runtime
 from tests.web.client import WebClient, latest_code
-from tests.web.conftest import sign_in, web_line
+from tests.web.conftest import CapturedSms, sign_in, web_line
 
 
 class TestLogin:
     def test_known_and_unknown_numbers_get_the_same_answer(
-        self, client: WebClient, runtime: Runtime
+        self, client: WebClient, runtime: Runtime, captured: CapturedSms
     ) -> None:
+        """With a transport, as in production. (With only the local sink, of development and
+        sandbox operators, the page shows a known number's code: there, it tells them apart.)"""
         line = web_line(runtime)
         known = client.submit("/login", "/login", {"identifier": line.msisdn})
         known_page = client.follow(known)

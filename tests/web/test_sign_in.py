@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from simexit.clock import utc_now
 from simexit.config import Settings
-from simexit.models import SignInFailure, StaffUser
+from simexit.models import AuditEvent, SignInFailure, StaffUser
 from simexit.runtime import Runtime
 from simexit.signin import throttle
 from simexit.web.app import create_web_app
@@ -126,9 +126,7 @@ class TestThrottlePerAccount:
         for _ in range(12):
             attempt(client, AGENT, "wrong")
             wait_over(runtime)
-        with runtime.db.read_session() as session:
-            staff = session.scalars(select(StaffUser).where(StaffUser.email == AGENT)).one()
-        assert staff.locked_until is None
+        assert not hasattr(StaffUser, "locked_until")  # the row has nothing to lock with
         assert attempt(client, AGENT, PASSWORD).status_code == 303
 
 
@@ -348,3 +346,58 @@ def test_concurrent_wrong_passwords_over_two_servers_all_count(runtime: Runtime)
     key = subject_key(WebState(runtime).login_key, "account", AGENT)
     with runtime.db.read_session() as session:
         assert throttle.failures(session, key) == 4
+
+
+def _trail(runtime: Runtime, email: str = AGENT) -> list[AuditEvent]:
+    with runtime.db.read_session() as session:
+        staff = session.scalars(select(StaffUser).where(StaffUser.email == email)).one()
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject_type == "staff_user")
+                .where(AuditEvent.subject_id == str(staff.id))
+                .where(AuditEvent.operator_id == staff.operator_id)
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        )
+
+
+class TestAuditTrail:
+    """Every sign-in, failed sign-in of a known account, and sign-out is an audit row in the
+    account's operator's trail."""
+
+    def test_a_sign_in_and_its_sign_out_are_audited(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        assert attempt(client, AGENT, PASSWORD).status_code == 303
+        client.submit("/console", "/console/logout", {})
+        trail = _trail(runtime)
+        assert [e.action for e in trail] == ["signin.succeeded", "session.revoked"]
+        assert all(e.actor_id == AGENT for e in trail)
+
+    def test_a_failed_sign_in_of_a_known_account_is_audited(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        assert attempt(client, AGENT, "wrong").status_code == 400
+        [failed] = _trail(runtime)
+        assert failed.action == "signin.failed"
+        assert failed.changes == {"reason": "wrong_password"}
+        assert failed.actor_id != AGENT  # the attempt did not prove who it was
+
+    def test_throttled_attempts_are_audited_as_failures(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        for _ in range(5):
+            attempt(client, AGENT, "wrong")
+        assert attempt(client, AGENT, PASSWORD).status_code == 429
+        reasons = [e.changes["reason"] for e in _trail(runtime)]
+        assert reasons == ["wrong_password"] * 5 + ["throttled"]
+
+    def test_an_unknown_address_leaves_no_audit_row(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        with runtime.db.read_session() as session:
+            before = len(session.scalars(select(AuditEvent.id)).all())
+        assert attempt(client, "nobody@ice-no.demo", "wrong").status_code == 400
+        with runtime.db.read_session() as session:
+            assert len(session.scalars(select(AuditEvent.id)).all()) == before

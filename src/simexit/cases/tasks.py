@@ -29,10 +29,10 @@ from simexit.jobs import enqueue
 from simexit.jobs.registry import exponential, job, periodic
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
-from simexit.models import Case, Line, Operator, Subscriber
-from simexit.notifications import service as notifications
+from simexit.models import Case, Line, Operator
 from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
+from simexit.privacy import service as privacy
 
 log = structlog.get_logger()
 
@@ -247,37 +247,9 @@ def retention_purge(session: Session, *, now: datetime) -> None:
         ):
             after = batch[-1].id
             for subscriber in batch:
-                _erase(session, operator, subscriber, now=now, retention_days=days)
-
-
-def _erase(
-    session: Session,
-    operator: Operator,
-    subscriber: Subscriber,
-    *,
-    now: datetime,
-    retention_days: int,
-) -> None:
-    messages = notifications.erase_messages_to(
-        session, operator_id=operator.id, addresses=line_repository.addresses(subscriber)
-    )
-    lines = line_repository.erase_line_identifiers(session, subscriber_id=subscriber.id)
-    subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
-    subscriber.push_token = None
-    subscriber.id_document_hash = subscriber.id_document_last4 = None
-    subscriber.erased_at = now
-    for case in session.scalars(select(Case).where(Case.subscriber_id == subscriber.id)):
-        case.comment = None
-    audit.record(
-        session,
-        operator_id=operator.id,
-        actor=SYSTEM,
-        action="subscriber.erased",
-        subject_type="subscriber",
-        subject_id=subscriber.id,
-        at=now,
-        changes={"retention_days": retention_days, "messages": messages, "lines": lines},
-    )
+                privacy.erase_subscriber(
+                    session, subscriber, now=now, reason={"retention_days": days}
+                )
 
 
 def _sim_return_due(case: Case, line: Line) -> str | None:

@@ -13,7 +13,7 @@ from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
 from simexit.models.operator import Operator, Reseller
 from simexit.models.settlement import LedgerEntry, PortOut, TeardownStep
-from simexit.models.subscriber import Subscriber
+from simexit.models.subscriber import ErasureRequest, Subscriber
 from simexit.models.verification import Verification
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "AuditSeal",
     "AuditUnsealed",
     "Case",
+    "ErasureRequest",
     "IdempotencyKey",
     "Job",
     "JobStatus",

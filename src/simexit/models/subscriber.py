@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import Date, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -27,3 +27,19 @@ class Subscriber(Base):
     id_document_last4: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ErasureRequest(Base):
+    """A subscriber's (or an agent's, on their behalf) request to erase their personal data,
+    with the day the operator's pack says it must be done by. Erased by its job; `done_at` set."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)
+    subscriber_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))  # the actor's label
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)  # None: the pack names no deadline
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

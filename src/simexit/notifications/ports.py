@@ -57,6 +57,7 @@ class Message:
     html: str | None
     language: str
     created_at: datetime
+    subject_id: str = ""  # what it is about; for a one-time code, the challenge the code is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,10 @@ class Transports:
     by_operator: Mapping[str, ChannelRegistry] = field(default_factory=dict)
     # For operators the file does not list: its `default` section's channels, when it has some.
     default_channels: ChannelRegistry | None = None
+    # The server secret one-time codes derive from (`verification.codes.derive_code`): a code is
+    # written into its message only when handed to a transport. None: code messages fail (and
+    # retry) here.
+    code_secret: bytes | None = field(default=None, repr=False)
 
     def channels_for(self, operator_code: str) -> ChannelRegistry:
         found = self.by_operator.get(operator_code)

@@ -163,6 +163,14 @@ def sink_messages(
     )
 
 
+def channels_of(session: Session, *, kind: str, subject_id: str) -> list[tuple[str, str | None]]:
+    """(channel, transport once sent) of every message of `kind` about `subject_id`."""
+    statement = select(Notification.channel, Notification.transport).where(
+        Notification.kind == kind, Notification.subject_id == subject_id
+    )
+    return [(channel, transport) for channel, transport in session.execute(statement)]
+
+
 # Webhooks
 
 

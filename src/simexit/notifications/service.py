@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,11 +40,19 @@ from simexit.notifications.ports import (
     DeliveryError,
     DeliveryReport,
     Message,
+    Shaped,
     Transports,
 )
 from simexit.notifications.repository import NewNotification
-from simexit.notifications.templates import SENSITIVE_KINDS, TEMPLATES, render
+from simexit.notifications.templates import (
+    SENSITIVE_KINDS,
+    TEMPLATES,
+    counted_context,
+    render,
+    stored_context,
+)
 from simexit.operators.repository import operator_info
+from simexit.verification import codes
 
 log = structlog.get_logger()
 
@@ -53,6 +61,7 @@ SINK = "sink"
 UNCONFIGURED = "unconfigured"  # the delivery log's transport when this worker lacks the channel
 REDACTED_BODY = "[removed after sending]"
 FINAL_STATUSES = frozenset({"sent", "delivered", "undeliverable"})
+CODE_KIND = "verification.code"  # the one-time code message (one of `SENSITIVE_KINDS`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,9 @@ def notify(
     queued or sent. `channels` defaults to the operator's channels in this process (all of the
     process's registry unless the gateways file lists the operator's `channels`).
 
+    A one-time code kind (`SENSITIVE_KINDS`) is stored with `CODE_PLACEHOLDER` where the code
+    goes, whatever `context` holds; `hand_over` writes the code in on the way to a transport.
+
     Rows go in as plain values, all channels in one statement and their jobs in another: nothing
     reads them back as objects in the request that writes them, and building ORM objects for
     them was a good part of what a write request cost."""
@@ -112,7 +124,8 @@ def notify(
             field="contacts",
         )
     language = normalize_language(language) or "en"
-    rendered = render(kind, language, context)
+    rendered = render(kind, language, stored_context(kind, context))
+    counted = render(kind, language, counted_context(kind, context))
     candidates = [
         NewNotification(
             id=uuid.uuid4(),
@@ -122,7 +135,7 @@ def notify(
             channel=channel.name,
             language=language,
             recipient=address,
-            shaped=channel.shape(rendered),
+            shaped=_shaped(channel.shape(rendered), channel.shape(counted)),
             dedup_key=dedup_key(kind, str(subject_id), channel.name),
             created_at=now,
         )
@@ -152,6 +165,11 @@ def notify(
         ],
     )
     return rows
+
+
+def _shaped(stored: Shaped, counted: Shaped) -> Shaped:
+    """The stored text (a code kind's with its placeholder), counted as it will be sent."""
+    return replace(stored, encoding=counted.encoding, segments=counted.segments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +217,15 @@ def hand_over(delivery: Delivery, transports: Transports) -> Handover:
         )
     transport = channel.transport
     if transport is None:
-        return Handover(SINK)
+        return Handover(SINK)  # a code stays a placeholder: the sink shows the message to staff
+    message = delivery.message
+    if message.kind in SENSITIVE_KINDS:
+        if transports.code_secret is None:
+            return Handover(transport, error="this worker has no secret to write the code in")
+        message = _with_code(message, transports.code_secret)
     started = time.monotonic()
     try:
-        receipt = channel.send(delivery.message)
+        receipt = channel.send(message)
     except DeliveryError as error:
         return Handover(transport, error=short_error(str(error)), duration_ms=_since(started))
     return Handover(transport, detail=receipt.detail, duration_ms=_since(started))
@@ -263,6 +286,14 @@ def _since(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
+def _with_code(message: Message, secret: bytes) -> Message:
+    """The message as the subscriber gets it: the code written into its placeholder, in memory
+    only, on its way to the transport."""
+    code = codes.derive_code(secret, message.subject_id)
+    html = codes.reveal(message.html, code) if message.html is not None else None
+    return replace(message, text=codes.reveal(message.text, code), html=html)
+
+
 def _message(notification: Notification) -> Message:
     return Message(
         notification_id=notification.id,
@@ -273,6 +304,7 @@ def _message(notification: Notification) -> Message:
         html=notification.body_html,
         language=notification.language,
         created_at=notification.created_at,
+        subject_id=notification.subject_id,
     )
 
 
@@ -335,6 +367,32 @@ def list_sink_messages(
 ) -> list[Notification]:
     """Messages kept by the local sink (channels with no transport configured), newest first."""
     return repository.sink_messages(session, operator_id=operator_id, transport=SINK, limit=limit)
+
+
+def code_kept_in_sink(
+    session: Session,
+    *,
+    subject_id: str | uuid.UUID,
+    secret: bytes,
+    channels: ChannelRegistry | None = None,
+) -> str | None:
+    """The one-time code of challenge `subject_id` when no message of it can reach anyone: each
+    went, or goes, to a channel with no transport (the local sink of development, and of operators
+    marked sandbox: production refuses to start with a sink for any other operator). The portal
+    shows it to whoever asked for it, who could not get it otherwise. None in every other case,
+    and never read from a stored message: the stored text holds only a placeholder."""
+    registry = channels if channels is not None else current_transports().channels
+    found = repository.channels_of(session, kind=CODE_KIND, subject_id=str(subject_id))
+
+    def to_sink(channel: str, transport: str | None) -> bool:
+        if transport is not None:
+            return transport == SINK
+        registered = registry.get(channel)
+        return registered is not None and registered.transport is None
+
+    if not found or not all(to_sink(channel, transport) for channel, transport in found):
+        return None
+    return codes.derive_code(secret, str(subject_id))
 
 
 def erase_messages_to(

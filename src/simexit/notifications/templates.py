@@ -16,6 +16,7 @@ from typing import Any
 
 from simexit.errors import InvalidInput
 from simexit.i18n import format_date, format_money, normalize_language, translator
+from simexit.verification.codes import CODE_DIGITS, CODE_PLACEHOLDER
 
 DOMAIN = "notifications"
 
@@ -381,8 +382,24 @@ TEMPLATES: dict[str, Builder] = {
     "esim.deleted_line_active": _esim_deleted,
 }
 
-# Kinds whose body is a secret: kept only until sent (and for the local sink), never logged.
+# Kinds whose body holds a one-time code. The stored body never does: it is rendered with
+# `CODE_PLACEHOLDER`, the delivery job writes the code in when it hands the message to a
+# transport, and the body is dropped once sent.
 SENSITIVE_KINDS = frozenset({"verification.code"})
+
+
+def stored_context(kind: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The context a message is stored from: a code kind gets the placeholder, whatever it got."""
+    if kind in SENSITIVE_KINDS:
+        return {**context, "code": CODE_PLACEHOLDER}
+    return dict(context)
+
+
+def counted_context(kind: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The context to count a text's SMS parts from: digits where the code goes, as sent."""
+    if kind in SENSITIVE_KINDS:
+        return {**context, "code": "0" * CODE_DIGITS}
+    return dict(context)
 
 
 def render(kind: str, language: str, context: Mapping[str, Any]) -> RenderedMessage:

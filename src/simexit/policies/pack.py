@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
 
+from simexit.policies.dates import add_months
 from simexit.policies.model import LineKind, Plan
 from simexit.policies.rules import CompiledRules
 from simexit.policies.schema import Ev, PackDocument, Source
@@ -93,6 +94,15 @@ class Pack:
         """Days to keep data of `category` after termination; None if unknown or open-ended."""
         rule = self.document.data_protection.retention.get(category)
         return None if rule is None else rule.value.days
+
+    def erasure_due(self, requested_on: date) -> date | None:
+        """The day an erasure asked for on `requested_on` must be done by; None when the pack
+        names no deadline."""
+        rules = self.document.data_protection
+        months, days = rules.erasure_deadline_months.value, rules.erasure_deadline_days.value
+        if months is not None:
+            return add_months(requested_on, months)
+        return requested_on + timedelta(days=days) if days is not None else None
 
     def rules_for(self, plan: Plan, kind: LineKind, region: str | None = None) -> CompiledRules:
         if region is not None:

@@ -277,7 +277,10 @@ class RetentionRule(Strict):
 class DataProtection(Strict):
     regime: Ev[tuple[str, ...]]
     retention: dict[str, Ev[RetentionRule]] = Field(default_factory=dict)
+    # How long an erasure asked for may take: calendar months where the law says "one month"
+    # (GDPR art. 12(3)), else days; the months win when a pack gives both.
     erasure_deadline_days: Ev[Days | None] = Ev[Days | None](value=None)
+    erasure_deadline_months: Ev[Days | None] = Ev[Days | None](value=None)
 
 
 class Gate(Strict):

@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from simexit.models import WebSession
+from simexit.signin import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +66,23 @@ def find(session: Session, token: str, *, now: datetime) -> Principal | None:
 
 def revoke(session: Session, token: str, *, now: datetime) -> bool:
     """End the session; True if a live one was ended."""
+    return revoke_principal(session, token, now=now) is not None
+
+
+def revoke_principal(session: Session, token: str, *, now: datetime) -> Principal | None:
+    """End the session; whom it signed in when a live one was ended, else None. A staff
+    session's end is written to the audit trail (`session.revoked`)."""
+    principal = find(session, token, now=now)
     result = session.execute(
         update(WebSession)
         .where(WebSession.id == token_hash(token), WebSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not getattr(result, "rowcount", 0):
+        return None
+    if principal is not None and principal.staff_id is not None:
+        events.session_revoked(session, principal.staff_id, now=now)
+    return principal
 
 
 def purge(session: Session, *, now: datetime, limit: int) -> int:

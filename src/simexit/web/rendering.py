@@ -60,6 +60,7 @@ class WebState:
         secret = self.runtime.settings.secret_key.get_secret_value().encode()
         self.signer = Signer(derive_key(secret, "session"))
         self.login_key = derive_key(secret, "login-code")
+        self.code_secret = secret  # one-time codes derive from it, here and in the worker
         self.trusted_proxies = trusted_networks(self.runtime.settings.trusted_proxies)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
@@ -119,7 +120,7 @@ class WebState:
         token = self.session_token(request)
         if token is not None:
             await run_write(
-                self.runtime.db, lambda db: web_sessions.revoke(db, token, now=utc_now())
+                self.runtime.db, lambda db: web_sessions.revoke_principal(db, token, now=utc_now())
             )
         response.delete_cookie(SESSION_COOKIE, path="/")
 

@@ -116,6 +116,7 @@ def request_code(
     session: Session,
     *,
     key: bytes,
+    code_secret: bytes,
     identifier: Identifier,
     client: str,
     language: str,
@@ -141,7 +142,7 @@ def request_code(
     )
     found = _subscribers(session, identifier)
     if found:
-        code = codes.new_code()
+        code = codes.derive_code(code_secret, str(challenge.id))  # as the delivery job derives it
         challenge.code_hash = _mac(key, f"code:{challenge.id}", code)
         session.add(challenge)
         session.flush()
@@ -153,7 +154,7 @@ def request_code(
             subject_id=str(challenge.id),
             language=language,
             contacts={identifier.contact: identifier.value},
-            context={"code": code, "expiry_minutes": int(CODE_TTL.total_seconds() // 60)},
+            context={"expiry_minutes": int(CODE_TTL.total_seconds() // 60)},
         )
     else:
         session.add(challenge)

@@ -222,7 +222,6 @@ def start_verification(
         now=now,
         changes={"method": method.value},
     )
-    code = codes.new_code()
     verification = Verification(
         id=uuid.uuid4(),
         operator_id=case.operator_id,
@@ -238,13 +237,16 @@ def start_verification(
         created_at=now,
         evidence={},
     )
+    code = codes.derive_code(
+        ctx.secret_key, str(verification.id)
+    )  # the delivery job derives it too
     verification.code_hash = codes.hash_code(
         code, key=ctx.secret_key, verification_id=str(verification.id)
     )
     session.add(verification)
     session.flush()  # a second code in this transaction finds and supersedes this one through SQL
+    # No code in the context: the stored message keeps a placeholder, the delivery job writes it in.
     notifications_context: dict[str, Any] = {
-        "code": code,
         "expiry_minutes": int(ctx.code_ttl.total_seconds() // 60),
     }
     from simexit.notifications import service as notifications

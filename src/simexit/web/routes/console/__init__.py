@@ -1,8 +1,8 @@
 """The agent console: staff login, review queue, case detail and decisions, SIM returns, jobs, sink."""
 
-from simexit.web.routes.console import cases, login, operations
+from simexit.web.routes.console import cases, erasure, login, operations
 from simexit.web.routes.console.permissions import ROLE_TRIGGERS, permitted_actions
 
-ROUTERS = (login.router, cases.router, operations.router)
+ROUTERS = (login.router, erasure.router, cases.router, operations.router)
 
 __all__ = ["ROLE_TRIGGERS", "ROUTERS", "permitted_actions"]

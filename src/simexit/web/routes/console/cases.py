@@ -31,6 +31,7 @@ from simexit.web.forms import FormErrors, WebForm, refuse, trimmed, trimmed_or_n
 from simexit.web.i18n import N_
 from simexit.web.rendering import is_htmx
 from simexit.web.routes.common import now
+from simexit.web.routes.console.erasure import erasure_state
 from simexit.web.routes.console.permissions import (
     can_attest,
     can_resubmit,
@@ -233,6 +234,7 @@ def detail(
             "types": CASE_TYPE,
             "label": label,
             "error": error,
+            "erasure": erasure_state(db, t, case.subscriber_id),
         },
         t=t,
         status_code=status_code,

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from simexit.models import StaffUser
-from simexit.signin import throttle
+from simexit.signin import events, throttle
 from simexit.transactions import run_blocking, run_read, run_write
 from simexit.web.deps import PageDep, PostDep
 from simexit.web.forms import FormErrors, WebForm, trimmed
@@ -97,6 +97,13 @@ def claim_attempt(
     return None
 
 
+def record_failure(db: DbSession, account: Account | None, reason: str) -> None:
+    """`signin.failed` in the account's operator's trail; an unknown address has no operator
+    (and no row): the transaction is still opened and committed, at the same cost."""
+    if account is not None:
+        events.sign_in_failed(db, account.id, reason=reason, now=now())
+
+
 @router.get("/console/login", name="console:login", response_class=HTMLResponse)
 async def login_form(page: PageDep) -> HTMLResponse:
     target = safe_next(page.request.query_params.get("next")) or ""
@@ -126,15 +133,21 @@ async def login(post: PostDep) -> Response:
         else await run_blocking(state.dummy_hash)
     )
     matched = await run_blocking(lambda: password_matches(passwords, checked_hash, form.password))
+    if retry_after is not None or account is None or not matched:
+        reason = "throttled" if retry_after is not None else "wrong_password"
+        # One write on every failure, found or not, so a known address answers no slower.
+        await run_write(post.db, lambda db: record_failure(db, account, reason))
     if retry_after is not None:
         return post.too_many(TOO_MANY, retry_after)
     if account is None or not matched:
         context = {"error": post.t(WRONG), "email": form.email, "next": target or ""}
         return post.render("console/login.html", context, status_code=400)
     session = Session("staff", staff_id=account.id)
+    staff_id = account.id
 
     def signed_in(db: DbSession) -> str:
         throttle.forget(db, account_key=account_key, client_key=client_key)
+        events.signed_in(db, staff_id, now=now())
         return state.start_session(db, session)
 
     token = await run_write(post.db, signed_in)

@@ -34,6 +34,7 @@ from simexit.web.routes.portal.common import (
     consent_text,
     language_of,
     load_case,
+    shown_code,
     start_code,
 )
 from simexit.web.security import SecureRoute
@@ -81,6 +82,9 @@ def confirm_page(
             "line": line,
             "consent": consent_text(t, case, line),
             "destination": verification.destination_masked if verification else "",
+            "shown_code": shown_code(
+                db, page.state.code_secret, t, verification.id if verification else None
+            ),
             "error": error,
             "types": CASE_TYPE,
             "label": label,

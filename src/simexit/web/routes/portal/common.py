@@ -14,6 +14,7 @@ from simexit.cases.states import CaseStatus
 from simexit.errors import NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Case, Line, Subscriber
+from simexit.notifications import service as notifications
 from simexit.principals import Actor, ActorType
 from simexit.verification.methods import Method
 from simexit.verification.throttle import CodeLimits, count_code_send, refuse_if_over
@@ -33,6 +34,11 @@ CONSENT = {
     "suspend": N_("I have read what happens to {msisdn} and want to pause it until {date}."),
 }
 WRONG_CODE = N_("That code is not right. You have {left} tries left.")
+# Only where the code went to the local sink (development, sandbox operators): no one could
+# deliver it, and the stored message holds a placeholder, not the code.
+SHOWN_CODE = N_(
+    "No message service is set up here (a test or sandbox setup), so your code is shown instead: {code}"
+)
 CODE_USED_UP = N_("This code can no longer be used. Please ask for a new one.")
 TOO_MANY_CODES = N_("Too many codes were asked for. Please try again in {minutes} minutes.")
 TOO_MANY_TRIES = N_("Too many tries. Please try again in {minutes} minutes.")
@@ -113,3 +119,13 @@ def start_code(
 def consent_text(t: Texts, case: Case, line: Line) -> str:
     when = case.suspend_until if case.type == "suspend" else case.effective_date
     return t(CONSENT.get(case.type, CONSENT["terminate"]), msisdn=line.msisdn, date=t.date(when))
+
+
+def shown_code(
+    db: DbSession, secret: bytes, t: Texts, challenge_id: uuid.UUID | None
+) -> str | None:
+    """The sentence showing a challenge's code, only when its message went to the local sink."""
+    if challenge_id is None:
+        return None
+    code = notifications.code_kept_in_sink(db, subject_id=challenge_id, secret=secret)
+    return t(SHOWN_CODE, code=code) if code is not None else None

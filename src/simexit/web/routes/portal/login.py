@@ -11,14 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import field_validator
 from sqlalchemy.orm import Session as DbSession
 
-from simexit.transactions import run_write
+from simexit.transactions import run_read, run_write
 from simexit.web import subscriber_auth as auth
 from simexit.web.deps import Page, PageDep, PostDep
 from simexit.web.forms import FormErrors, WebForm, refuse, trimmed
 from simexit.web.i18n import N_
 from simexit.web.rendering import Session
 from simexit.web.routes.common import client_address, now
-from simexit.web.routes.portal.common import CODE_USED_UP, WRONG_CODE
+from simexit.web.routes.portal.common import CODE_USED_UP, WRONG_CODE, shown_code
 from simexit.web.security import SecureRoute, safe_next, set_cookie
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
@@ -78,6 +78,7 @@ async def login(post: PostDep) -> Response:
         lambda db: auth.request_code(
             db,
             key=state.login_key,
+            code_secret=state.code_secret,
             identifier=identifier,
             client=client,
             language=t.language,
@@ -110,9 +111,15 @@ def pending_login(page: Page) -> dict[str, Any] | None:
 
 @router.get("/login/code", name="portal:code", response_class=HTMLResponse, response_model=None)
 async def code_form(page: PageDep) -> Response:
-    if pending_login(page) is None:
+    pending = pending_login(page)
+    if pending is None:
         return page.redirect("portal:login")
-    return page.render("portal/login_code.html", {"message": page.t(LOGIN_SENT), "error": None})
+    challenge_id = uuid.UUID(str(pending["c"]))
+    code = await run_read(
+        page.db, lambda db: shown_code(db, page.state.code_secret, page.t, challenge_id)
+    )
+    context = {"message": page.t(LOGIN_SENT), "error": None, "shown_code": code}
+    return page.render("portal/login_code.html", context)
 
 
 @router.post("/login/code", name="portal:code_post", response_model=None)
@@ -151,7 +158,9 @@ async def code_check(post: PostDep) -> Response:
     else:
         error = t(CODE_USED_UP)
     return post.render(
-        "portal/login_code.html", {"message": t(LOGIN_SENT), "error": error}, status_code=400
+        "portal/login_code.html",
+        {"message": t(LOGIN_SENT), "error": error, "shown_code": None},
+        status_code=400,
     )
 
 
