@@ -42,7 +42,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from api_bench import SIMEXIT, free_port, process_cpu_seconds
+from api_bench import SIMEXIT, process_cpu_seconds, start_process
 
 from simexit import models
 
@@ -82,33 +82,16 @@ class Server:
 
 
 def start_server(url: str, directory: Path, name: str) -> Server:
-    port = free_port()
-    log = directory / f"{name}.log"
-    env = {
-        **os.environ,
-        "SIMEXIT_DATABASE_URL": url,
-        "SIMEXIT_SEED_DEMO": "true",
-        "SIMEXIT_LOG_LEVEL": "WARNING",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(SIMEXIT), "serve", "--no-worker", "--port", str(port)],
-            cwd=directory,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if process.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()[:3000]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return Server(process, base, log)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"server never became ready:\n{log.read_text()[:3000]}")
+    """`simexit serve --no-worker` on `url`, seeding the demo when the database is empty."""
+    env = {"SIMEXIT_DATABASE_URL": url, "SIMEXIT_SEED_DEMO": "true"}
+    process, base, log = start_process(
+        [str(SIMEXIT), "serve", "--no-worker"],
+        directory,
+        directory / "unused.db",  # the URL in `env` wins over this SQLite default
+        directory / f"{name}.log",
+        env=env,
+    )
+    return Server(process, base, log)
 
 
 def api_key(servers: list[Server]) -> str:
