@@ -86,13 +86,3 @@ def seal_all(db: Database, *, batch: int = DEFAULT_BATCH) -> list[Sealed]:
     if sealed:
         log.debug("audit.sealed", events=sum(s.events for s in sealed), operators=len(sealed))
     return sealed
-
-
-def seal_in(session: Session, *, batch: int = DEFAULT_BATCH) -> int:
-    """Seal everything queued within the caller's transaction (tests, the CLI's one-shot run, an
-    embedded caller that owns its session); returns the number of events linked."""
-    total = 0
-    for operator_id in repository.operators_with_unsealed(session):
-        while (done := seal_operator(session, operator_id, batch=batch)) and done.events:
-            total += done.events
-    return total
