@@ -58,7 +58,7 @@ def run_worker(
                 batch_size=batch_size,
                 lease_seconds=lease_seconds,
                 stop=stop,
-                before_each_batch=lambda: seal_all(db),
+                before_each_batch=lambda: _seal(db, worker_id),
             )
         except Exception as error:  # the database went away: keep the process, try again
             log.error("worker.batch_failed", worker_id=worker_id, error=type(error).__name__)
@@ -68,6 +68,16 @@ def run_worker(
             stop.wait(poll_seconds)
     log.info("worker.stopped", worker_id=worker_id, jobs_run=total)
     return total
+
+
+def _seal(db: Database, worker_id: str) -> None:
+    """Seal what committed since the last batch. A sealing failure is logged and tried again
+    before the next batch; it never keeps the jobs from running (`audit verify` counts events
+    still waiting, so a sealer that keeps failing shows)."""
+    try:
+        seal_all(db)
+    except Exception as error:
+        log.error("worker.seal_failed", worker_id=worker_id, error=type(error).__name__)
 
 
 def stop_on_signals(stop: threading.Event) -> None:
