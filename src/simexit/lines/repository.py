@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, exists, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from simexit.lines.errors import LineNotFound
 from simexit.lines.states import LIVE, LineStatus
@@ -93,13 +94,36 @@ _CONTACT = Prepared(
 )
 
 
+_CONTACTS = "simexit.lines.contacts"
+
+
 def contact(session: Session, subscriber_id: uuid.UUID) -> Contact:
-    """A few columns, not the entity: every state change that tells the subscriber reads them."""
-    row = _CONTACT.one_or_none(session, {"id": subscriber_id})
-    if row is None:
-        raise LineNotFound("no such subscriber", field="subscriber_id")
-    email, phone_e164, language, erased_at, push_token = row
-    return Contact(email, phone_e164, language, erased_at is not None, push_token)
+    """A few columns, not the entity: every state change that tells the subscriber reads them.
+
+    Read once per transaction: a submission that tells the subscriber twice (submitted, then
+    approved) asks the database once. The copy in `session.info` is dropped whenever a
+    transaction or savepoint ends (`_forget_contacts`), and `forget_contact` drops it at once
+    for a transaction that changes the subscriber (erasure)."""
+    contacts: dict[uuid.UUID, Contact] = session.info.setdefault(_CONTACTS, {})
+    found = contacts.get(subscriber_id)
+    if found is None:
+        row = _CONTACT.one_or_none(session, {"id": subscriber_id})
+        if row is None:
+            raise LineNotFound("no such subscriber", field="subscriber_id")
+        email, phone_e164, language, erased_at, push_token = row
+        found = contacts[subscriber_id] = Contact(
+            email, phone_e164, language, erased_at is not None, push_token
+        )
+    return found
+
+
+def forget_contact(session: Session, subscriber_id: uuid.UUID) -> None:
+    session.info.get(_CONTACTS, {}).pop(subscriber_id, None)
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _forget_contacts(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_CONTACTS, None)
 
 
 _LIVE_LINES_OF_SUBSCRIBER = Prepared(

@@ -57,6 +57,7 @@ def erase_subscriber(
     subscriber.push_token = None
     subscriber.id_document_hash = subscriber.id_document_last4 = None
     subscriber.erased_at = now
+    line_repository.forget_contact(session, subscriber.id)
     audit.record(
         session,
         operator_id=operator_id,

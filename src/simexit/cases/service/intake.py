@@ -387,8 +387,8 @@ def attest_identity(
         },
     )
     session.add(verification)
+    case.verified_at = now  # before the flush, so the case is written once
     session.flush()  # a submit in this same transaction (a resubmission) looks for it through SQL
-    case.verified_at = now
     _audit_verification(session, case, actor, now, "verification.attested", verification)
     return verification
 
