@@ -196,3 +196,23 @@ def test_another_operators_agent_cannot_ask(
 )
 def test_each_pack_names_its_erasure_deadline(packs: PackRegistry, pack_id: str, due: date) -> None:
     assert packs.get(pack_id).erasure_due(date(2027, 1, 31)) == due
+
+
+def test_a_contact_read_before_erasure_is_not_reused_after_it(
+    db: Database, ctx: CaseContext, world: World, now: datetime
+) -> None:
+    """The contact is read once per transaction; erasing the subscriber in that transaction
+    drops the copy, so nothing later in it messages the erased address."""
+    from simexit.lines import repository as line_repository
+
+    with db.session() as session:
+        before = line_repository.contact(session, world.subscriber_id)
+        subscriber = session.get(Subscriber, world.subscriber_id)
+        assert subscriber is not None
+        for line in session.scalars(select(Line).where(Line.subscriber_id == subscriber.id)):
+            line.status = LineStatus.terminated
+        privacy.erase_subscriber(session, subscriber, now=now, reason={"why": "test"})
+        session.flush()
+        after = line_repository.contact(session, world.subscriber_id)
+    assert (before.erased, before.email is not None) == (False, True)
+    assert (after.erased, after.email) == (True, None)
