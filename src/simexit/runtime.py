@@ -116,11 +116,8 @@ class Runtime:
         (never in production: settings refuse that) one is generated once, next to the SQLite
         file, and said so: whoever can read that file can sign checkpoints."""
         path = self.settings.audit_signing_key_path
-        if self.settings.audit_signing_key_file is None and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(signing.generate_private_key_pem())
+        generate = self.settings.audit_signing_key_file is None and not path.exists()
+        if generate and signing.create_private_key_file(path):
             log.warning(
                 "audit.signing_key.generated",
                 path=str(path),

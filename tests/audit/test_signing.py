@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from simexit.audit.signing import (
     CheckpointFormatError,
     SignedCheckpoint,
     SigningKeyError,
+    create_private_key_file,
     from_json_line,
     generate_private_key_pem,
     key_id,
@@ -100,3 +102,31 @@ def test_key_files(tmp_path: Path) -> None:
         load_private_key(tmp_path / "junk.pem")
     with pytest.raises(SigningKeyError, match="not a PEM public key"):
         load_public_key(tmp_path / "junk.pem")
+
+
+def test_processes_starting_at_once_create_one_key_and_all_read_it_whole(tmp_path: Path) -> None:
+    """Four servers and workers starting together on an empty embedded database each want the
+    generated key: one writes it, and none reads it half-written (issue 14's start-up race)."""
+    path = tmp_path / "keys" / "audit-signing-key.pem"
+    start = threading.Barrier(8)
+    created: list[bool] = []
+    public: list[bytes] = []
+    lock = threading.Lock()
+
+    def start_up() -> None:
+        start.wait()
+        wrote = create_private_key_file(path)
+        key = public_key_pem(load_private_key(path))
+        with lock:
+            created.append(wrote)
+            public.append(key)
+
+    threads = [threading.Thread(target=start_up) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(created) == [False] * 7 + [True]
+    assert len(set(public)) == 1
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no drafts left behind
+    assert path.stat().st_mode & 0o777 == 0o600

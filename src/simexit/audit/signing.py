@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -148,6 +150,28 @@ def generate_private_key_pem() -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def create_private_key_file(path: Path) -> bool:
+    """Write a new key to `path` unless one is there; whether this call wrote it.
+
+    The key is written whole to a private file beside `path` and then linked into place, so
+    processes starting at once never read a half-written key: each sees no file or a whole one,
+    and exactly one of them creates it (the others' link fails and they use the winner's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(generate_private_key_pem())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(draft)
 
 
 def public_key_pem(private_key: Ed25519PrivateKey) -> bytes:
