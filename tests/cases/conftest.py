@@ -60,6 +60,26 @@ def build_world(
         return World(operator.id, created.id, subscriber.id, other.id)
 
 
+def more_lines(db: Database, world: World, count: int, *, first_number: int) -> list[uuid.UUID]:
+    """`count` more lines of the world's operator, each with a subscriber of its own, numbered
+    +47`first_number`, +47`first_number + 1`, ..."""
+    from simexit.models import Operator
+
+    with db.session() as session:
+        operator = session.get(Operator, world.operator_id)
+        assert operator is not None
+        return [
+            create_line(
+                session,
+                operator=operator,
+                subscriber=create_subscriber(
+                    session, operator=operator, phone=f"+47{first_number + n}"
+                ),
+            ).id
+            for n in range(count)
+        ]
+
+
 @pytest.fixture
 def world(db: Database, packs: PackRegistry) -> World:
     return build_world(db, packs)

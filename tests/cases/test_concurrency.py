@@ -20,7 +20,7 @@ from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType
 from simexit.principals import Actor, ActorType, StaffRole
 from simexit.verification.methods import Method
-from tests.cases.conftest import World, build_world
+from tests.cases.conftest import World, build_world, more_lines
 
 
 def _in_review_case(db: Database, ctx: CaseContext, world: World, now: datetime) -> uuid.UUID:
@@ -161,19 +161,8 @@ def test_concurrent_opens_of_one_line_make_one_case(
 def test_concurrent_openers_on_many_lines_get_unique_increasing_references(
     db: Database, ctx: CaseContext, packs: PackRegistry, now: datetime
 ) -> None:
-    worlds = [build_world(db, packs) for _ in range(1)]
-    world = worlds[0]
-    from tests.fixtures.factories import create_line, create_subscriber
-
-    line_ids = []
-    with db.session() as session:
-        from simexit.models import Operator
-
-        operator = session.get(Operator, world.operator_id)
-        assert operator is not None
-        for n in range(8):
-            subscriber = create_subscriber(session, operator=operator, phone=f"+474100000{n}")
-            line_ids.append(create_line(session, operator=operator, subscriber=subscriber).id)
+    world = build_world(db, packs)
+    line_ids = more_lines(db, world, 8, first_number=41000000)
     barrier = threading.Barrier(len(line_ids))
     errors: list[BaseException] = []
 
@@ -211,15 +200,7 @@ def test_a_rolled_back_case_leaves_a_gap_on_postgresql_only(
     SQLite (its counter row rolls back with the case), since on PostgreSQL the number comes from
     a sequence that no transaction holds."""
     world = build_world(db, packs)
-    from tests.fixtures.factories import create_line, create_subscriber
-
-    with db.session() as session:
-        from simexit.models import Operator
-
-        operator = session.get(Operator, world.operator_id)
-        assert operator is not None
-        subscriber = create_subscriber(session, operator=operator, phone="+4741000099")
-        second_line = create_line(session, operator=operator, subscriber=subscriber).id
+    (second_line,) = more_lines(db, world, 1, first_number=41000099)
 
     def open_on(line_id: uuid.UUID) -> str:
         with db.session() as session:

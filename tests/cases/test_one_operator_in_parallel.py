@@ -22,12 +22,10 @@ from simexit.audit.service import verify_operator
 from simexit.cases import service as cases
 from simexit.cases.context import CaseContext
 from simexit.db import Database
-from simexit.models import Operator
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType
 from simexit.verification.methods import Method
-from tests.cases.conftest import World, build_world
-from tests.fixtures.factories import create_line, create_subscriber
+from tests.cases.conftest import build_world, more_lines
 
 CANCELLATIONS = 16
 MEETING_TIMEOUT_SECONDS = 120
@@ -50,20 +48,6 @@ _WHO_WAITS = text(
 )
 
 
-def _lines_of_one_operator(db: Database, world: World) -> list[uuid.UUID]:
-    with db.session() as session:
-        operator = session.get(Operator, world.operator_id)
-        assert operator is not None
-        return [
-            create_line(
-                session,
-                operator=operator,
-                subscriber=create_subscriber(session, operator=operator, phone=f"+474120{n:04d}"),
-            ).id
-            for n in range(CANCELLATIONS)
-        ]
-
-
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_sixteen_cancellations_of_one_operator_hold_their_transactions_at_once(
     database_url: str, ctx: CaseContext, packs: PackRegistry, now: datetime
@@ -71,7 +55,7 @@ def test_sixteen_cancellations_of_one_operator_hold_their_transactions_at_once(
     db = Database(database_url, pool_size=CANCELLATIONS + 2)
     try:
         world = build_world(db, packs)
-        line_ids = _lines_of_one_operator(db, world)
+        line_ids = more_lines(db, world, CANCELLATIONS, first_number=41200000)
         written = threading.Barrier(CANCELLATIONS + 1, timeout=MEETING_TIMEOUT_SECONDS)
         looked = threading.Barrier(CANCELLATIONS + 1, timeout=MEETING_TIMEOUT_SECONDS)
         errors: list[BaseException] = []
