@@ -46,6 +46,7 @@ class TestKeyLifecycle:
             actor = keys.actor_for_key(session, created.secret)
         assert actor.operator_id == operator_id
         assert actor.type is ActorType.integrator
+        assert actor.scopes == frozenset({"cases"})
         with db.session() as session:
             keys.revoke_key(session, actor=CLI, prefix=created.key.prefix, now=now)
             keys.revoke_key(session, actor=CLI, prefix=created.key.prefix, now=now)  # no-op
@@ -65,6 +66,21 @@ class TestKeyLifecycle:
         with db.read_session() as session:
             report = verify_operator(session, operator_id)
             assert (report.ok, report.events) == (True, 2)
+
+    def test_a_key_carries_the_scopes_it_was_made_with(self, db: Database, now: datetime) -> None:
+        with db.session() as session:
+            create_operator(session, packs=load_registry(), code="op-scoped")
+            created = keys.create_key(
+                session,
+                actor=CLI,
+                operator_code="op-scoped",
+                name="bss",
+                now=now,
+                scopes=("admin", "cases"),
+            )
+        with db.read_session() as session:
+            actor = keys.actor_for_key(session, created.secret)
+        assert actor.scopes == frozenset({"admin", "cases"})
 
     def test_a_wrong_secret_with_a_real_prefix_is_refused(
         self, db: Database, now: datetime

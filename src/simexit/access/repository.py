@@ -15,17 +15,22 @@ from simexit.prepared import Prepared
 # request, and ORM execution is most of its cost.
 _KEY_BY_PREFIX = Prepared(
     select(
-        ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.operator_id, ApiKey.reseller_id
+        ApiKey.prefix,
+        ApiKey.key_hash,
+        ApiKey.revoked_at,
+        ApiKey.operator_id,
+        ApiKey.reseller_id,
+        ApiKey.scopes,
     ).where(ApiKey.prefix == bindparam("prefix"))
 )
 
-KeyRow = tuple[str, str, datetime | None, uuid.UUID, uuid.UUID | None]
+KeyRow = tuple[str, str, datetime | None, uuid.UUID, uuid.UUID | None, list[str]]
 
 
 def key_by_prefix(session: Session, prefix: str) -> KeyRow | None:
-    """(prefix, key_hash, revoked_at, operator_id, reseller_id) of the key, if there is one."""
+    """(prefix, key_hash, revoked_at, operator_id, reseller_id, scopes) of the key, if any."""
     row = _KEY_BY_PREFIX.one_or_none(session, {"prefix": prefix})
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4], list(row[5] or ()))
 
 
 def operator_by_code(session: Session, code: str) -> Operator | None:

@@ -13,11 +13,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from simexit.access import repository
+from simexit.access import scopes as scopes_module
 from simexit.access.keys import hash_api_key, new_api_key, split_api_key
 from simexit.audit import service as audit
 from simexit.errors import NotFound
 from simexit.models import ApiKey
 from simexit.principals import Actor, ActorType
+
+DEFAULT_SCOPES = scopes_module.DEFAULT
 
 
 class KeyRefused(Exception):
@@ -35,13 +38,17 @@ def actor_for_key(session: Session, token: str) -> Actor:
     found = repository.key_by_prefix(session, prefix)
     if found is None:
         raise KeyRefused("unauthenticated")
-    prefix, key_hash, revoked_at, operator_id, reseller_id = found
+    prefix, key_hash, revoked_at, operator_id, reseller_id, scopes = found
     if not hmac.compare_digest(hash_api_key(token), key_hash):
         raise KeyRefused("unauthenticated")
     if revoked_at is not None:
         raise KeyRefused("api_key_revoked")
     return Actor(
-        ActorType.integrator, f"key_{prefix}", operator_id=operator_id, reseller_id=reseller_id
+        ActorType.integrator,
+        f"key_{prefix}",
+        operator_id=operator_id,
+        reseller_id=reseller_id,
+        scopes=frozenset(scopes),
     )
 
 
@@ -59,7 +66,9 @@ def create_key(
     name: str,
     now: datetime,
     reseller_id: uuid.UUID | None = None,
+    scopes: tuple[str, ...] = scopes_module.DEFAULT,
 ) -> CreatedKey:
+    granted = scopes_module.check_requested(scopes, for_reseller=reseller_id is not None)
     operator = repository.operator_by_code(session, operator_code)
     if operator is None:
         raise NotFound(f"no operator with code {operator_code!r}", field="operator")
@@ -76,7 +85,7 @@ def create_key(
         name=name,
         prefix=prefix,
         key_hash=hash_api_key(secret),
-        scopes=["*"],
+        scopes=list(granted),
         created_at=now,
     )
     session.add(key)
@@ -89,7 +98,12 @@ def create_key(
         subject_type="api_key",
         subject_id=key.id,
         at=now,
-        changes={"prefix": prefix, "name": name, "reseller_id": reseller_id},
+        changes={
+            "prefix": prefix,
+            "name": name,
+            "reseller_id": reseller_id,
+            "scopes": list(granted),
+        },
     )
     return CreatedKey(key, secret)
 

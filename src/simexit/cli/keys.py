@@ -25,6 +25,13 @@ def create(
     reseller: Annotated[
         str | None, typer.Option(help="Reseller id, for a key scoped to its lines.")
     ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A scope to grant (repeat for more): cases (the default), admin (set-up: "
+            "provisioning, imports, staff, webhooks, test clocks), * (every scope)."
+        ),
+    ] = None,
 ) -> None:
     """Make a key. It is shown once; only its hash is stored."""
     runtime = runtime_from_env()
@@ -36,6 +43,7 @@ def create(
             name=name,
             now=utc_now(),
             reseller_id=uuid.UUID(reseller) if reseller else None,
+            scopes=tuple(scope or key_service.DEFAULT_SCOPES),
         )
         typer.echo(created.secret)
 
@@ -43,7 +51,7 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     runtime = runtime_from_env()
-    table = Table("prefix", "operator", "reseller", "name", "created", "revoked")
+    table = Table("prefix", "operator", "reseller", "name", "scopes", "created", "revoked")
     with runtime.db.read_session() as session:
         for key, operator_code in key_service.list_keys(session):
             table.add_row(
@@ -51,6 +59,7 @@ def list_keys() -> None:
                 operator_code,
                 str(key.reseller_id or ""),
                 key.name,
+                " ".join(key.scopes or ()),
                 key.created_at.isoformat(timespec="seconds"),
                 key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "",
             )

@@ -32,6 +32,8 @@ class Actor:
     reseller_id: uuid.UUID | None = None
     subscriber_id: uuid.UUID | None = None
     role: StaffRole | None = None
+    # An API key's scopes (`simexit.access.scopes`); empty for every other kind of actor.
+    scopes: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:

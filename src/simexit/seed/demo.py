@@ -232,7 +232,7 @@ def seed_demo(
                     name="demo reseller",
                     prefix=prefix,
                     key_hash=hash_api_key(reseller_key),
-                    scopes=["*"],
+                    scopes=["cases"],
                     created_at=now,
                 )
             )
