@@ -26,6 +26,7 @@ def _register() -> None:
         "serve": ("simexit.cli.serve", "Run the HTTP server."),
         "keys": ("simexit.cli.keys", "API keys."),
         "gateways": ("simexit.cli.gateways", "Gateways per operator: check the gateways file."),
+        "import": ("simexit.cli.imports", "Bulk import of a subscriber base."),
     }
     import importlib
 

@@ -56,3 +56,7 @@ __all__ += ["RateLimitCounter"]
 from simexit.models.web_session import LoginChallenge, SignInFailure, WebSession  # noqa: E402
 
 __all__ += ["LoginChallenge", "SignInFailure", "WebSession"]
+
+from simexit.models.data_import import DataImport, ImportChunk, ImportRejection  # noqa: E402
+
+__all__ += ["DataImport", "ImportChunk", "ImportRejection"]
