@@ -1,7 +1,7 @@
 """imports of a subscriber base: the uploaded file in chunks, the run, its rejected rows
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,7 +27,9 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("totals", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column(
+            "totals", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("position_bytes", sa.Integer(), nullable=False),
         sa.Column("position_line", sa.Integer(), nullable=False),
         sa.Column(

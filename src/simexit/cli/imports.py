@@ -19,10 +19,10 @@ from rich.progress import (
 
 from simexit.clock import utc_now
 from simexit.imports import service
-from simexit.imports.flows import apply_batch
+from simexit.imports.flows import import_rows
 from simexit.imports.reader import FileFormat, RowSource, format_of_name
 from simexit.imports.rows import KNOWN_COLUMNS
-from simexit.imports.rules import REPORT_COLUMNS, ImportTotals, Rejection, batches
+from simexit.imports.rules import REPORT_COLUMNS, ImportTotals, Rejection
 from simexit.principals import Actor, ActorType
 from simexit.runtime import runtime_from_env
 
@@ -58,14 +58,12 @@ def lines(
     with runtime.db.read_session() as session:
         target_operator = service.operator_by_code(session, operator)
         target = service.target_for(
-            session,
             target_operator,
             packs=runtime.packs,
             secret=runtime.cases.secret_key,
             fmt=fmt,
             now=now,
         )
-    totals = ImportTotals()
     console = Console(stderr=True)
     with (
         file.open("rb") as stream,
@@ -74,31 +72,28 @@ def lines(
     ):
         writer = csv.writer(report_file)
         writer.writerow(REPORT_COLUMNS)
+        task = progress.add_task("import", total=file.stat().st_size, rows=0, rate="")
+        source = RowSource(stream, fmt, known_columns=KNOWN_COLUMNS)
+        started = progress.get_time()
 
         def reject(rejection: Rejection) -> None:
             writer.writerow(rejection.cells())
 
-        task = progress.add_task("import", total=file.stat().st_size, rows=0, rate="")
-        source = RowSource(stream, fmt, known_columns=KNOWN_COLUMNS)
-        started = progress.get_time()
-        for batch in batches(source, batch_size):
-            with runtime.db.session() as session:
-                apply_batch(
-                    session,
-                    batch,
-                    target=target,
-                    totals=totals,
-                    on_rejection=reject,
-                    now=now,
-                    dry_run=dry_run,
-                )
+        def advance(totals: ImportTotals) -> None:
             elapsed = max(progress.get_time() - started, 1e-6)
-            progress.update(
-                task,
-                completed=source.offset,
-                rows=totals.rows,
-                rate=f"{totals.rows / elapsed:,.0f} rows/s",
-            )
+            rate = f"{totals.rows / elapsed:,.0f} rows/s"
+            progress.update(task, completed=source.offset, rows=totals.rows, rate=rate)
+
+        totals = import_rows(
+            source,
+            begin=runtime.db.session,
+            target=target,
+            on_rejection=reject,
+            now=now,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            on_batch=advance,
+        )
     with runtime.db.session() as session:
         service.record_run(
             session,

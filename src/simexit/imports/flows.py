@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from simexit.imports import repository
 from simexit.imports.reader import SourceRow
 from simexit.imports.rows import CheckedRow, RowChecker
-from simexit.imports.rules import ImportTotals, Rejection
+from simexit.imports.rules import ImportTotals, Rejection, batches
 from simexit.provisioning.secrets import seal
 
 RejectionSink = Callable[[Rejection], None]
@@ -38,6 +39,35 @@ class ImportTarget:
     operator_id: uuid.UUID
     checker: RowChecker
     secret: bytes  # keys the identity-document hashes (`provisioning.secrets`)
+
+
+def import_rows(
+    source: Iterable[SourceRow],
+    *,
+    begin: Callable[[], AbstractContextManager[Session]],
+    target: ImportTarget,
+    on_rejection: RejectionSink,
+    now: datetime,
+    batch_size: int,
+    dry_run: bool = False,
+    on_batch: Callable[[ImportTotals], None] | None = None,
+) -> ImportTotals:
+    """A whole file, one transaction (`begin()`) per batch: what `simexit import lines` runs."""
+    totals = ImportTotals()
+    for batch in batches(source, batch_size):
+        with begin() as session:
+            apply_batch(
+                session,
+                batch,
+                target=target,
+                totals=totals,
+                on_rejection=on_rejection,
+                now=now,
+                dry_run=dry_run,
+            )
+        if on_batch is not None:
+            on_batch(totals)
+    return totals
 
 
 def apply_batch(
@@ -132,14 +162,9 @@ def _apply(
     now: datetime,
 ) -> None:
     subscribers = _sealed_subscribers(session, target, rows)
-    for (columns, updates), group in _grouped(subscribers).items():
+    for (_columns, updates), group in _grouped(subscribers).items():
         totals.subscribers_written += repository.upsert_subscribers(
-            session,
-            operator_id=target.operator_id,
-            rows=group,
-            columns=columns,
-            updates=updates,
-            now=now,
+            session, operator_id=target.operator_id, rows=group, updates=updates, now=now
         )
     existing = repository.existing_external_ids(
         session, repository.LINES, target.operator_id, (row.external_id for row in rows)
@@ -186,7 +211,9 @@ def _sealed_subscribers(
     for row in rows:
         if row.subscriber is not None:
             latest[str(row.subscriber["external_id"])] = row
-    with_pin = [key for key, row in latest.items() if row.subscriber and "account_pin" in row.subscriber]
+    with_pin = [
+        key for key, row in latest.items() if row.subscriber and "account_pin" in row.subscriber
+    ]
     pin_hashes = repository.pin_hashes(session, target.operator_id, with_pin) if with_pin else {}
     sealed = []
     for key, row in latest.items():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO
 
-from simexit.errors import InvalidInput
+from simexit.errors import DomainError, InvalidInput
 
 
 class FileFormat(StrEnum):
@@ -34,6 +34,11 @@ MEDIA_TYPES = {
 
 class ImportFileError(InvalidInput):
     code = "import_file_invalid"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,7 @@ def format_of_media_type(content_type: str) -> FileFormat:
     media = content_type.split(";", 1)[0].strip().lower()
     found = MEDIA_TYPES.get(media)
     if found is None:
-        raise ImportFileError(
+        raise UnsupportedMediaType(
             f"send the file as one of {', '.join(sorted(MEDIA_TYPES))}, not {media or 'nothing'}",
             field="Content-Type",
         )

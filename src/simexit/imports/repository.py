@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, tuple_
+from sqlalchemy import Table, bindparam, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,18 +48,17 @@ def upsert_subscribers(
     *,
     operator_id: uuid.UUID,
     rows: Sequence[Mapping[str, object]],
-    columns: Sequence[str],
     updates: Sequence[str],
     now: datetime,
 ) -> int:
-    """Insert subscribers by `external_id` with `columns`, or set `updates` on those that
-    exist; the number of rows written."""
+    """Insert subscribers by `external_id` with the columns the rows carry (every row the same),
+    or set `updates` on those that exist; the number of rows written."""
     if not rows:
         return 0
     statement = _changed_only(SUBSCRIBERS, _insert(session, SUBSCRIBERS), updates)
     fixed = {"operator_id": operator_id, "created_at": now}
     params = [{**fixed, "id": uuid.uuid4(), **row} for row in rows]
-    return int(session.execute(statement, params).rowcount)
+    return _written(session, statement, params)
 
 
 def upsert_lines(
@@ -92,17 +91,19 @@ def upsert_lines(
             "subscriber_id": owner,
             "created_at": bindparam("created_at"),
             "updated_at": bindparam("updated_at"),
-            **{
-                name: bindparam(name, type_=LINES.c[name].type)
-                for name in columns
-                if name != LINK
-            },
+            **{name: bindparam(name, type_=LINES.c[name].type) for name in columns if name != LINK},
         }
     )
     statement = _changed_only(LINES, insert, (*updates, "subscriber_id"))
     fixed = {"operator_id": operator_id, "created_at": now, "updated_at": now}
     params = [{**fixed, "id": uuid.uuid4(), **row} for row in rows]
-    return int(session.execute(statement, params).rowcount)
+    return _written(session, statement, params)
+
+
+def _written(session: Session, statement: Any, params: list[dict[str, Any]]) -> int:
+    """Run a batch; the rows it inserted or updated. Counted from RETURNING, because a batch
+    that SQLAlchemy sends as multi-row INSERTs (psycopg) has no row count."""
+    return len(session.execute(statement.returning(literal_column("1")), params).all())
 
 
 def existing_external_ids(

@@ -91,7 +91,9 @@ class RowChecker:
             line=line,
             line_updates=_columns(line_values, LINE_COLUMNS, exclude="external_id"),
             subscriber=subscriber,
-            subscriber_updates=_columns(subscriber_values, SUBSCRIBER_COLUMNS, exclude="external_id")
+            subscriber_updates=_columns(
+                subscriber_values, SUBSCRIBER_COLUMNS, exclude="external_id"
+            )
             if subscriber is not None
             else (),
         )
@@ -124,7 +126,9 @@ def _prefixed(problem: FieldProblem) -> FieldProblem:
     return FieldProblem(SUBSCRIBER_PREFIX + problem.field, problem.rule, problem.detail)
 
 
-def _columns(given: Mapping[str, object], columns: Mapping[str, str], *, exclude: str) -> tuple[str, ...]:
+def _columns(
+    given: Mapping[str, object], columns: Mapping[str, str], *, exclude: str
+) -> tuple[str, ...]:
     return tuple(columns[name] for name in given if name != exclude and name in columns)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from simexit.access.scopes import require_admin
@@ -42,7 +42,6 @@ class Upload:
 
 
 def target_for(
-    session: Session,
     operator: Operator,
     *,
     packs: PackRegistry,
@@ -116,7 +115,9 @@ def start_import(
     """Store an uploaded file in chunks and queue its job, in the request's transaction."""
     require_admin(actor)
     if actor.operator_id is None:
-        raise NotFound("an import belongs to one operator: use the operator's key", field="operator")
+        raise NotFound(
+            "an import belongs to one operator: use the operator's key", field="operator"
+        )
     if upload.size == 0:
         raise ImportFileError("the file is empty: it needs a header row", field="file")
     data_import = DataImport(
@@ -163,13 +164,21 @@ def get_import(session: Session, actor: Actor, import_id: uuid.UUID) -> DataImpo
 
 
 def list_imports(
-    session: Session, actor: Actor, *, limit: int, before: datetime | None
+    session: Session, actor: Actor, *, limit: int, after: tuple[datetime, uuid.UUID] | None
 ) -> list[DataImport]:
+    """Newest first; `after` is the (created_at, id) of the last item of the page before."""
     require_admin(actor)
     query = select(DataImport).where(DataImport.operator_id == actor.operator_id)
-    if before is not None:
-        query = query.where(DataImport.created_at < before)
-    return list(session.scalars(query.order_by(DataImport.created_at.desc()).limit(limit)))
+    if after is not None:
+        created_at, last_id = after
+        query = query.where(
+            or_(
+                DataImport.created_at < created_at,
+                and_(DataImport.created_at == created_at, DataImport.id < last_id),
+            )
+        )
+    newest_first = (DataImport.created_at.desc(), DataImport.id.desc())
+    return list(session.scalars(query.order_by(*newest_first).limit(limit)))
 
 
 def rejections(session: Session, actor: Actor, import_id: uuid.UUID) -> Iterator[ImportRejection]:
@@ -195,7 +204,7 @@ def run_batch(
     operator = session.get(Operator, data_import.operator_id)
     assert operator is not None  # noqa: S101 - a foreign key
     fmt = FileFormat(data_import.format)
-    target = target_for(session, operator, packs=packs, secret=secret, fmt=fmt, now=now)
+    target = target_for(operator, packs=packs, secret=secret, fmt=fmt, now=now)
     stream = open_upload(session, data_import.id, offset=data_import.position_bytes)
     source = RowSource(
         stream,

@@ -44,5 +44,9 @@ def run(session: Session, *, now: datetime, import_id: str) -> None:
     )
     if more:
         enqueue(
-            session, service.RUN_JOB, now=now, operator_id=data_import.operator_id, import_id=import_id
+            session,
+            service.RUN_JOB,
+            now=now,
+            operator_id=data_import.operator_id,
+            import_id=import_id,
         )

@@ -11,4 +11,6 @@ from fastapi import APIRouter
 
 from simexit.api.v1 import cases, esim, imports, lines, operators, port_outs
 
-routers: list[APIRouter] = [module.router for module in (operators, lines, cases, esim, port_outs, imports)]
+routers: list[APIRouter] = [
+    module.router for module in (operators, lines, cases, esim, port_outs, imports)
+]

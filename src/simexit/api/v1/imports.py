@@ -157,8 +157,8 @@ def list_imports(
     ] = None,
 ) -> ImportList:
     """Newest first."""
-    before = decode_cursor(cursor)[0] if cursor else None
-    found = service.list_imports(session, actor, limit=limit + 1, before=before)
+    after = decode_cursor(cursor) if cursor else None
+    found = service.list_imports(session, actor, limit=limit + 1, after=after)
     page, more = found[:limit], len(found) > limit
     return ImportList(
         items=[ImportRead.of(item) for item in page],
@@ -215,5 +215,8 @@ def get_import_rejections(
 
 
 def _csv_line(cells: tuple[str, ...]) -> str:
-    quoted = ('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell for cell in cells)
+    quoted = (
+        '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
+        for cell in cells
+    )
     return ",".join(quoted) + "\r\n"
