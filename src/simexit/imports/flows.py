@@ -171,14 +171,9 @@ def _apply(
     )
     written = 0
     lines = [(row.line, row.line_updates) for row in rows]
-    for (columns, updates), group in _grouped(lines).items():
+    for (_columns, updates), group in _grouped(lines).items():
         written += repository.upsert_lines(
-            session,
-            operator_id=target.operator_id,
-            rows=group,
-            columns=columns,
-            updates=updates,
-            now=now,
+            session, operator_id=target.operator_id, rows=group, updates=updates, now=now
         )
     created = len(rows) - len(existing)
     updated = max(written - created, 0)

@@ -12,19 +12,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal_column, select, tuple_
+from sqlalchemy import Table, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from simexit.models import Line, Subscriber
+from simexit.prepared import Prepared
 
 LINK = "subscriber_external_id"
 SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
 LINES: Table = Line.__table__  # type: ignore[assignment]
 
 
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(dialect: str, table: Table) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
@@ -43,6 +47,59 @@ def _changed_only(table: Table, statement: Any, updates: Sequence[str]) -> Any:
     )
 
 
+def _scalar_defaults(table: Table) -> dict[str, Any]:
+    """The Python-side defaults of a table's columns (a prepared insert applies none itself)."""
+    found: dict[str, Any] = {}
+    for column in table.c:
+        default = column.default
+        if default is None or column.key == "id":
+            continue  # the id is new per row: the caller gives it
+        if getattr(default, "is_scalar", False):
+            found[column.key] = getattr(default, "arg", None)
+        elif getattr(default, "is_callable", False):
+            found[column.key] = default.arg(None)  # type: ignore[attr-defined]  # e.g. list
+    return found
+
+
+_DEFAULTS = {SUBSCRIBERS.name: _scalar_defaults(SUBSCRIBERS), LINES.name: _scalar_defaults(LINES)}
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def _subscriber_statement(
+    dialect: str, columns: tuple[str, ...], updates: tuple[str, ...]
+) -> Prepared:
+    key = (dialect, "subscribers", columns, updates)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = Prepared(
+            _changed_only(SUBSCRIBERS, _insert(dialect, SUBSCRIBERS), updates)
+        )
+    return found
+
+
+def _line_statement(dialect: str, columns: tuple[str, ...], updates: tuple[str, ...]) -> Prepared:
+    key = (dialect, "lines", columns, updates)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        owner = (
+            select(SUBSCRIBERS.c.id)
+            .where(
+                SUBSCRIBERS.c.operator_id == bindparam("operator_id"),
+                SUBSCRIBERS.c.external_id == bindparam(LINK),
+            )
+            .scalar_subquery()
+        )
+        values: dict[str, Any] = {
+            name: bindparam(name, type_=LINES.c[name].type) for name in columns
+        }
+        values["subscriber_id"] = owner
+        insert = _insert(dialect, LINES).values(values)
+        found = _STATEMENTS[key] = Prepared(
+            _changed_only(LINES, insert, (*updates, "subscriber_id"))
+        )
+    return found
+
+
 def upsert_subscribers(
     session: Session,
     *,
@@ -55,10 +112,11 @@ def upsert_subscribers(
     or set `updates` on those that exist; the number of rows written."""
     if not rows:
         return 0
-    statement = _changed_only(SUBSCRIBERS, _insert(session, SUBSCRIBERS), updates)
+    defaults = _DEFAULTS[SUBSCRIBERS.name]
     fixed = {"operator_id": operator_id, "created_at": now}
-    params = [{**fixed, "id": uuid.uuid4(), **row} for row in rows]
-    return _written(session, statement, params)
+    params = [{**defaults, **fixed, "id": uuid.uuid4(), **row} for row in rows]
+    statement = _subscriber_statement(_dialect(session), tuple(params[0]), tuple(updates))
+    return statement.run_many(session, params)
 
 
 def upsert_lines(
@@ -66,44 +124,20 @@ def upsert_lines(
     *,
     operator_id: uuid.UUID,
     rows: Sequence[Mapping[str, object]],
-    columns: Sequence[str],
     updates: Sequence[str],
     now: datetime,
 ) -> int:
-    """Insert lines by `external_id` with `columns`, or set `updates` on those that exist, each
-    linked to its subscriber by the subscriber's `external_id` (`subscriber_external_id` in
-    each row); the number of rows written."""
+    """Insert lines by `external_id` with the columns the rows carry (every row the same), or
+    set `updates` on those that exist, each linked to its subscriber by the subscriber's
+    `external_id` (`subscriber_external_id` in each row); the number of rows written."""
     if not rows:
         return 0
-    owner = (
-        select(SUBSCRIBERS.c.id)
-        .where(
-            SUBSCRIBERS.c.operator_id == bindparam("operator_id"),
-            SUBSCRIBERS.c.external_id == bindparam("subscriber_external_id"),
-        )
-        .scalar_subquery()
-    )
-    insert = _insert(session, LINES).values(
-        {
-            "id": bindparam("id"),
-            "operator_id": bindparam("operator_id"),
-            "external_id": bindparam("external_id"),
-            "subscriber_id": owner,
-            "created_at": bindparam("created_at"),
-            "updated_at": bindparam("updated_at"),
-            **{name: bindparam(name, type_=LINES.c[name].type) for name in columns if name != LINK},
-        }
-    )
-    statement = _changed_only(LINES, insert, (*updates, "subscriber_id"))
+    defaults = _DEFAULTS[LINES.name]
     fixed = {"operator_id": operator_id, "created_at": now, "updated_at": now}
-    params = [{**fixed, "id": uuid.uuid4(), **row} for row in rows]
-    return _written(session, statement, params)
-
-
-def _written(session: Session, statement: Any, params: list[dict[str, Any]]) -> int:
-    """Run a batch; the rows it inserted or updated. Counted from RETURNING, because a batch
-    that SQLAlchemy sends as multi-row INSERTs (psycopg) has no row count."""
-    return len(session.execute(statement.returning(literal_column("1")), params).all())
+    params = [{**defaults, **fixed, "id": uuid.uuid4(), **row} for row in rows]
+    columns = tuple(name for name in params[0] if name != LINK and name != "operator_id")
+    statement = _line_statement(_dialect(session), (*columns, "operator_id"), tuple(updates))
+    return statement.run_many(session, params)
 
 
 def existing_external_ids(
