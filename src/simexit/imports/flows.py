@@ -29,6 +29,7 @@ from simexit.imports import repository
 from simexit.imports.reader import SourceRow
 from simexit.imports.rows import CheckedRow, RowChecker
 from simexit.imports.rules import ImportTotals, Rejection, batches
+from simexit.provisioning.rules import SUBSCRIBER_LINK_COLUMN as LINK
 from simexit.provisioning.secrets import seal
 
 RejectionSink = Callable[[Rejection], None]
@@ -140,14 +141,14 @@ def _write(
 ) -> None:
     try:
         with session.begin_nested():
-            _apply(session, target, rows, totals, now)
+            _apply(session, target, rows, totals, now, on_rejection)
         return
     except IntegrityError:
         pass  # nothing of the batch is written; find the rows the database refuses
     for row in rows:
         try:
             with session.begin_nested():
-                _apply(session, target, [row], totals, now)
+                _apply(session, target, [row], totals, now, on_rejection)
         except IntegrityError as error:
             rejection = _refused_by_database(row, error)
             if totals.reject(rejection):
@@ -160,26 +161,51 @@ def _apply(
     rows: Sequence[CheckedRow],
     totals: ImportTotals,
     now: datetime,
+    on_rejection: RejectionSink,
 ) -> None:
     subscribers = _sealed_subscribers(session, target, rows)
     for (_columns, updates), group in _grouped(subscribers).items():
         totals.subscribers_written += repository.upsert_subscribers(
             session, operator_id=target.operator_id, rows=group, updates=updates, now=now
         )
+    owners = repository.subscriber_ids(
+        session, target.operator_id, (str(row.line[LINK]) for row in rows)
+    )
+    placed = []
+    for row in rows:
+        owner = owners.get(str(row.line[LINK]))
+        if owner is None:
+            if totals.reject(_no_subscriber(row)):
+                on_rejection(_no_subscriber(row))
+            continue
+        line = {name: value for name, value in row.line.items() if name != LINK}
+        line["subscriber_id"] = owner
+        placed.append((row, line))
     existing = repository.existing_external_ids(
-        session, repository.LINES, target.operator_id, (row.external_id for row in rows)
+        session, repository.LINES, target.operator_id, (row.external_id for row, _ in placed)
     )
     written = 0
-    lines = [(row.line, row.line_updates) for row in rows]
+    lines = [(line, row.line_updates) for row, line in placed]
     for (_columns, updates), group in _grouped(lines).items():
         written += repository.upsert_lines(
             session, operator_id=target.operator_id, rows=group, updates=updates, now=now
         )
-    created = len(rows) - len(existing)
+    created = len(placed) - len(existing)
     updated = max(written - created, 0)
     totals.lines_created += created
     totals.lines_updated += updated
     totals.lines_unchanged += len(existing) - updated
+
+
+def _no_subscriber(row: CheckedRow) -> Rejection:
+    return Rejection(
+        row.number,
+        LINK,
+        "exists",
+        "no subscriber with this external id: give its subscriber_* columns in the row, "
+        "or import it first",
+        row.external_id,
+    )
 
 
 Columns = tuple[str, ...]
@@ -235,13 +261,6 @@ def _refused_by_database(row: CheckedRow, error: IntegrityError) -> Rejection:
     text = str(error.orig).lower()
     if "iccid" in text:
         field, rule, detail = "iccid", "unique", "another line of this operator has this ICCID"
-    elif "subscriber_id" in text or "not null" in text or "null value" in text:
-        field, rule, detail = (
-            "subscriber_external_id",
-            "exists",
-            "no subscriber with this external id: give its subscriber_* columns in the row, "
-            "or import it first",
-        )
     elif "reseller" in text or "foreign key" in text:
         field, rule, detail = "reseller_id", "exists", "no such reseller of this operator"
     else:
