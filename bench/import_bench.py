@@ -12,7 +12,8 @@ a new PostgreSQL database), migrated, with one operator:
             upserts or audit: sqlite3 `executemany` in transactions of 2,000 rows; PostgreSQL
             `COPY ... FROM STDIN` (psycopg), one per table;
   * import: `simexit import lines`'s own code (`imports.flows.import_rows`): every field
-            checked by the provisioning rules, upserts by external id, 2,000 rows a transaction;
+            checked by the provisioning rules (in a checker process per spare core, as the
+            command does), upserts by external id, 2,000 rows a transaction;
   * re-import: the same file again into the imported database (every row unchanged).
 
 It prints rows/s of each, import/raw as a ratio (the aim: >= 0.5 on both back ends), and the
@@ -46,6 +47,7 @@ from tests.fixtures.factories import create_operator  # noqa: E402
 from tests.imports import base_files  # noqa: E402
 
 from simexit import migrate  # noqa: E402
+from simexit.cli.imports import default_checkers  # noqa: E402
 from simexit.db import Database  # noqa: E402
 from simexit.imports import service  # noqa: E402
 from simexit.imports.flows import import_rows  # noqa: E402
@@ -229,6 +231,7 @@ def child(phase: str, backend: str, path: Path, url: str) -> None:
                     on_rejection=lambda _rejection: None,
                     now=NOW,
                     batch_size=BATCH,
+                    checkers=default_checkers(),
                 )
             figures[run] = {
                 "rows": totals.rows,

@@ -37,6 +37,7 @@ def _run(
     *,
     dry_run: bool = False,
     batch_size: int = 300,
+    checkers: int = 0,
 ) -> tuple[ImportTotals, list[Rejection]]:
     found: list[Rejection] = []
     totals = import_rows(
@@ -47,6 +48,7 @@ def _run(
         now=now,
         batch_size=batch_size,
         dry_run=dry_run,
+        checkers=checkers,
     )
     return totals, found
 
@@ -181,3 +183,13 @@ def test_batch_size_changes_nothing_but_the_transactions(
     )
     assert (totals.lines_created, totals.rejected_rows) == (36, 4)
     assert sorted(r.row for r in rejected) == sorted(base_files.broken_rows(40, 10))
+
+
+def test_rows_checked_in_other_processes_import_the_same(db: Database, now: datetime) -> None:
+    data = base_files.csv_bytes(base_files.rows(900, broken_every=45))
+    here = _target(db, now, code="no-here")
+    there = _target(db, now, code="no-there")
+    alone, rejected_alone = _run(db, here, data, now, batch_size=100)
+    shared, rejected_shared = _run(db, there, data, now, batch_size=100, checkers=2)
+    assert shared.as_dict() == alone.as_dict()
+    assert rejected_shared == rejected_alone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +49,15 @@ def lines(
     batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="Rows per transaction.")] = (
         service.BATCH_ROWS
     ),
+    checkers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=32,
+            help="Processes that check rows while this one writes (default: one per spare "
+            "core, at most 4; 0 checks in this process).",
+        ),
+    ] = None,
 ) -> None:
     """Insert or update subscribers and lines by your own ids (`external_id`). Running the same
     file again changes nothing. Columns: docs/import.md."""
@@ -93,6 +103,7 @@ def lines(
             batch_size=batch_size,
             dry_run=dry_run,
             on_batch=advance,
+            checkers=default_checkers() if checkers is None else checkers,
         )
     with runtime.db.session() as session:
         service.record_run(
@@ -106,6 +117,10 @@ def lines(
             dry_run=dry_run,
         )
     _summary(totals, report_path, dry_run=dry_run)
+
+
+def default_checkers() -> int:
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 def _progress(console: Console) -> Progress:

@@ -17,7 +17,7 @@ subscriber only an earlier batch of the same run would have created).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simexit.imports import repository
+from simexit.imports.parallel import checked_elsewhere
 from simexit.imports.reader import SourceRow
-from simexit.imports.rows import CheckedRow, RowChecker
+from simexit.imports.rows import CheckedRow, CheckResult, RowChecker
 from simexit.imports.rules import ImportTotals, Rejection, batches
 from simexit.provisioning.rules import SUBSCRIBER_LINK_COLUMN as LINK
 from simexit.provisioning.secrets import seal
@@ -52,14 +53,22 @@ def import_rows(
     batch_size: int,
     dry_run: bool = False,
     on_batch: Callable[[ImportTotals], None] | None = None,
+    checkers: int = 0,
 ) -> ImportTotals:
-    """A whole file, one transaction (`begin()`) per batch: what `simexit import lines` runs."""
+    """A whole file, one transaction (`begin()`) per batch: what `simexit import lines` runs.
+    With `checkers` > 0, that many other processes check the next batches' fields while this
+    one writes (`imports.parallel`); the rows, their order and the outcome are the same."""
     totals = ImportTotals()
-    for batch in batches(source, batch_size):
+    checked_batches = (
+        checked_elsewhere(source, target.checker, batch_size=batch_size, processes=checkers)
+        if checkers > 0
+        else ([target.checker.check(row) for row in batch] for batch in batches(source, batch_size))
+    )
+    for results in checked_batches:
         with begin() as session:
-            apply_batch(
+            apply_checked(
                 session,
-                batch,
+                results,
                 target=target,
                 totals=totals,
                 on_rejection=on_rejection,
@@ -82,8 +91,30 @@ def apply_batch(
     dry_run: bool = False,
 ) -> None:
     """Check and write one batch of rows in `session`'s transaction, adding to `totals`."""
-    checked = list(_checked(rows, target.checker, totals, on_rejection))
-    good = _last_of_each(checked, totals, on_rejection)
+    results = [target.checker.check(row) for row in rows]
+    apply_checked(
+        session,
+        results,
+        target=target,
+        totals=totals,
+        on_rejection=on_rejection,
+        now=now,
+        dry_run=dry_run,
+    )
+
+
+def apply_checked(
+    session: Session,
+    results: Sequence[CheckResult],
+    *,
+    target: ImportTarget,
+    totals: ImportTotals,
+    on_rejection: RejectionSink,
+    now: datetime,
+    dry_run: bool = False,
+) -> None:
+    """Write one batch of checked rows in `session`'s transaction, adding to `totals`."""
+    good = _last_of_each(_passed(results, totals, on_rejection), totals, on_rejection)
     if dry_run:
         with session.begin_nested() as trial:
             _write(session, target, good, totals, on_rejection, now)
@@ -93,21 +124,19 @@ def apply_batch(
     totals.end_batch()
 
 
-def _checked(
-    rows: Iterable[SourceRow],
-    checker: RowChecker,
-    totals: ImportTotals,
-    on_rejection: RejectionSink,
-) -> Iterator[CheckedRow]:
-    for row in rows:
+def _passed(
+    results: Iterable[CheckResult], totals: ImportTotals, on_rejection: RejectionSink
+) -> list[CheckedRow]:
+    passed = []
+    for result in results:
         totals.rows += 1
-        checked = checker.check(row)
-        if isinstance(checked, CheckedRow):
-            yield checked
+        if isinstance(result, CheckedRow):
+            passed.append(result)
             continue
-        for rejection in checked:
+        for rejection in result:
             totals.reject(rejection)
             on_rejection(rejection)
+    return passed
 
 
 def _last_of_each(

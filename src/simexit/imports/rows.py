@@ -9,9 +9,10 @@ key leaves that field alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from simexit.imports.reader import FileFormat, SourceRow
 from simexit.imports.rules import Rejection
@@ -53,34 +54,60 @@ class CheckedRow:
     subscriber_updates: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where each column of a row goes: the rows of one file mostly share their keys."""
+
+    line_fields: tuple[str, ...]
+    subscriber_fields: tuple[tuple[str, str], ...]  # (column of the file, subscriber field)
+    line_updates: tuple[str, ...]
+    subscriber_updates: tuple[str, ...]
+
+
+CheckResult = CheckedRow | list[Rejection]
+
+
 class RowChecker:
+    """Picklable (operator facts, format and day), so rows can be checked in another process."""
+
     def __init__(self, operator: OperatorFacts, *, fmt: FileFormat, today: date) -> None:
         self.operator = operator
         self.format = fmt
         self.today = today
+        self._layouts: dict[tuple[str, ...], _Layout] = {}
 
-    def check(self, row: SourceRow) -> CheckedRow | list[Rejection]:
+    def __getstate__(self) -> dict[str, object]:
+        return {"operator": self.operator, "format": self.format, "today": self.today}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.operator, self.format, self.today = state["operator"], state["format"], state["today"]
+        self._layouts = {}
+
+    def check(self, row: SourceRow) -> CheckResult:
         if row.unreadable is not None:
             return [_unreadable(row)]
         values = row.values
         if self.format is FileFormat.csv:
-            values = {name: (None if _blank(cell) else cell) for name, cell in values.items()}
-        line_values = {name: v for name, v in values.items() if name in _LINE_FIELD_SET}
+            # An empty cell clears its field (None), as null does in JSON Lines.
+            cells = cast(dict[str, str], values)  # a CSV row holds strings only
+            values = {name: cell if cell.strip() else None for name, cell in cells.items()}
+        layout = self._layout(tuple(values))
         external_id = _text(values.get("external_id"))
         owner = _text(values.get(SUBSCRIBER_LINK_COLUMN))
-        line, problems = check_line(line_values, self.operator, today=self.today)
-        problems = [*_required_ids(external_id, owner), *problems]
-        subscriber_values = {
-            name.removeprefix(SUBSCRIBER_PREFIX): value
-            for name, value in values.items()
-            if name.startswith(SUBSCRIBER_PREFIX) and name != SUBSCRIBER_LINK_COLUMN
-        }
+        line, problems = check_line(
+            {name: values[name] for name in layout.line_fields}, self.operator, today=self.today
+        )
+        if not external_id or not owner:
+            problems = [*_required_ids(external_id, owner), *problems]
         subscriber: dict[str, object] | None = None
-        if subscriber_values:
+        if layout.subscriber_fields:
             subscriber, refused = check_subscriber(
-                subscriber_values, self.operator, today=self.today
+                {field: values[column] for column, field in layout.subscriber_fields},
+                self.operator,
+                today=self.today,
             )
-            problems += [_prefixed(problem) for problem in refused]
+            if refused:
+                problems = [*problems, *(_prefixed(problem) for problem in refused)]
             subscriber["external_id"] = owner
         if problems:
             return [_rejection(row.number, external_id, problem) for problem in problems]
@@ -89,14 +116,31 @@ class RowChecker:
             number=row.number,
             external_id=external_id,
             line=line,
-            line_updates=_columns(line_values, LINE_COLUMNS, exclude="external_id"),
+            line_updates=layout.line_updates,
             subscriber=subscriber,
-            subscriber_updates=_columns(
-                subscriber_values, SUBSCRIBER_COLUMNS, exclude="external_id"
-            )
-            if subscriber is not None
-            else (),
+            subscriber_updates=layout.subscriber_updates,
         )
+
+    def _layout(self, keys: tuple[str, ...]) -> _Layout:
+        found = self._layouts.get(keys)
+        if found is None:
+            line_fields = tuple(name for name in keys if name in _LINE_FIELD_SET)
+            subscriber_fields = tuple(
+                (name, name.removeprefix(SUBSCRIBER_PREFIX))
+                for name in keys
+                if name.startswith(SUBSCRIBER_PREFIX) and name != SUBSCRIBER_LINK_COLUMN
+            )
+            found = _Layout(
+                line_fields=line_fields,
+                subscriber_fields=subscriber_fields,
+                line_updates=_columns(line_fields, LINE_COLUMNS),
+                subscriber_updates=_columns(
+                    (field for _, field in subscriber_fields), SUBSCRIBER_COLUMNS
+                ),
+            )
+            if len(self._layouts) < 64:  # JSON Lines rows may each differ: keep a few
+                self._layouts[keys] = found
+        return found
 
 
 def _blank(cell: object) -> bool:
@@ -126,10 +170,9 @@ def _prefixed(problem: FieldProblem) -> FieldProblem:
     return FieldProblem(SUBSCRIBER_PREFIX + problem.field, problem.rule, problem.detail)
 
 
-def _columns(
-    given: Mapping[str, object], columns: Mapping[str, str], *, exclude: str
-) -> tuple[str, ...]:
-    return tuple(columns[name] for name in given if name != exclude and name in columns)
+def _columns(given: Iterable[str], columns: Mapping[str, str]) -> tuple[str, ...]:
+    """The stored columns an existing row takes from these fields (never its own id)."""
+    return tuple(columns[name] for name in given if name != "external_id" and name in columns)
 
 
 def _rejection(number: int, external_id: str, problem: FieldProblem) -> Rejection:
