@@ -23,12 +23,13 @@ from simexit.imports import service
 from simexit.imports.flows import import_rows
 from simexit.imports.reader import FileFormat, RowSource, format_of_name
 from simexit.imports.rows import KNOWN_COLUMNS
-from simexit.imports.rules import REPORT_COLUMNS, ImportTotals, Rejection
+from simexit.imports.rules import REPORT_COLUMNS, ImportTotals
 from simexit.principals import Actor, ActorType
 from simexit.runtime import runtime_from_env
 
 app = typer.Typer(no_args_is_help=True, help="Bulk import of a subscriber base.")
 CLI_ACTOR = Actor(ActorType.cli, "import")
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # about 40,000 rows
 
 
 @app.command("lines")
@@ -74,37 +75,38 @@ def lines(
             fmt=fmt,
             now=now,
         )
-    console = Console(stderr=True)
-    with (
-        file.open("rb") as stream,
-        report_path.open("w", newline="", encoding="utf-8") as report_file,
-        _progress(console) as progress,
-    ):
-        writer = csv.writer(report_file)
-        writer.writerow(REPORT_COLUMNS)
-        task = progress.add_task("import", total=file.stat().st_size, rows=0, rate="")
+    size = file.stat().st_size
+    if checkers is None:
+        # Starting checker processes costs a second or two: worth it for a large file only.
+        checkers = default_checkers() if size > PARALLEL_FROM_BYTES else 0
+    with file.open("rb") as stream:
         source = RowSource(stream, fmt, known_columns=KNOWN_COLUMNS)
-        started = progress.get_time()
+        source.read_header()  # a file that cannot be read is refused before anything starts
+        with (
+            report_path.open("w", newline="", encoding="utf-8") as report_file,
+            _progress(Console(stderr=True)) as progress,
+        ):
+            writer = csv.writer(report_file)
+            writer.writerow(REPORT_COLUMNS)
+            task = progress.add_task("import", total=size, rows=0, rate="")
+            started = progress.get_time()
 
-        def reject(rejection: Rejection) -> None:
-            writer.writerow(rejection.cells())
+            def advance(totals: ImportTotals) -> None:
+                elapsed = max(progress.get_time() - started, 1e-6)
+                rate = f"{totals.rows / elapsed:,.0f} rows/s"
+                progress.update(task, completed=source.offset, rows=totals.rows, rate=rate)
 
-        def advance(totals: ImportTotals) -> None:
-            elapsed = max(progress.get_time() - started, 1e-6)
-            rate = f"{totals.rows / elapsed:,.0f} rows/s"
-            progress.update(task, completed=source.offset, rows=totals.rows, rate=rate)
-
-        totals = import_rows(
-            source,
-            begin=runtime.db.session,
-            target=target,
-            on_rejection=reject,
-            now=now,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            on_batch=advance,
-            checkers=default_checkers() if checkers is None else checkers,
-        )
+            totals = import_rows(
+                source,
+                begin=runtime.db.session,
+                target=target,
+                on_rejection=lambda rejection: writer.writerow(rejection.cells()),
+                now=now,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                on_batch=advance,
+                checkers=checkers,
+            )
     with runtime.db.session() as session:
         service.record_run(
             session,
@@ -113,7 +115,7 @@ def lines(
             subject=file.name,
             totals=totals,
             now=utc_now(),
-            source={"file": file.name, "size_bytes": file.stat().st_size},
+            source={"file": file.name, "size_bytes": size},
             dry_run=dry_run,
         )
     _summary(totals, report_path, dry_run=dry_run)

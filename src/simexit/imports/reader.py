@@ -100,6 +100,8 @@ class RowSource:
         self.line = line
         self.columns = columns
         self._bad_line = False
+        # Lazy: nothing is read before the first row (or `read_header`) is asked for.
+        self._reader = csv.reader(self._lines(), strict=True)
 
     def __iter__(self) -> Iterator[SourceRow]:
         if self.format is FileFormat.csv:
@@ -119,20 +121,25 @@ class RowSource:
                 self._bad_line = True
                 yield "\n"
 
+    def read_header(self) -> None:
+        """Read and check a CSV's header now (iterating does it first otherwise), so a file that
+        cannot be imported is refused before anything starts."""
+        if self.format is not FileFormat.csv or self.columns is not None:
+            return
+        try:
+            header = next(self._reader)
+        except StopIteration:
+            raise ImportFileError(
+                "the file is empty: it needs a header row", field="file"
+            ) from None
+        if self._bad_line:
+            raise ImportFileError("the header is not UTF-8 text", field="header")
+        self.columns = _check_header(header, self.known)
+
     def _csv_rows(self) -> Iterator[SourceRow]:
-        lines = self._lines()
-        reader = csv.reader(lines, strict=True)
-        if self.columns is None:
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ImportFileError(
-                    "the file is empty: it needs a header row", field="file"
-                ) from None
-            if self._bad_line:
-                raise ImportFileError("the header is not UTF-8 text", field="header")
-            self.columns = _check_header(header, self.known)
-        columns = self.columns
+        self.read_header()
+        reader = self._reader
+        columns = self.columns or []
         while True:
             number = self.line + 1
             self._bad_line = False
