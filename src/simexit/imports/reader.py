@@ -24,12 +24,9 @@ class FileFormat(StrEnum):
     jsonl = "jsonl"
 
 
-MEDIA_TYPES = {
-    "text/csv": FileFormat.csv,
-    "application/x-ndjson": FileFormat.jsonl,
-    "application/jsonl": FileFormat.jsonl,
-    "application/jsonlines": FileFormat.jsonl,
-}
+MEDIA_TYPES = {"text/csv": FileFormat.csv, "application/x-ndjson": FileFormat.jsonl}
+# Other names JSON Lines goes by; taken, not advertised.
+MEDIA_ALIASES = {"application/jsonl": FileFormat.jsonl, "application/jsonlines": FileFormat.jsonl}
 
 
 class ImportFileError(InvalidInput):
@@ -68,7 +65,7 @@ def format_of_name(name: str) -> FileFormat:
 
 def format_of_media_type(content_type: str) -> FileFormat:
     media = content_type.split(";", 1)[0].strip().lower()
-    found = MEDIA_TYPES.get(media)
+    found = MEDIA_TYPES.get(media) or MEDIA_ALIASES.get(media)
     if found is None:
         raise UnsupportedMediaType(
             f"send the file as one of {', '.join(sorted(MEDIA_TYPES))}, not {media or 'nothing'}",

@@ -83,7 +83,9 @@ _BODY = {
     "requestBody": {
         "required": True,
         "description": "The file: CSV with a header, or JSON Lines. Columns: docs/import.md.",
-        "content": {media: {"schema": {"type": "string"}} for media in sorted(MEDIA_TYPES)},
+        "content": {
+            media: {"schema": {"type": "string", "minLength": 1}} for media in sorted(MEDIA_TYPES)
+        },
     }
 }
 
