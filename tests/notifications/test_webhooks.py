@@ -176,8 +176,7 @@ def test_no_webhook_endpoint_means_no_delivery(
 ) -> None:
     with db.session() as session:
         assert (
-            emit(session, now=now, operator_id=operator_id, event_type="case.failed", data={})
-            == []
+            emit(session, now=now, operator_id=operator_id, event_type="case.failed", data={}) == []
         )
 
 

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import event, update
 
+from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.errors import NotFound
-from simexit.clock import utc_now
 from simexit.models import Operator, WebhookEndpoint
 from simexit.operators.repository import operator_info
 from simexit.policies.loader import load_registry

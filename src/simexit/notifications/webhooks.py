@@ -167,7 +167,11 @@ def signing_secrets(endpoint: WebhookEndpoint | None, now: datetime) -> tuple[st
     after a rotation the previous one too (the header then carries both signatures)."""
     if endpoint is None or not endpoint.secret:
         return ()
-    if endpoint.previous_secret and endpoint.previous_expires_at and now < endpoint.previous_expires_at:
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_expires_at
+        and now < endpoint.previous_expires_at
+    ):
         return (endpoint.secret, endpoint.previous_secret)
     return (endpoint.secret,)
 
