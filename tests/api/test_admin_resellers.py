@@ -20,9 +20,7 @@ def _create(client: TestClient, demo: Demo, name: str = "Fjord Kiosk") -> dict[s
     return body
 
 
-def test_create_get_list_rename_and_audit(
-    client: TestClient, demo: Demo, runtime: Runtime
-) -> None:
+def test_create_get_list_rename_and_audit(client: TestClient, demo: Demo, runtime: Runtime) -> None:
     made = _create(client, demo)
     assert made["operator_id"] == str(demo.operator_ids["telenor-no"])
     assert made["disabled_at"] is None
