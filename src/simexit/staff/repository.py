@@ -60,7 +60,7 @@ def with_operator_codes(session: Session, operator_code: str | None) -> list[tup
     )
     if operator_code is not None:
         statement = statement.where(Operator.code == operator_code)
-    rows = session.execute(statement.order_by(Operator.code, StaffUser.email)).tuples()
+    rows = session.execute(statement.order_by(Operator.code, StaffUser.email)).all()
     return [(staff, code) for staff, code in rows]
 
 
