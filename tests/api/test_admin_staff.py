@@ -48,14 +48,16 @@ def test_create_stores_an_argon2_hash_and_never_shows_it(
     made = _create(client, demo)
     assert made["email"] == "kari.nordmann@telenor.example"  # stored lower-case
     assert (made["role"], made["language"], made["disabled_at"]) == ("supervisor", "nb", None)
-    assert "password" not in json.dumps(made) and "hash" not in json.dumps(made)
+    assert "password" not in json.dumps(made)
+    assert "hash" not in json.dumps(made)
     with runtime.db.read_session() as session:
         staff = session.get(StaffUser, uuid.UUID(made["id"]))
         assert staff is not None
         assert staff.password_hash.startswith("$argon2")
         assert PasswordHasher().verify(staff.password_hash, PASSWORD)
         trail = json.dumps([e.changes for e in session.scalars(select(AuditEvent))])
-    assert PASSWORD not in trail and staff.password_hash not in trail
+    assert PASSWORD not in trail
+    assert staff.password_hash not in trail
     [created] = audit_rows(runtime, "staff.created")
     assert created.changes["role"] == "supervisor"
     got = client.get(f"/v1/staff/{made['id']}", headers=demo.telenor)
@@ -104,7 +106,8 @@ def test_list_pages_filters_and_stays_within_the_operator(client: TestClient, de
         }
         seen += [item["id"] for item in page["items"]]
         url = page["next"]
-    assert set(made) <= set(seen) and len(seen) == len(set(seen))
+    assert set(made) <= set(seen)
+    assert len(seen) == len(set(seen))
     admins = client.get("/v1/staff?role=admin", headers=demo.telenor).json()["items"]
     assert [item["email"] for item in admins] == ["admin@telenor-no.demo"]
     assert not set(made) & {

@@ -53,7 +53,8 @@ def test_register_shows_the_secret_once_and_audits_the_url_only(
     assert (made["url"], made["events"], made["description"]) == (URL, ["case.completed"], "BSS")
     got = client.get(f"/v1/webhook-endpoints/{made['id']}", headers=demo.telenor).json()
     listed = client.get("/v1/webhook-endpoints", headers=demo.telenor).json()["items"]
-    assert "secret" not in got and all("secret" not in item for item in listed)
+    assert "secret" not in got
+    assert all("secret" not in item for item in listed)
     assert got["id"] in [item["id"] for item in listed]
     [row] = audit_rows(runtime, "webhook_endpoint.registered")
     assert row.changes == {"url": URL, "events": ["case.completed"]}
@@ -123,7 +124,8 @@ def test_too_many_live_endpoints_is_a_conflict(client: TestClient, demo: Demo) -
 def _signed_with(runtime: Runtime, delivery_id: uuid.UUID, secret: str, at: Any) -> bool:
     with runtime.db.read_session() as session:
         request = plan_post(session, now=at, delivery_id=delivery_id)
-    assert request is not None and request.headers is not None
+    assert request is not None
+    assert request.headers is not None
     try:
         verify_webhook_signature(secret=secret, headers=request.headers, body=request.body, now=at)
     except WebhookVerificationError:
@@ -144,7 +146,8 @@ def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(
     )
     assert rotated.status_code == 200, rotated.text
     new = rotated.json()["secret"]
-    assert new != made["secret"] and new.startswith("whsec_")
+    assert new != made["secret"]
+    assert new.startswith("whsec_")
     assert rotated.json()["previous_secret_expires_at"] == "2026-11-20T11:30:00Z"
     assert _signed_with(runtime, delivery_id, new, NOW)
     assert _signed_with(runtime, delivery_id, made["secret"], NOW)
@@ -152,7 +155,8 @@ def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(
     assert _signed_with(runtime, delivery_id, new, later)
     assert not _signed_with(runtime, delivery_id, made["secret"], later)
     [row] = audit_rows(runtime, "webhook_endpoint.secret_rotated")
-    assert new not in str(row.changes) and made["secret"] not in str(row.changes)
+    assert new not in str(row.changes)
+    assert made["secret"] not in str(row.changes)
     at_once = client.post(
         f"/v1/webhook-endpoints/{made['id']}/rotate-secret",
         json={"grace_hours": 0},
@@ -201,7 +205,8 @@ def test_the_delivery_log_and_a_replay(client: TestClient, demo: Demo, runtime: 
     [first, second] = _emit(runtime, demo) + _emit(runtime, demo, "case.failed")
     pending = client.get(base, headers=demo.telenor).json()["items"]
     assert {item["id"] for item in pending} == {str(first), str(second)}
-    assert all(item["status"] == "pending" and item["attempts"] == 0 for item in pending)
+    assert all(item["status"] == "pending" for item in pending)
+    assert all(item["attempts"] == 0 for item in pending)
     busy = client.post(f"{base}/{first}/replay", headers=demo.telenor)
     assert busy.status_code == 409
     assert busy.json()["code"] == "webhook_delivery_in_progress"
@@ -212,7 +217,8 @@ def test_the_delivery_log_and_a_replay(client: TestClient, demo: Demo, runtime: 
         (str(first), 2, 503, "HTTP 503")
     ]
     one = client.get(f"{base}/{first}", headers=demo.telenor).json()
-    assert one["last_error"] == "HTTP 503" and one["event_type"] == "case.completed"
+    assert one["last_error"] == "HTTP 503"
+    assert one["event_type"] == "case.completed"
 
     replayed = client.post(f"{base}/{first}/replay", headers=demo.telenor)
     assert replayed.status_code == 202, replayed.text

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from click.testing import Result
 from sqlalchemy import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from simexit.cli import app
 from simexit.cli import staff as staff_cli
@@ -52,7 +51,7 @@ def _refusal(result: Result) -> tuple[str, str]:
     return result.exception.code, result.exception.message
 
 
-def _create(runner: CliRunner, password: str = "a long enough passphrase\n") -> Result:
+def _create(runner: CliRunner, password: str) -> Result:
     return runner.invoke(
         app,
         [
@@ -98,7 +97,8 @@ def test_create_list_disable_and_reset(database: Path) -> None:
 
     listed = runner.invoke(app, ["staff", "list", "--operator", "telenor-no"])
     assert listed.exit_code == 0, listed.output
-    assert EMAIL in listed.output and "agent@telenor-no.demo" in listed.output
+    assert EMAIL in listed.output
+    assert "agent@telenor-no.demo" in listed.output
     assert "att-us" not in listed.output
 
     reset = runner.invoke(
@@ -143,7 +143,8 @@ def test_without_a_terminal_there_is_no_prompt(database: Path) -> None:
         input="",
     )
     code, message = _refusal(result)
-    assert code == "invalid_input" and "--password-stdin" in message
+    assert code == "invalid_input"
+    assert "--password-stdin" in message
 
 
 def test_on_a_terminal_the_password_is_asked_twice(

@@ -50,9 +50,11 @@ def test_the_operators_url_becomes_an_endpoint_and_comes_back(db: Database, now:
     with db.read_session() as session:
         [endpoint] = session.scalars(select(WebhookEndpoint)).all()
         assert (endpoint.operator_id, endpoint.url, endpoint.secret) == (configured, URL, SECRET)
-        assert endpoint.events == [] and endpoint.disabled_at is None
+        assert endpoint.events == []
+        assert endpoint.disabled_at is None
         delivery = session.get(WebhookDelivery, delivery_id)
-        assert delivery is not None and delivery.endpoint_id == endpoint.id
+        assert delivery is not None
+        assert delivery.endpoint_id == endpoint.id
     _migrate(db, "downgrade", "0010")
     with db.engine.connect() as connection:
         restored = connection.execute(text("SELECT webhook_url, webhook_secret FROM operators"))
