@@ -95,10 +95,10 @@ def upgrade() -> None:
             ["endpoint_id"],
             ["id"],
         )
-    with op.batch_alter_table("staff_users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("resellers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "staff_users", sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column("resellers", sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
 
     connection = op.get_bind()
     configured = connection.execute(
@@ -127,15 +127,15 @@ def upgrade() -> None:
             .where(_deliveries.c.operator_id == operator_id, _deliveries.c.url == url)
             .values(endpoint_id=endpoint_id)
         )
-    with op.batch_alter_table("operators", schema=None) as batch_op:
-        batch_op.drop_column("webhook_url")
-        batch_op.drop_column("webhook_secret")
+    # Plain columns, dropped in place (SQLite 3.35+ can): a batch copy of `operators`, which
+    # every tenant row references, would fail wherever foreign keys are enforced.
+    op.drop_column("operators", "webhook_url")
+    op.drop_column("operators", "webhook_secret")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("operators", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("webhook_url", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("webhook_secret", sa.String(length=200), nullable=True))
+    op.add_column("operators", sa.Column("webhook_url", sa.String(length=500), nullable=True))
+    op.add_column("operators", sa.Column("webhook_secret", sa.String(length=200), nullable=True))
     connection = op.get_bind()
     live = connection.execute(
         sa.select(_endpoints.c.operator_id, _endpoints.c.url, _endpoints.c.secret)
@@ -149,10 +149,9 @@ def downgrade() -> None:
             .where(_operators.c.id == operator_id)
             .values(webhook_url=url, webhook_secret=secret)
         )
-    with op.batch_alter_table("resellers", schema=None) as batch_op:
-        batch_op.drop_column("disabled_at")
-    with op.batch_alter_table("staff_users", schema=None) as batch_op:
-        batch_op.drop_column("disabled_at")
+    # In place, as in the upgrade: lines, keys and sessions reference these tables.
+    op.drop_column("resellers", "disabled_at")
+    op.drop_column("staff_users", "disabled_at")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"), type_="foreignkey"
