@@ -44,7 +44,7 @@ from simexit.api.ratelimit import RateLimits
 from simexit.api.v1.cases import CURSOR_PATTERN
 from simexit.api.validators import E164_FORMAT, E164_PATTERN, ICCID_FORMAT, ICCID_PATTERN
 from simexit.config import Environment, Settings
-from simexit.models import Line, Operator
+from simexit.models import Line, Operator, Reseller, StaffUser, WebhookDelivery
 from simexit.runtime import Runtime
 from simexit.seed.demo import seed_demo
 from tests.api.conftest import TestClient
@@ -87,6 +87,10 @@ class SeededIds:
     msisdns: list[str] = field(default_factory=list)
     iccids: list[str] = field(default_factory=list)
     cursors: list[str] = field(default_factory=list)
+    staff_ids: list[str] = field(default_factory=list)
+    reseller_ids: list[str] = field(default_factory=list)
+    endpoint_ids: list[str] = field(default_factory=list)
+    delivery_ids: list[str] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[str]]:
         """Real values per parameter or body field name."""
@@ -99,6 +103,10 @@ class SeededIds:
             "transfer_to_msisdn": self.msisdns,
             "iccid": self.iccids,
             "cursor": self.cursors,
+            "staff_id": self.staff_ids,
+            "reseller_id": self.reseller_ids,
+            "endpoint_id": self.endpoint_ids,
+            "delivery_id": self.delivery_ids,
         }
 
 
@@ -162,8 +170,14 @@ def seed(
         ids.msisdns = [line.msisdn for line in lines]
         ids.iccids = [line.iccid for line in lines if line.iccid]
         active = [line for line in lines if line.status == "active"]
+        _admin_ids(session, ids, own)
     headers = {"Authorization": f"Bearer {key}"}
     with TestClient(app) as client:
+        # An endpoint first, so that the cases below leave deliveries to list and replay.
+        registered = client.post(
+            "/v1/webhook-endpoints", json={"url": "https://hooks.example/simexit"}, headers=headers
+        )
+        ids.endpoint_ids.append(registered.json()["id"])
         for index, line in enumerate(active[:-2]):
             _open_case_at_step(client, headers, ids, line, step=index % 4)
         for line in active[-2:]:
@@ -178,7 +192,30 @@ def seed(
         if page.get("next_cursor"):
             ids.cursors.append(page["next_cursor"])
     ids.case_ids.append(str(uuid.uuid4()))  # and one that is nobody's
+    _deliveries(runtime, ids)
     return key, ids
+
+
+def _admin_ids(session: Any, ids: SeededIds, own: uuid.UUID) -> None:
+    """The caller's staff and resellers, and one of each of another operator's (a 404)."""
+    for model, target in ((StaffUser, ids.staff_ids), (Reseller, ids.reseller_ids)):
+        target += [
+            str(i) for i in session.scalars(select(model.id).where(model.operator_id == own))
+        ]
+        target += [
+            str(i)
+            for i in session.scalars(select(model.id).where(model.operator_id != own).limit(1))
+        ]
+
+
+def _deliveries(runtime: Runtime, ids: SeededIds) -> None:
+    """The endpoint's deliveries; half of them dead, so that a replay is sometimes allowed."""
+    with runtime.db.session() as session:
+        deliveries = list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+        for index, delivery in enumerate(deliveries):
+            if index % 2:
+                delivery.status = "dead"
+            ids.delivery_ids.append(str(delivery.id))
 
 
 def _open_case_at_step(

@@ -16,7 +16,7 @@ from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.integrations.webhooks.client import HttpWebhookSender
 from simexit.jobs import run_pending
-from simexit.models import Operator, WebhookAttempt, WebhookDelivery
+from simexit.models import Operator, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from simexit.notifications.channels import local_sinks
 from simexit.notifications.ports import Transports
 from simexit.notifications.tasks import use_transports
@@ -83,11 +83,17 @@ def receiver(transports: None) -> Iterator[Receiver]:
     server.close()
 
 
-def _configure(db: Database, operator_id: uuid.UUID, url: str | None) -> None:
+def _configure(db: Database, operator_id: uuid.UUID, url: str) -> None:
     with db.session() as session:
-        operator = session.get(Operator, operator_id)
-        assert operator is not None
-        operator.webhook_url, operator.webhook_secret = url, WEBHOOK_SECRET
+        session.add(
+            WebhookEndpoint(
+                operator_id=operator_id,
+                url=url,
+                events=[],
+                secret=WEBHOOK_SECRET,
+                created_at=utc_now(),
+            )
+        )
 
 
 def test_500_then_200_is_one_delivery_with_two_attempts(
@@ -97,14 +103,14 @@ def test_500_then_200_is_one_delivery_with_two_attempts(
     now = utc_now()
     _configure(db, operator_id, receiver.url)
     with db.session() as session:
-        delivery = emit(
+        [delivery] = emit(
             session,
             now=now,
             operator_id=operator_id,
             event_type="case.approved",
             data={"case_id": "c-1", "reference": "NO-2026-000123"},
         )
-        assert delivery is not None
+        assert delivery.endpoint_id is not None
     run_pending(db, now=now, worker_id="w")
     run_pending(db, now=now + timedelta(seconds=30), worker_id="w")
     assert run_pending(db, now=now + timedelta(days=1), worker_id="w") == 0
@@ -165,13 +171,12 @@ def test_a_slow_receiver_does_not_hold_up_writes(
         assert renamed.name == "Fjord Mobil AS"
 
 
-def test_no_webhook_url_means_no_delivery(
+def test_no_webhook_endpoint_means_no_delivery(
     db: Database, operator_id: uuid.UUID, now: datetime
 ) -> None:
     with db.session() as session:
         assert (
-            emit(session, now=now, operator_id=operator_id, event_type="case.failed", data={})
-            is None
+            emit(session, now=now, operator_id=operator_id, event_type="case.failed", data={}) == []
         )
 
 

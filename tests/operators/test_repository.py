@@ -7,9 +7,10 @@ import uuid
 import pytest
 from sqlalchemy import event, update
 
+from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.errors import NotFound
-from simexit.models import Operator
+from simexit.models import Operator, WebhookEndpoint
 from simexit.operators.repository import operator_info
 from simexit.policies.loader import load_registry
 from tests.fixtures.factories import create_operator
@@ -30,9 +31,16 @@ def test_one_look_up_per_transaction_and_fresh_in_the_next(db: Database) -> None
             again = operator_info(session, operator_id)
             selects = [s for s in statements if "FROM operators" in s]
             session.execute(
-                update(Operator)
-                .where(Operator.id == operator_id)
-                .values(webhook_url="https://shop.example/hooks")
+                update(Operator).where(Operator.id == operator_id).values(name="Fjord Mobil AS")
+            )
+            session.add(
+                WebhookEndpoint(
+                    operator_id=operator_id,
+                    url="https://shop.example/hooks",
+                    events=[],
+                    secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    created_at=utc_now(),
+                )
             )
         with db.session() as session:
             changed = operator_info(session, operator_id)
@@ -40,7 +48,8 @@ def test_one_look_up_per_transaction_and_fresh_in_the_next(db: Database) -> None
         event.remove(db.engine, "before_cursor_execute", count)
     assert again is first
     assert len(selects) == 1
-    assert (first.webhook_url, changed.webhook_url) == (None, "https://shop.example/hooks")
+    assert (first.name, changed.name) == ("no/telenor", "Fjord Mobil AS")
+    assert (first.has_webhook_endpoints, changed.has_webhook_endpoints) == (False, True)
     assert (changed.timezone, changed.policy_pack) == ("Europe/Oslo", "no/telenor")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from simexit.api import admin_messages
 from simexit.i18n import negotiate_language
 
 LANGUAGES: Final = ("en", "nb", "ru", "zh_Hans")
@@ -283,6 +284,8 @@ CATALOG: Final[dict[str, M]] = {
         "zh_Hans": "运营商的规则无法处理此请求。",
     },
 }
+
+CATALOG.update(admin_messages.CATALOG)
 
 
 class _Fill(dict[str, object]):

@@ -25,6 +25,7 @@ def _register() -> None:
         "worker": ("simexit.cli.worker", "Run the job worker."),
         "serve": ("simexit.cli.serve", "Run the HTTP server."),
         "keys": ("simexit.cli.keys", "API keys."),
+        "staff": ("simexit.cli.staff", "Staff users: create, list, disable, reset-password."),
         "gateways": ("simexit.cli.gateways", "Gateways per operator: check the gateways file."),
         "import": ("simexit.cli.imports", "Bulk import of a subscriber base."),
     }

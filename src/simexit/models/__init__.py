@@ -11,7 +11,7 @@ from simexit.models.audit_event import (
 from simexit.models.case import Case, ReferenceCounter
 from simexit.models.job import Job, JobStatus
 from simexit.models.line import Line
-from simexit.models.operator import Operator, Reseller
+from simexit.models.operator import Operator, Reseller, WebhookEndpoint
 from simexit.models.settlement import LedgerEntry, PortOut, TeardownStep
 from simexit.models.subscriber import ErasureRequest, Subscriber
 from simexit.models.verification import Verification
@@ -38,6 +38,7 @@ __all__ = [
     "Subscriber",
     "TeardownStep",
     "Verification",
+    "WebhookEndpoint",
 ]
 
 from simexit.models.notification import (

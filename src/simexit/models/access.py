@@ -40,6 +40,8 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when disabled: such a user cannot sign in and every web session of theirs is revoked.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IdempotencyKey(Base):

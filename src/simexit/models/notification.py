@@ -84,6 +84,10 @@ class WebhookDelivery(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"))
+    # The endpoint it goes to (its secret signs it); None only for rows older than endpoints.
+    endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id"), index=True
+    )
     message_id: Mapped[str] = mapped_column(String(64), unique=True)  # the webhook-id header
     event_type: Mapped[str] = mapped_column(String(60))
     url: Mapped[str] = mapped_column(String(500))

@@ -21,9 +21,9 @@ from simexit.appending import append_row
 from simexit.models import (
     Notification,
     NotificationDelivery,
-    Operator,
     WebhookAttempt,
     WebhookDelivery,
+    WebhookEndpoint,
 )
 from simexit.notifications.ports import Shaped
 from simexit.prepared import Prepared
@@ -187,9 +187,25 @@ def webhook_for_update(session: Session, delivery_id: uuid.UUID) -> WebhookDeliv
     return session.get(WebhookDelivery, delivery_id, with_for_update=True)
 
 
-def webhook_secret(session: Session, operator_id: uuid.UUID) -> str | None:
-    operator = session.get(Operator, operator_id)
-    return operator.webhook_secret if operator else None
+@dataclass(frozen=True, slots=True)
+class EndpointTarget:
+    id: uuid.UUID
+    url: str
+    events: tuple[str, ...]
+
+
+def live_endpoints(session: Session, operator_id: uuid.UUID) -> list[EndpointTarget]:
+    """The operator's endpoints that are not disabled, oldest first."""
+    rows = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.events)
+        .where(WebhookEndpoint.operator_id == operator_id, WebhookEndpoint.disabled_at.is_(None))
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    )
+    return [EndpointTarget(i, url, tuple(events or ())) for i, url, events in rows]
+
+
+def endpoint(session: Session, endpoint_id: uuid.UUID | None) -> WebhookEndpoint | None:
+    return None if endpoint_id is None else session.get(WebhookEndpoint, endpoint_id)
 
 
 def add_webhook_attempt(session: Session, attempt: WebhookAttempt) -> None:

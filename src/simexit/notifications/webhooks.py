@@ -8,7 +8,9 @@ is a job exchange: `plan_post` signs the request, `post` makes it with no transa
 `record_post` logs the attempt in the job's transaction.
 
 Signature: `webhook-signature: v1,<base64 HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>`, where
-the key is the base64 part of the operator's secret `whsec_<base64>`.
+the key is the base64 part of the endpoint's secret `whsec_<base64>`. For the grace period after
+a rotation (`simexit.webhooks.service.rotate_secret`) the header carries a second, space-separated
+signature made with the previous secret, as the Standard Webhooks spec allows.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
-from simexit.models import WebhookAttempt, WebhookDelivery
+from simexit.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from simexit.notifications import repository
 from simexit.notifications.ports import DeliveryError, WebhookSender
 from simexit.operators.repository import operator_info
@@ -61,11 +63,17 @@ def sign(secret: str, *, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, *, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+def signed_headers(
+    secret: str, *, message_id: str, timestamp: int, body: str, also: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The request's headers; `also` adds a signature per further secret, space-separated."""
+    signature = " ".join(
+        sign(key, message_id=message_id, timestamp=timestamp, body=body) for key in (secret, *also)
+    )
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id=message_id, timestamp=timestamp, body=body),
+        "webhook-signature": signature,
         "content-type": "application/json",
     }
 
@@ -105,40 +113,67 @@ def emit(
     operator_id: uuid.UUID,
     event_type: str,
     data: dict[str, Any],
-) -> WebhookDelivery | None:
-    """Queue `event_type` for the operator's webhook endpoint; None when it has none."""
+) -> list[WebhookDelivery]:
+    """Queue `event_type` for each of the operator's live endpoints that wants it (an endpoint
+    with no `events` filter wants every event); one delivery and job per endpoint."""
     operator = operator_info(session, operator_id)
-    if not operator.webhook_url:
-        return None
-    message_id = f"msg_{uuid.uuid4().hex}"
+    if not operator.has_webhook_endpoints:
+        return []
+    targets = [
+        target
+        for target in repository.live_endpoints(session, operator_id)
+        if not target.events or event_type in target.events
+    ]
+    if not targets:
+        return []
     payload = {"type": event_type, "timestamp": now.astimezone(UTC).isoformat(), "data": data}
     body = json.dumps(
         payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
     )
-    delivery = WebhookDelivery(
-        id=uuid.uuid4(),
-        operator_id=operator_id,
-        message_id=message_id,
-        event_type=event_type,
-        url=operator.webhook_url,
-        body=body,
-        data=json.loads(body)["data"],
-        status="pending",
-        attempts=0,
-        created_at=now,
-    )
-    repository.append_webhook(session, delivery)
-    # The message id was made just above, so its job key is new: no look-up.
-    add_job(
-        session,
-        DELIVER_JOB,
-        now=now,
-        dedup_key=f"{DELIVER_JOB}:{message_id}",
-        operator_id=delivery.operator_id,
-        delivery_id=str(delivery.id),
-    )
-    log.info("webhook.queued", delivery_id=str(delivery.id), event_type=event_type)
-    return delivery
+    stored_data = json.loads(body)["data"]
+    deliveries = []
+    for target in targets:
+        message_id = f"msg_{uuid.uuid4().hex}"
+        delivery = WebhookDelivery(
+            id=uuid.uuid4(),
+            operator_id=operator_id,
+            endpoint_id=target.id,
+            message_id=message_id,
+            event_type=event_type,
+            url=target.url,
+            body=body,
+            data=stored_data,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        repository.append_webhook(session, delivery)
+        # The message id was made just above, so its job key is new: no look-up.
+        add_job(
+            session,
+            DELIVER_JOB,
+            now=now,
+            dedup_key=f"{DELIVER_JOB}:{message_id}",
+            operator_id=delivery.operator_id,
+            delivery_id=str(delivery.id),
+        )
+        log.info("webhook.queued", delivery_id=str(delivery.id), event_type=event_type)
+        deliveries.append(delivery)
+    return deliveries
+
+
+def signing_secrets(endpoint: WebhookEndpoint | None, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the endpoint's, and during the grace period
+    after a rotation the previous one too (the header then carries both signatures)."""
+    if endpoint is None or not endpoint.secret:
+        return ()
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_expires_at
+        and now < endpoint.previous_expires_at
+    ):
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,21 +202,22 @@ def plan_post(session: Session, *, now: datetime, delivery_id: uuid.UUID) -> Pos
     if delivery is None or delivery.status == "delivered":
         log.info("webhook.deliver.skipped", delivery_id=str(delivery_id))
         return None
-    secret = repository.webhook_secret(session, delivery.operator_id)
+    keys = signing_secrets(repository.endpoint(session, delivery.endpoint_id), now)
     body = delivery.body.encode()
-    if not secret:
-        refusal = "the operator has no webhook secret; refusing to send unsigned"
+    if not keys:
+        refusal = "the delivery has no endpoint secret to sign with; refusing to send unsigned"
         return Post(delivery.id, delivery.url, body, None, refusal)
     try:
         headers = signed_headers(
-            secret,
+            keys[0],
             message_id=delivery.message_id,
             timestamp=int(now.timestamp()),
             body=delivery.body,
+            also=keys[1:],
         )
     except ValueError:  # a malformed secret (not base64)
         return Post(
-            delivery.id, delivery.url, body, None, "the operator's webhook secret is malformed"
+            delivery.id, delivery.url, body, None, "the endpoint's webhook secret is malformed"
         )
     return Post(delivery.id, delivery.url, body, headers)
 

@@ -1,6 +1,7 @@
 """The operator a request acts for, as a read-only snapshot.
 
-Every write request needs its operator (time zone, policy pack, reference prefix, webhook URL),
+Every write request needs its operator (time zone, policy pack, reference prefix, whether it has
+webhook endpoints),
 often several times. Loading it as an ORM entity cost more than the rest of most look-ups; the
 snapshot is one Core statement, kept for the rest of the transaction in `session.info` and
 dropped when the transaction ends, so a change to the operator is seen by the next request.
@@ -12,11 +13,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, exists, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from simexit.errors import NotFound
-from simexit.models import Operator
+from simexit.models import Operator, WebhookEndpoint
 from simexit.prepared import Prepared
 
 
@@ -31,7 +32,9 @@ class OperatorInfo:
     languages: tuple[str, ...]
     policy_pack: str
     reference_prefix: str
-    webhook_url: str | None
+    # Whether any webhook endpoint is live: an event is written only then (most operators have
+    # none, and this keeps their writes free of a look-up of endpoints).
+    has_webhook_endpoints: bool
 
 
 _CACHE = "simexit.operators.snapshots"
@@ -46,7 +49,9 @@ _BY_ID = Prepared(
         Operator.languages,
         Operator.policy_pack,
         Operator.reference_prefix,
-        Operator.webhook_url,
+        exists()
+        .where(WebhookEndpoint.operator_id == Operator.id, WebhookEndpoint.disabled_at.is_(None))
+        .label("has_webhook_endpoints"),
     ).where(Operator.id == bindparam("id"))
 )
 
@@ -70,7 +75,7 @@ def operator_info(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
             languages=tuple(languages or ()),
             policy_pack=pack,
             reference_prefix=prefix,
-            webhook_url=webhook,
+            has_webhook_endpoints=bool(webhook),
         )
     return found
 

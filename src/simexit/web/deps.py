@@ -176,7 +176,9 @@ SubscriberPostDep = Annotated[SubscriberPost, Depends(subscriber_post)]
 def staff_of(db: DbSession, session: Session | None) -> StaffUser | None:
     if session is None or session.kind != "staff" or session.staff_id is None:
         return None
-    return db.get(StaffUser, session.staff_id)
+    staff = db.get(StaffUser, session.staff_id)
+    # Disabling revokes the sessions too; this holds even for one started a moment before.
+    return None if staff is None or staff.disabled_at is not None else staff
 
 
 async def current_staff_of(state: WebState, request: Request) -> StaffUser:

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from simexit.api.v1 import cases, esim, imports, lines, operators, port_outs
+from simexit.api.v1 import (
+    cases,
+    esim,
+    imports,
+    lines,
+    operators,
+    port_outs,
+    resellers,
+    staff,
+    webhooks,
+)
 
 routers: list[APIRouter] = [
-    module.router for module in (operators, lines, cases, esim, port_outs, imports)
+    module.router
+    for module in (operators, lines, cases, esim, port_outs, staff, resellers, webhooks, imports)
 ]

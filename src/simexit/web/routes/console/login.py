@@ -68,8 +68,11 @@ class Account:
 
 
 def find_account(db: DbSession, email: str) -> Account | None:
+    """The account that may sign in; a disabled one is answered exactly as an unknown address."""
     staff = db.scalars(select(StaffUser).where(StaffUser.email == email)).one_or_none()
-    return None if staff is None else Account(staff.id, staff.password_hash)
+    if staff is None or staff.disabled_at is not None:
+        return None
+    return Account(staff.id, staff.password_hash)
 
 
 def password_matches(passwords: PasswordHasher, password_hash: str, password: str) -> bool:
