@@ -290,6 +290,9 @@ FIELD_CATALOG: Final[dict[str, M]] = {
         "Не может быть отрицательным.",
         "不能为负数。",
     ),
+    "amount_range": _m(
+        "Must be at most {max}.", "Kan være høyst {max}.", "Не больше {max}.", "不能大于 {max}。"
+    ),
     "positive": _m(
         "Must be more than zero.",
         "Må være mer enn null.",

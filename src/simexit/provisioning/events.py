@@ -27,7 +27,7 @@ from simexit.policies.model import Outcome
 from simexit.principals import SYSTEM, Actor
 from simexit.provisioning import repository
 from simexit.provisioning.errors import invalid
-from simexit.provisioning.rules import FieldProblem, check_line
+from simexit.provisioning.rules import MAX_AMOUNT_MINOR, FieldProblem, check_line
 from simexit.provisioning.service import Tenant, line_keys_free, tenant
 
 log = structlog.get_logger()
@@ -155,9 +155,18 @@ def _new_values(session: Session, line: Line, event: LineEvent, where: Tenant) -
         values["last_chargeable_activity_on"] = max(day, last) if last else day
     else:
         values.update(_identifiers(session, line, event, where, problems))
+    problems.extend(_within_range(values))
     if problems:
         raise invalid(problems)
     return values
+
+
+def _within_range(values: dict[str, Any]) -> list[FieldProblem]:
+    """A sum of amounts may pass what a line can hold (`MAX_AMOUNT_MINOR`)."""
+    money_columns = ("balance_minor", "bonus_balance_minor", "unpaid_bills_minor")
+    if any(abs(values.get(c, 0)) > MAX_AMOUNT_MINOR for c in money_columns):
+        return [FieldProblem("amount", "amount_range", "would take the line past what it can hold")]
+    return []
 
 
 def _day(event: LineEvent, where: Tenant, problems: list[FieldProblem]) -> date:

@@ -91,12 +91,16 @@ ICCID_PREFIX: Final = "89"  # E.118: major industry identifier 89 (telecommunica
 IMSI_LENGTH: Final = 15  # ITU-T E.212: MCC (3) + MNC (2-3) + MSIN, 15 digits at most
 EID_LENGTH: Final = 32  # GSMA SGP.29
 
+# The largest amount in minor units a line holds: its columns are 32-bit integers (PostgreSQL
+# INTEGER), and 9,999,999.99 is far above any phone bill.
+MAX_AMOUNT_MINOR: Final = 999_999_999
 PURCHASE_CHANNELS: Final = ("direct", "reseller", "store")
 _DIGITS = re.compile(r"\d+")
 EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
 _TOKEN = re.compile(r"[a-z0-9_]{1,40}")
 _REGION = re.compile(r"[A-Z0-9]{1,3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Explicit classes, not only \s: Python's \s holds \x1c-\x1f, JSON Schema's (and pydantic's) not.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+")
 _PIN = re.compile(r"\d{4,8}")
 _DOCUMENT = re.compile(r"[A-Z0-9]{4,40}")
 _TRUE = frozenset({"true", "1", "yes"})
@@ -268,6 +272,12 @@ def _amount(*, negative: bool = False) -> Parser:
             ) from None
         if money.minor < 0 and not negative:
             raise _Refused("not_negative", "must not be negative")
+        if abs(money.minor) > MAX_AMOUNT_MINOR:
+            raise _Refused(
+                "amount_range",
+                f"must be at most {Money(MAX_AMOUNT_MINOR, currency).as_str()}",
+                max=Money(MAX_AMOUNT_MINOR, currency).as_str(),
+            )
         return money.minor
 
     return parse
@@ -325,7 +335,9 @@ def _timestamp(value: object, ctx: _Context) -> datetime:
     if not isinstance(value, str | datetime):
         raise _Refused("datetime", "must be an ISO 8601 time with its UTC offset")
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
+        moment = (
+            value if isinstance(value, datetime) else datetime.fromisoformat(value.strip().upper())
+        )
     except ValueError:
         raise _Refused("datetime", "must be an ISO 8601 time with its UTC offset") from None
     if moment.tzinfo is None:

@@ -90,7 +90,10 @@ def get_line_by_external_id(
     "/by-external-id/{external_id}",
     name="upsert_line",
     response_model=ProvisionedLine,
-    responses=responses(401, 403, 409, 422),
+    responses={
+        201: {"model": ProvisionedLine, "description": "Created"},
+        **responses(401, 403, 409, 422),
+    },
 )
 async def upsert_line(
     external_id: ExternalId, body: LineFields, call: TransactionDep

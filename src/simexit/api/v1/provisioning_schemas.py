@@ -28,7 +28,9 @@ from simexit.models import Line, Subscriber
 
 # The same rule as `validators.ShortText`: no control characters but tab and line breaks.
 _PRINTABLE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
-AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+# At most 9,999,999.99 (`rules.MAX_AMOUNT_MINOR`) with the two decimals of NOK, USD and RUB.
+AMOUNT_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
 CODE_PATTERN = r"^[a-z0-9_]{1,40}$"
 
 Text100 = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9._~:-]{1,100}$")]
@@ -94,9 +96,7 @@ class SubscriberFields(_Input):
 
     external_id: Text100 | None = Field(None, description="The operator's own id (BSS key).")
     full_name: Text | None = None
-    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
-        None
-    )
+    email: Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)] | None = None
     phone: Msisdn | None = Field(None, description="A contact number, E.164.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(_[A-Za-z]{4})?$")] | None = Field(
         None, description="One of the operator's languages."
@@ -209,8 +209,9 @@ class LineCreate(LineFields):
     kind: Kind
     plan: Plan
     activated_on: Day
-    subscriber_id: uuid.UUID | None = Field(
-        None, description="The subscriber by simexit id (or give subscriber_external_id)."
+    subscriber_id: uuid.UUID = Field(
+        description="The subscriber, by simexit id (the upsert by external id also takes "
+        "subscriber_external_id)."
     )
 
 

@@ -127,7 +127,10 @@ def get_subscriber_by_external_id(
     "/by-external-id/{external_id}",
     name="upsert_subscriber",
     response_model=SubscriberRead,
-    responses=responses(401, 403, 409, 422),
+    responses={
+        201: {"model": SubscriberRead, "description": "Created"},
+        **responses(401, 403, 409, 422),
+    },
 )
 async def upsert_subscriber(
     external_id: ExternalId, body: SubscriberFields, call: TransactionDep
