@@ -455,6 +455,8 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def _template(interaction: Any) -> str:
     """The path with its ids put back as `{id}`, e.g. /v1/cases/{id}/submit."""
     path = urlsplit(interaction.request.uri).path
+    # The operator's own ids stand in paths too (`/v1/lines/by-external-id/FUZZ-1`).
+    path = re.sub(r"/by-external-id/[^/]+", "/by-external-id/{id}", path)
     return _UUID.sub("{id}", path)
 
 

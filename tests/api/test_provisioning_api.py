@@ -493,3 +493,43 @@ class TestEvents:
         )
         assert partly.json()["cases_resubmitted"] == []
         assert client.get(f"/v1/cases/{case_id}", headers=mts).json()["status"] == "blocked"
+
+
+class TestEdges:
+    def test_a_repeated_post_with_its_key_creates_once(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        headers = {**demo.telenor, "Idempotency-Key": "sub-create-1"}
+        first = client.post("/v1/subscribers", json=SUBSCRIBER, headers=headers)
+        again = client.post("/v1/subscribers", json=SUBSCRIBER, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert audit_actions(runtime, first.json()["id"]) == ["subscriber.created"]
+
+    def test_existing_endpoints_translate_their_field_errors(
+        self, client: TestClient, demo: Demo
+    ) -> None:
+        english = client.get("/v1/lines", params={"msisdn": "0047 12"}, headers=demo.telenor)
+        russian = client.get(
+            "/v1/lines",
+            params={"msisdn": "0047 12"},
+            headers={**demo.telenor, "Accept-Language": "ru"},
+        )
+        assert russian.status_code == english.status_code == 422
+        (en,), (ru,) = english.json()["errors"], russian.json()["errors"]
+        assert en["code"] == ru["code"] == "e164"
+        assert en["detail"].startswith("must be a valid phone number")
+        assert "E.164" in ru["detail"]
+        assert "номером" in ru["detail"]
+        assert russian.headers["Content-Language"] == "ru"
+
+    def test_an_unknown_body_field_is_refused_by_name(self, client: TestClient, demo: Demo) -> None:
+        response = client.patch(
+            "/v1/subscribers/00000000-0000-0000-0000-000000000001",
+            json={"colour": "red"},
+            headers=demo.telenor,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.colour"
+        assert response.json()["errors"][0]["code"] == "extra_forbidden"
