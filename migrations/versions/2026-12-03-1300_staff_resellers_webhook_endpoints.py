@@ -1,7 +1,7 @@
 """staff users and resellers can be disabled; webhook endpoints per operator replace the one URL
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 13:00:00
 
 Each operator's `webhook_url` / `webhook_secret` becomes a row of `webhook_endpoints` (a URL
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,14 +11,13 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tests.cases.conftest import World, build_world
-from tests.fixtures.factories import create_line
 
 from simexit import migrate
 from simexit.audit import sealing
 from simexit.cases import service as cases
 from simexit.cases.context import CaseContext
 from simexit.db import Database
-from simexit.models import Case, Line, Operator, Subscriber, Verification
+from simexit.models import Case, Line, Verification
 from simexit.policies.loader import load_registry
 from simexit.policies.model import Channel, RequestType
 from simexit.principals import Actor
@@ -136,18 +135,35 @@ def _open(
 def _insert_line_and_case(session: Session, world: World, now: datetime, *, key: str) -> uuid.UUID:
     """A case on a new line of the same operator, inserted as SQL: the migration under test
     decides whether the key may repeat, not the service."""
-    operator = session.get(Operator, world.operator_id)
-    subscriber = session.get(Subscriber, world.subscriber_id)
-    assert operator is not None
-    assert subscriber is not None
-    line = create_line(session, operator=operator, subscriber=subscriber)
+    # As SQL with the columns of 0004, too: the models have columns (0011: external_id, ...)
+    # that the downgraded tables lack, so loading or adding a model row would fail.
+    line_id = uuid.uuid4()
+    session.execute(
+        text(
+            "INSERT INTO lines (id, operator_id, subscriber_id, msisdn, kind, plan, status,"
+            " suspension_flags, currency, activated_on, balance_minor, bonus_balance_minor,"
+            " unpaid_bills_minor, device_instalment_minor, linked_services, port_pending,"
+            " purchase_channel, suspensions_this_year, sim_return_required, created_at,"
+            " updated_at) SELECT :id, id, :subscriber_id, :msisdn, 'physical_sim',"
+            " 'postpaid', 'active', '[]', currency, :activated_on, 0, 0, 0, 0, '[]', false,"
+            " 'direct', 0, false, :now, :now FROM operators WHERE id = :operator_id"
+        ),
+        {
+            "id": _uuid_param(session, line_id),
+            "subscriber_id": _uuid_param(session, world.subscriber_id),
+            "operator_id": _uuid_param(session, world.operator_id),
+            "msisdn": "+4741234567",
+            "activated_on": date(2024, 1, 15),
+            "now": now,
+        },
+    )
     case_id = uuid.uuid4()
     session.execute(
         insert(cast(Table, Case.__table__)).values(
             id=case_id,
-            operator_id=operator.id,
-            line_id=line.id,
-            subscriber_id=subscriber.id,
+            operator_id=world.operator_id,
+            line_id=line_id,
+            subscriber_id=world.subscriber_id,
             reference=f"T-{case_id.hex[:8]}",
             type="suspend",
             channel="web",
@@ -200,3 +216,9 @@ def test_sqlite_start_up_checks_foreign_keys_before_it_commits(db: Database) -> 
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.execute(select(func.count()).select_from(Line)).scalar() == 0
+
+
+def _uuid_param(session: Session, value: uuid.UUID) -> object:
+    """A UUID as the dialect stores it in raw SQL: 32 hex digits on SQLite (SQLAlchemy's Uuid
+    there), a native uuid on PostgreSQL."""
+    return value.hex if session.get_bind().dialect.name == "sqlite" else value

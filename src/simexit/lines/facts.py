@@ -41,4 +41,5 @@ def line_facts(line: Line, *, subscriber_sim_count: int = 1) -> LineFacts:
         signed_up_channel=line.signed_up_channel,
         purchase_channel=line.purchase_channel,
         sim_returned=line.sim_returned_at is not None,
+        commitment_benefit=_money(line.commitment_benefit_minor, currency),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -15,16 +15,25 @@ class Line(Base):
     """One subscription. Money is integer minor units in `currency`."""
 
     __tablename__ = "lines"
-    __table_args__ = (UniqueConstraint("operator_id", "iccid"),)
+    __table_args__ = (
+        UniqueConstraint("operator_id", "iccid"),
+        # The operator's own id for the line (its BSS key): a re-pushed base updates, never adds.
+        # A unique index, not a constraint: on SQLite adding it does not rebuild the table.
+        Index("uq_lines_operator_id_external_id", "operator_id", "external_id", unique=True),
+        # `GET /v1/lines?updated_since=` and a BSS's incremental sync read lines in this order.
+        Index("ix_lines_operator_updated", "operator_id", "updated_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)
     subscriber_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscribers.id"), index=True)
     reseller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resellers.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
     msisdn: Mapped[str] = mapped_column(String(20), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     plan: Mapped[str] = mapped_column(String(20))
     product_name: Mapped[str | None] = mapped_column(String(120))
+    brand: Mapped[str | None] = mapped_column(String(80))
     iccid: Mapped[str | None] = mapped_column(String(22))
     imsi: Mapped[str | None] = mapped_column(String(15))
     eid: Mapped[str | None] = mapped_column(String(32))
@@ -38,6 +47,8 @@ class Line(Base):
     commitment_end: Mapped[date | None] = mapped_column(Date)
     commitment_kind: Mapped[str | None] = mapped_column(String(40))
     monthly_fee_minor: Mapped[int | None] = mapped_column(Integer)
+    # The discount or device subsidy granted for the commitment (LineFacts.commitment_benefit).
+    commitment_benefit_minor: Mapped[int | None] = mapped_column(Integer)
     billing_cycle_day: Mapped[int | None] = mapped_column(Integer)
     plan_expiry: Mapped[date | None] = mapped_column(Date)
     last_topup_on: Mapped[date | None] = mapped_column(Date)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Uuid
+from sqlalchemy import Date, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -14,9 +14,15 @@ class Subscriber(Base):
     """A party holding lines. Identity documents are kept only as a keyed hash and last digits."""
 
     __tablename__ = "subscribers"
+    # The operator's own id for the subscriber (its BSS key): a re-pushed base updates, never adds.
+    # A unique index, not a constraint: on SQLite adding it does not rebuild the table.
+    __table_args__ = (
+        Index("uq_subscribers_operator_id_external_id", "operator_id", "external_id", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
     full_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -25,7 +31,11 @@ class Subscriber(Base):
     language: Mapped[str] = mapped_column(String(10), default="en")
     id_document_hash: Mapped[str | None] = mapped_column(String(128))
     id_document_last4: Mapped[str | None] = mapped_column(String(4))
+    # argon2 (argon2-cffi's PasswordHasher): the PIN itself is never stored.
+    account_pin_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set on every change through provisioning; None for rows older than it (0011).
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

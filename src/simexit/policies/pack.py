@@ -71,6 +71,10 @@ class Pack:
         return self.document.numbering.quarantine_days.value
 
     @property
+    def mobile_country_codes(self) -> tuple[str, ...]:
+        return self.document.numbering.mobile_country_codes.value
+
+    @property
     def sla_calendar(self) -> str:
         return self.document.review.calendar.value.removeprefix("holidays:")
 

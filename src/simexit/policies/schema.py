@@ -247,6 +247,8 @@ class Numbering(Strict):
     quarantine_days: Ev[Days | None]
     quarantine_max_days: Ev[Days | None] = Ev[Days | None](value=None)
     record_disconnection_date: Ev[bool]
+    # Mobile country codes (ITU-T E.212) the country's IMSIs begin with: provisioning checks them.
+    mobile_country_codes: Ev[tuple[str, ...]] = Ev[tuple[str, ...]](value=())
 
 
 class Sim(Strict):

@@ -1,0 +1,1 @@
+"""Provisioning: operators put their subscribers and lines into simexit (API, events, import)."""
