@@ -54,3 +54,21 @@ class GatewayError(Exception):
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class InvalidFields(InvalidInput):
+    """Several fields refused at once, each with the rule it broke (provisioning, imports).
+
+    `problems` holds `(field, rule, detail, params)`: the API lists them in `errors[]`, each
+    `detail` in the caller's language by its rule."""
+
+    code = "validation_failed"
+
+    def __init__(
+        self, problems: list[tuple[str, str, str, dict[str, str]]], *, prefix: str = "body"
+    ) -> None:
+        first = problems[0] if problems else ("", "invalid", "is invalid", {})
+        super().__init__(f"{first[0]} {first[2]}", field=f"{prefix}.{first[0]}")
+        self.problems = [
+            (f"{prefix}.{f}", rule, detail, params) for f, rule, detail, params in problems
+        ]

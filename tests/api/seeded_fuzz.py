@@ -71,6 +71,31 @@ RULES_OF_STATE = frozenset(
         "returned_at_in_future",  # later than the server's clock
     }
 )
+# Field rules of provisioning that hang on the operator or on today, not on the request's shape:
+# the number's country, the IMSI's MCC, the operator's currency and languages, check digits,
+# dates against today, rows that must exist (a subscriber, a reseller), the line's unpaid bills.
+# A 422 whose every field error is one of them is counted apart, like `RULES_OF_STATE`.
+FIELD_RULES_OF_STATE = frozenset(
+    {
+        "e164_for_country",
+        "imsi_mcc",
+        "eid_check_digits",
+        "iccid_luhn",
+        "currency_of_operator",
+        "language_of_operator",
+        "date_range",
+        "date_order",
+        "bonus_within_balance",
+        "unknown_subscriber",
+        "unknown_reseller",
+        "exceeds_unpaid_bills",
+        "amount_range",
+        "positive",
+        "required",  # a PUT by external id that creates needs what a create needs
+        "matches_path",
+    }
+)
+EXTERNAL_ID = "FUZZ-1"  # a subscriber and a line of the operator carry it
 OPERATOR = "telenor-no"  # whose key the run uses unless told another
 IDEMPOTENCY_KEY = "Idempotency-Key"
 MOBILE = phonenumbers.PhoneNumberType.MOBILE
@@ -91,6 +116,8 @@ class SeededIds:
     reseller_ids: list[str] = field(default_factory=list)
     endpoint_ids: list[str] = field(default_factory=list)
     delivery_ids: list[str] = field(default_factory=list)
+    subscriber_ids: list[str] = field(default_factory=list)
+    external_ids: list[str] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[str]]:
         """Real values per parameter or body field name."""
@@ -107,6 +134,9 @@ class SeededIds:
             "reseller_id": self.reseller_ids,
             "endpoint_id": self.endpoint_ids,
             "delivery_id": self.delivery_ids,
+            "subscriber_id": self.subscriber_ids,
+            "external_id": self.external_ids,
+            "subscriber_external_id": self.external_ids,
         }
 
 
@@ -171,6 +201,11 @@ def seed(
         ids.iccids = [line.iccid for line in lines if line.iccid]
         active = [line for line in lines if line.status == "active"]
         _admin_ids(session, ids, own)
+        ids.subscriber_ids = [str(line.subscriber_id) for line in lines[:4]]
+        foreign_subscriber = session.scalars(
+            select(Line.subscriber_id).where(Line.operator_id != own).limit(1)
+        ).one()
+        ids.subscriber_ids.append(str(foreign_subscriber))
     headers = {"Authorization": f"Bearer {key}"}
     with TestClient(app) as client:
         # An endpoint first, so that the cases below leave deliveries to list and replay.
@@ -178,6 +213,7 @@ def seed(
             "/v1/webhook-endpoints", json={"url": "https://hooks.example/simexit"}, headers=headers
         )
         ids.endpoint_ids.append(registered.json()["id"])
+        _provision(client, headers, ids, lines[0])
         for index, line in enumerate(active[:-2]):
             _open_case_at_step(client, headers, ids, line, step=index % 4)
         for line in active[-2:]:
@@ -218,6 +254,27 @@ def _deliveries(runtime: Runtime, ids: SeededIds) -> None:
             ids.delivery_ids.append(str(delivery.id))
 
 
+def _provision(client: TestClient, headers: dict[str, str], ids: SeededIds, line: Line) -> None:
+    """A subscriber and a line with the operator's own id, for the by-external-id operations."""
+    client.put(
+        f"/v1/subscribers/by-external-id/{EXTERNAL_ID}",
+        json={"full_name": "Fuzz Testesen"},
+        headers=headers,
+    )
+    client.put(
+        f"/v1/lines/by-external-id/{EXTERNAL_ID}",
+        json={
+            "subscriber_external_id": EXTERNAL_ID,
+            "msisdn": line.msisdn,
+            "kind": "esim",
+            "plan": "prepaid",
+            "activated_on": "2025-01-01",
+        },
+        headers=headers,
+    )
+    ids.external_ids = [EXTERNAL_ID]
+
+
 def _open_case_at_step(
     client: TestClient, headers: dict[str, str], ids: SeededIds, line: Line, step: int
 ) -> None:
@@ -251,6 +308,8 @@ SHAPES: dict[str, Callable[[str], bool]] = {
     "transfer_to_msisdn": _matching(E164_PATTERN),
     "iccid": _matching(ICCID_PATTERN),
     "cursor": _matching(CURSOR_PATTERN),
+    "external_id": _matching(r"^[A-Za-z0-9._~:-]{1,100}$"),
+    "subscriber_external_id": _matching(r"^[A-Za-z0-9._~:-]{1,100}$"),
 }
 
 
@@ -302,6 +361,11 @@ class RealIds:
         if code in RULES_OF_STATE:
             self.by_rule[code] = self.by_rule.get(code, 0) + 1
             return False
+        rules = _field_rules(response)
+        if code == "validation_failed" and rules and rules <= FIELD_RULES_OF_STATE:
+            for rule in rules:
+                self.by_rule[rule] = self.by_rule.get(rule, 0) + 1
+            return False
         return True
 
 
@@ -311,6 +375,17 @@ def _problem_code(response: Any) -> str | None:
     except ValueError:
         return None
     return body.get("code") if isinstance(body, dict) else None
+
+
+def _field_rules(response: Any) -> set[str]:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return set()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return set()
+    return {str(e.get("code")) for e in errors if isinstance(e, dict)}
 
 
 @contextmanager
@@ -420,6 +495,8 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def _template(interaction: Any) -> str:
     """The path with its ids put back as `{id}`, e.g. /v1/cases/{id}/submit."""
     path = urlsplit(interaction.request.uri).path
+    # The operator's own ids stand in paths too (`/v1/lines/by-external-id/FUZZ-1`).
+    path = re.sub(r"/by-external-id/[^/]+", "/by-external-id/{id}", path)
     return _UUID.sub("{id}", path)
 
 

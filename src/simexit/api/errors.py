@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from simexit.api import messages
-from simexit.errors import DomainError
+from simexit.api.field_messages import field_detail
+from simexit.errors import DomainError, InvalidFields
 
 log = structlog.get_logger()
 
@@ -127,10 +128,25 @@ def domain_problem(request: Request, error: DomainError) -> tuple[dict[str, Any]
     # Context goes out as extension members (attempts_left, current, ...), minus internal ids
     # the caller already knows.
     extra = {k: v for k, v in error.context.items() if isinstance(v, str | int | float | bool)}
+    errors = _field_errors(request, error) if isinstance(error, InvalidFields) else None
     body = problem_body(
-        request, code=code, status=status, fallback=error.message, field=error.field, extra=extra
+        request,
+        code=code,
+        status=status,
+        fallback=error.message,
+        field=error.field,
+        errors=errors,
+        extra=extra,
     )
     return body, headers
+
+
+def _field_errors(request: Request, error: InvalidFields) -> list[FieldError]:
+    language = language_of(request)
+    return [
+        FieldError(field=name, code=rule, detail=field_detail(rule, language, detail, params))
+        for name, rule, detail, params in error.problems
+    ]
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -154,11 +170,14 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
         except ApiError as refused:
             body, headers = domain_problem(request, refused)
             return problem_response(request, body, headers)
+    language = language_of(request)
     field_errors = [
         FieldError(
             field=_location(tuple(e.get("loc", ()))),
             code=str(e.get("type", "invalid")),
-            detail=str(e.get("msg", "")),
+            detail=field_detail(
+                str(e.get("type", "invalid")), language, str(e.get("msg", "")), e.get("ctx")
+            ),
         )
         for e in error.errors()
     ]
@@ -176,7 +195,8 @@ async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     if not isinstance(error, StarletteHTTPException):
         raise error
     if error.status_code == 400:  # the body could not be parsed at all: a validation failure too
-        unreadable = FieldError(field="body", code="body_unreadable", detail=str(error.detail))
+        detail = field_detail("body_unreadable", language_of(request), str(error.detail))
+        unreadable = FieldError(field="body", code="body_unreadable", detail=detail)
         body = problem_body(
             request, code="validation_failed", status=422, field="body", errors=[unreadable]
         )

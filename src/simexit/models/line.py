@@ -18,7 +18,8 @@ class Line(Base):
     __table_args__ = (
         UniqueConstraint("operator_id", "iccid"),
         # The operator's own id for the line (its BSS key): a re-pushed base updates, never adds.
-        UniqueConstraint("operator_id", "external_id"),
+        # A unique index, not a constraint: on SQLite adding it does not rebuild the table.
+        Index("uq_lines_operator_id_external_id", "operator_id", "external_id", unique=True),
         # `GET /v1/lines?updated_since=` and a BSS's incremental sync read lines in this order.
         Index("ix_lines_operator_updated", "operator_id", "updated_at"),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -15,7 +15,10 @@ class Subscriber(Base):
 
     __tablename__ = "subscribers"
     # The operator's own id for the subscriber (its BSS key): a re-pushed base updates, never adds.
-    __table_args__ = (UniqueConstraint("operator_id", "external_id"),)
+    # A unique index, not a constraint: on SQLite adding it does not rebuild the table.
+    __table_args__ = (
+        Index("uq_subscribers_operator_id_external_id", "operator_id", "external_id", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), index=True)

@@ -35,6 +35,7 @@ id_document_number, account_pin.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -57,6 +58,8 @@ class FieldProblem:
     field: str  # the public field name, e.g. "msisdn"
     rule: str  # a stable code; the API translates by it
     detail: str  # an English sentence
+    # Values the translated sentence fills in (e.g. {"currency": "NOK"}); all strings.
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +74,11 @@ class OperatorFacts:
 
 
 class _Refused(Exception):
-    def __init__(self, rule: str, detail: str) -> None:
+    def __init__(self, rule: str, detail: str, **params: str) -> None:
         super().__init__(detail)
         self.rule = rule
         self.detail = detail
+        self.params = params
 
 
 # The earliest day any date field may hold, and how far ahead a date may lie: a year 1900 or
@@ -87,11 +91,16 @@ ICCID_PREFIX: Final = "89"  # E.118: major industry identifier 89 (telecommunica
 IMSI_LENGTH: Final = 15  # ITU-T E.212: MCC (3) + MNC (2-3) + MSIN, 15 digits at most
 EID_LENGTH: Final = 32  # GSMA SGP.29
 
+# The largest amount in minor units a line holds: its columns are 32-bit integers (PostgreSQL
+# INTEGER), and 9,999,999.99 is far above any phone bill.
+MAX_AMOUNT_MINOR: Final = 999_999_999
 PURCHASE_CHANNELS: Final = ("direct", "reseller", "store")
 _DIGITS = re.compile(r"\d+")
+EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
 _TOKEN = re.compile(r"[a-z0-9_]{1,40}")
 _REGION = re.compile(r"[A-Z0-9]{1,3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Explicit classes, not only \s: Python's \s holds \x1c-\x1f, JSON Schema's (and pydantic's) not.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+")
 _PIN = re.compile(r"\d{4,8}")
 _DOCUMENT = re.compile(r"[A-Z0-9]{4,40}")
 _TRUE = frozenset({"true", "1", "yes"})
@@ -127,7 +136,9 @@ def _text(max_length: int) -> Parser:
             raise _Refused("string", "must be a string")
         text = value.strip()
         if len(text) > max_length:
-            raise _Refused("max_length", f"must be at most {max_length} characters")
+            raise _Refused(
+                "max_length", f"must be at most {max_length} characters", max=str(max_length)
+            )
         return text
 
     return parse
@@ -136,10 +147,19 @@ def _text(max_length: int) -> Parser:
 def _one_of(choices: tuple[str, ...]) -> Parser:
     def parse(value: object, _ctx: _Context) -> str:
         if not isinstance(value, str) or value.strip() not in choices:
-            raise _Refused("one_of", f"must be one of: {', '.join(choices)}")
+            raise _Refused(
+                "one_of", f"must be one of: {', '.join(choices)}", choices=", ".join(choices)
+            )
         return value.strip()
 
     return parse
+
+
+def _external_id(value: object, _ctx: _Context) -> str:
+    """URL-safe, so the id can stand in a path (`PUT /v1/lines/by-external-id/{external_id}`)."""
+    if not isinstance(value, str) or not EXTERNAL_ID.fullmatch(value.strip()):
+        raise _Refused("external_id_format", "must be 1 to 100 letters, digits or . _ ~ : -")
+    return value.strip()
 
 
 def _token(value: object, _ctx: _Context) -> str:
@@ -170,17 +190,19 @@ def _contact_phone(value: object, ctx: _Context) -> str:
 def _phone(value: object, ctx: _Context, *, country: str | None, rule: str) -> str:
     where = f" for {country}" if country else ""
     if not isinstance(value, str):
-        raise _Refused(rule, f"must be a phone number in E.164 form{where}")
+        raise _Refused(rule, f"must be a phone number in E.164 form{where}", country=country or "")
     if country and is_e164_mobile(value.strip(), country):
         return value.strip()  # the common case in a base file, without the full parser
     try:
         number = phonenumbers.parse(value, country or ctx.operator.country)
     except phonenumbers.NumberParseException:
-        raise _Refused(rule, f"is not a phone number; use E.164 form{where}") from None
+        raise _Refused(
+            rule, f"is not a phone number; use E.164 form{where}", country=country or ""
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise _Refused(rule, f"is not a valid phone number{where}")
+        raise _Refused(rule, f"is not a valid phone number{where}", country=country or "")
     if country and phonenumbers.region_code_for_number(number) != country:
-        raise _Refused(rule, f"is not a number of {country}")
+        raise _Refused(rule, f"is not a number of {country}", country=country)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -200,7 +222,9 @@ def _imsi(value: object, ctx: _Context) -> str:
     codes = ctx.operator.mobile_country_codes
     if codes and digits[:3] not in codes:
         raise _Refused(
-            "imsi_mcc", f"must start with a mobile country code of the operator: {', '.join(codes)}"
+            "imsi_mcc",
+            f"must start with a mobile country code of the operator: {', '.join(codes)}",
+            codes=", ".join(codes),
         )
     return digits
 
@@ -221,7 +245,9 @@ def _enum(values: tuple[str, ...]) -> Parser:
 def _currency(value: object, ctx: _Context) -> str:
     if not isinstance(value, str) or value.strip().upper() != ctx.operator.currency:
         raise _Refused(
-            "currency_of_operator", f"must be the operator's currency, {ctx.operator.currency}"
+            "currency_of_operator",
+            f"must be the operator's currency, {ctx.operator.currency}",
+            currency=ctx.operator.currency,
         )
     return ctx.operator.currency
 
@@ -230,7 +256,12 @@ def _amount(*, negative: bool = False) -> Parser:
     def parse(value: object, ctx: _Context) -> int:
         currency = ctx.operator.currency
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _Refused("decimal_amount", 'must be a decimal string such as "129.50"')
+            raise _Refused(
+                "decimal_amount",
+                'must be a decimal string such as "129.50"',
+                digits=str(exponent_of(currency)),
+                currency=currency,
+            )
         try:
             money = Money.parse(str(value).strip(), currency)
         except MoneyError:
@@ -238,9 +269,17 @@ def _amount(*, negative: bool = False) -> Parser:
             raise _Refused(
                 "decimal_amount",
                 f"must be a decimal amount with at most {digits} decimals for {currency}",
+                digits=str(digits),
+                currency=currency,
             ) from None
         if money.minor < 0 and not negative:
             raise _Refused("not_negative", "must not be negative")
+        if abs(money.minor) > MAX_AMOUNT_MINOR:
+            raise _Refused(
+                "amount_range",
+                f"must be at most {Money(MAX_AMOUNT_MINOR, currency).as_str()}",
+                max=Money(MAX_AMOUNT_MINOR, currency).as_str(),
+            )
         return money.minor
 
     return parse
@@ -253,7 +292,9 @@ def _integer(low: int, high: int) -> Parser:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Refused("integer", "must be a whole number")
         if not low <= value <= high:
-            raise _Refused("int_range", f"must be from {low} to {high}")
+            raise _Refused(
+                "int_range", f"must be from {low} to {high}", low=str(low), high=str(high)
+            )
         return value
 
     return parse
@@ -277,7 +318,12 @@ def _date(*, past_only: bool = False) -> Parser:
             raise _Refused("date", "must be a date in ISO form, YYYY-MM-DD") from None
         latest = ctx.today if past_only else _years_ahead(ctx.today)
         if not EARLIEST_DATE <= day <= latest:
-            raise _Refused("date_range", f"must be from {EARLIEST_DATE} to {latest}")
+            raise _Refused(
+                "date_range",
+                f"must be from {EARLIEST_DATE} to {latest}",
+                earliest=str(EARLIEST_DATE),
+                latest=str(latest),
+            )
         return day
 
     return parse
@@ -291,14 +337,21 @@ def _timestamp(value: object, ctx: _Context) -> datetime:
     if not isinstance(value, str | datetime):
         raise _Refused("datetime", "must be an ISO 8601 time with its UTC offset")
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
+        moment = (
+            value if isinstance(value, datetime) else datetime.fromisoformat(value.strip().upper())
+        )
     except ValueError:
         raise _Refused("datetime", "must be an ISO 8601 time with its UTC offset") from None
     if moment.tzinfo is None:
         raise _Refused("datetime", "must carry a UTC offset, e.g. 2026-12-03T10:00:00+01:00")
     latest = datetime.combine(ctx.today + timedelta(days=1), datetime.min.time(), UTC)
     if not datetime.combine(EARLIEST_DATE, datetime.min.time(), UTC) <= moment <= latest:
-        raise _Refused("date_range", f"must be from {EARLIEST_DATE} to today")
+        raise _Refused(
+            "date_range",
+            f"must be from {EARLIEST_DATE} to today",
+            earliest=str(EARLIEST_DATE),
+            latest=str(ctx.today),
+        )
     return moment.astimezone(UTC)
 
 
@@ -330,7 +383,9 @@ def _flags(value: object, _ctx: _Context) -> list[str]:
     known = tuple(flag.value for flag in SuspensionFlag)
     for item in items:
         if item not in known:
-            raise _Refused("one_of", f"each must be one of: {', '.join(known)}")
+            raise _Refused(
+                "one_of", f"each must be one of: {', '.join(known)}", choices=", ".join(known)
+            )
     return sorted(set(items))
 
 
@@ -358,7 +413,11 @@ def _email(value: object, ctx: _Context) -> str:
 def _language(value: object, ctx: _Context) -> str:
     languages = ctx.operator.languages
     if not isinstance(value, str) or (languages and value.strip() not in languages):
-        raise _Refused("one_of", f"must be one of: {', '.join(languages)}")
+        raise _Refused(
+            "language_of_operator",
+            f"must be one of the operator's languages: {', '.join(languages)}",
+            choices=", ".join(languages),
+        )
     return value.strip()
 
 
@@ -392,7 +451,7 @@ _PLANS = tuple(plan.value for plan in Plan)
 _STATUSES = tuple(status.value for status in LineStatus)
 
 _LINE_FIELDS: Final[dict[str, _Field]] = {
-    "external_id": _Field("external_id", _text(100)),
+    "external_id": _Field("external_id", _external_id),
     "msisdn": _Field("msisdn", _msisdn, required=True),
     "kind": _Field("kind", _enum(_KINDS), required=True),
     "plan": _Field("plan", _enum(_PLANS), required=True),
@@ -457,7 +516,7 @@ _LINE_FIELDS: Final[dict[str, _Field]] = {
 }
 
 _SUBSCRIBER_FIELDS: Final[dict[str, _Field]] = {
-    "external_id": _Field("external_id", _text(100)),
+    "external_id": _Field("external_id", _external_id),
     "full_name": _Field("full_name", _text(200)),
     "email": _Field("email", _email),
     "phone": _Field("phone_e164", _contact_phone),
@@ -529,7 +588,7 @@ def _check(
         try:
             cleaned[spec.column] = spec.parse(value, ctx)
         except _Refused as refused:
-            problems.append(FieldProblem(name, refused.rule, refused.detail))
+            problems.append(FieldProblem(name, refused.rule, refused.detail, refused.params))
     return cleaned, problems
 
 

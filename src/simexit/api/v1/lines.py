@@ -6,13 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from simexit.access.scopes import require_admin
 from simexit.api.deps import ActorDep, ClockDep, ReadSessionDep, RuntimeDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
+from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, encode_cursor
 from simexit.api.v1.schemas import (
     LineList,
     LineRead,
@@ -20,27 +22,90 @@ from simexit.api.v1.schemas import (
     SimReturnCreate,
     SuspensionFlagChange,
 )
-from simexit.api.validators import E164, BoundedDate
+from simexit.api.validators import E164, E164_FORMAT, E164_PATTERN, BoundedDate, BoundedTimestamp
 from simexit.cases import service as case_service
 from simexit.lines import repository as line_repository
 from simexit.lines import service as line_service
-from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
+from simexit.lines.states import LineStatus
+from simexit.policies.model import (
+    CaseRequest,
+    Channel,
+    LineKind,
+    Plan,
+    RequestType,
+    SettlementChoice,
+)
+from simexit.provisioning import repository as provisioning_repository
+from simexit.provisioning.repository import LineFilter
 
 router = APIRouter(prefix="/v1/lines", tags=["lines"])
 
 
-@router.get("", name="find_lines", response_model=LineList, responses=responses(401, 422))
+@router.get("", name="find_lines", response_model=LineList, responses=responses(401, 403, 422))
 def find_lines(
-    msisdn: Annotated[E164, Query(description="The number, E.164.")],
+    request: Request,
     session: ReadSessionDep,
     actor: ActorDep,
+    msisdn: Annotated[
+        E164 | None,
+        Query(
+            description="The number, E.164.",
+            # On the parameter: a pattern constrains strings only, so null still passes.
+            json_schema_extra={"format": E164_FORMAT, "pattern": E164_PATTERN},
+        ),
+    ] = None,
+    status: Annotated[
+        list[LineStatus] | None, Query(description="Repeat to match several.")
+    ] = None,
+    kind: LineKind | None = None,
+    plan: Plan | None = None,
+    brand: Annotated[str | None, Query(max_length=80)] = None,
+    product: Annotated[str | None, Query(max_length=120, description="The product name.")] = None,
+    msisdn_prefix: Annotated[
+        str | None, Query(pattern=r"^\+[0-9]{1,15}$", description="E.g. +4791.")
+    ] = None,
+    updated_since: BoundedTimestamp | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="The `next_cursor` of the page before.",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
 ) -> LineList:
-    """The lines (with ICCID) behind a number, among those the caller may see."""
+    """With only `msisdn`: the lines (with ICCID) behind a number, among those the caller may
+    see. Otherwise the operator's lines by the filters, oldest change first, a page at a time
+    (the admin scope): a BSS syncs forward with `updated_since` and the cursor."""
+    filters = (status, kind, plan, brand, product, msisdn_prefix, updated_since, cursor)
+    if msisdn is not None and all(f is None for f in filters):
+        return LineList(
+            items=[
+                LineRead.of(line)
+                for line in line_repository.find_lines_by_msisdn(session, actor, msisdn)
+            ]
+        )
+    require_admin(actor)
+    query = LineFilter(
+        statuses=tuple(s.value for s in status or ()),
+        kind=kind.value if kind else None,
+        plan=plan.value if plan else None,
+        brand=brand,
+        product_name=product,
+        msisdn=msisdn,
+        msisdn_prefix=msisdn_prefix,
+        updated_since=updated_since,
+    )
+    rows = provisioning_repository.list_lines(
+        session, actor, query, after=decode_cursor(cursor) if cursor else None, limit=limit + 1
+    )
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = encode_cursor(page[-1].updated_at, page[-1].id) if more else None
     return LineList(
-        items=[
-            LineRead.of(line)
-            for line in line_repository.find_lines_by_msisdn(session, actor, msisdn)
-        ]
+        items=[LineRead.of(line) for line in page],
+        next_cursor=next_cursor,
+        next=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
     )
 
 

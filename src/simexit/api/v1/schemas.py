@@ -245,6 +245,9 @@ class LineRead(BaseModel):
 
 class LineList(BaseModel):
     items: list[LineRead]
+    # Set when a filtered list (GET /v1/lines with filters) has more pages.
+    next_cursor: str | None = None
+    next: str | None = None
 
 
 class SimReturnCreate(Input):
