@@ -12,47 +12,6 @@ from fastapi import APIRouter
 from simexit.api.v1 import (
     cases,
     esim,
-from simexit.api.v1 import (
-    cases,
-    esim,
-    imports,
-    lines,
-    operators,
-    port_outs,
-    provisioned_lines,
-    resellers,
-    staff,
-    subscribers,
-    webhooks,
-)
-
-# Provisioning's lines before `lines`: `/v1/lines/by-external-id/{id}` must not be read as a
-# line id.
-routers: list[APIRouter] = [
-    module.router
-    for module in (
-        operators,
-        subscribers,
-        provisioned_lines,
-        lines,
-        cases,
-        esim,
-        port_outs,
-        staff,
-        resellers,
-        webhooks,
-        imports,
-    )
-    webhooks,
-)
-
-# Provisioning's lines before `lines`: `/v1/lines/by-external-id/{id}` must not be read as a
-# line id.
-routers: list[APIRouter] = [
-    module.router
-from simexit.api.v1 import (
-    cases,
-    esim,
     imports,
     lines,
     operators,
