@@ -200,6 +200,7 @@ def seed_demo(
             policy_pack=spec.pack,
             reference_prefix=spec.prefix,
             created_at=now,
+            sandbox=True,  # demo operators may run on a test clock (`POST /v1/test-clocks`)
         )
         session.add(operator)
         session.flush()

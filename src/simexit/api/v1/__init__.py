@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from simexit.api.v1 import cases, esim, lines, operators, port_outs
+from simexit.api.v1 import cases, esim, lines, operators, port_outs, test_clocks
 
-routers: list[APIRouter] = [module.router for module in (operators, lines, cases, esim, port_outs)]
+routers: list[APIRouter] = [
+    module.router for module in (operators, lines, cases, esim, port_outs, test_clocks)
+]

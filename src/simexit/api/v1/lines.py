@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from simexit.operators import clocks as operator_clocks
 from simexit.api.deps import ActorDep, ClockDep, ReadSessionDep, RuntimeDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
@@ -73,7 +74,12 @@ def preview_line(
         type=type, channel=channel, requested_date=requested_date, settlement=settlement
     )
     decision = case_service.preview(
-        session, runtime.cases, actor=actor, line_id=line_id, request=request, now=clock()
+        session,
+        runtime.cases,
+        actor=actor,
+        line_id=line_id,
+        request=request,
+        now=operator_clocks.now_for(session, actor.operator_id, clock()),
     )
     return Preview.of(decision)
 
