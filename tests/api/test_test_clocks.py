@@ -155,7 +155,10 @@ class TestAdvance:
                 select(AuditEvent).where(AuditEvent.action == "test_clock.advanced")
             ).one()
         assert event.changes == {
-            "frozen_time": [body["moved_from"].replace("Z", "+00:00"), body["clock"]["frozen_time"].replace("Z", "+00:00")]
+            "frozen_time": [
+                body["moved_from"].replace("Z", "+00:00"),
+                body["clock"]["frozen_time"].replace("Z", "+00:00"),
+            ]
         }
 
     def test_an_approved_case_completes_once_its_date_comes(

@@ -171,7 +171,9 @@ def sla_event(session: Session, *, now: datetime, case_id: str, kind: str) -> No
 
 
 @periodic("lines.release_numbers", every=timedelta(hours=1), per_operator=True)
-def release_numbers(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
+def release_numbers(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
     """Quarantine over: the number goes back to the operator's pool."""
     for operator in _operators(session, operator_id):
         today = today_for(operator, now)
@@ -239,7 +241,9 @@ def sim_return_reminders(
 
 
 @periodic("privacy.retention_purge", every=timedelta(hours=24), per_operator=True)
-def retention_purge(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
+def retention_purge(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
     """Erase the personal data of subscribers whose lines all ended longer ago than the pack keeps
     customer data. The ledger and the audit trail stay: they hold ids and amounts, not names."""
     ctx = context()

@@ -277,7 +277,9 @@ def _record_failure(
         values.update(status="dead", finished_at=now)
     else:
         values.update(
-            status="queued", finished_at=None, run_at=(claimed.clock_time or now) + spec.backoff.delay(claimed.attempts)
+            status="queued",
+            finished_at=None,
+            run_at=(claimed.clock_time or now) + spec.backoff.delay(claimed.attempts),
         )
     result = session.execute(
         update(Job)

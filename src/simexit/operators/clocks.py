@@ -63,7 +63,9 @@ def now_for(session: Session, operator_id: uuid.UUID | None, wall: datetime) -> 
     """The operator's now: its test clock's frozen time, or `wall` (no operator, or no clock)."""
     if operator_id is None or operator_id not in clocked_ids(session):
         return wall
-    frozen = session.scalar(select(TestClock.frozen_time).where(TestClock.operator_id == operator_id))
+    frozen = session.scalar(
+        select(TestClock.frozen_time).where(TestClock.operator_id == operator_id)
+    )
     return frozen if frozen is not None else wall
 
 

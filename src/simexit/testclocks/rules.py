@@ -15,8 +15,8 @@ def advance_target(frozen: datetime, *, to: datetime | None, days: int | None) -
     """The clock's new time: `to`, or `days` after `frozen`; exactly one of them, forward only."""
     if (to is None) == (days is None):
         raise InvalidInput("give exactly one of 'to' and 'days'", field="body.to", rule="one_of")
-    if days is not None:
-        if days <= 0:
+    if to is None:
+        if days is None or days <= 0:
             raise NotForward(
                 "days must be at least 1: a test clock only moves forward",
                 field="body.days",
@@ -24,7 +24,6 @@ def advance_target(frozen: datetime, *, to: datetime | None, days: int | None) -
             )
         target = frozen + timedelta(days=days)
     else:
-        assert to is not None
         if to.tzinfo is None:
             raise InvalidInput(
                 "'to' needs a time zone (e.g. 2026-12-17T09:00:00Z)",

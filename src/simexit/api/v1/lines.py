@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from simexit.operators import clocks as operator_clocks
 from simexit.api.deps import ActorDep, ClockDep, ReadSessionDep, RuntimeDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
@@ -25,6 +24,7 @@ from simexit.api.validators import E164, BoundedDate
 from simexit.cases import service as case_service
 from simexit.lines import repository as line_repository
 from simexit.lines import service as line_service
+from simexit.operators import clocks as operator_clocks
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
 
 router = APIRouter(prefix="/v1/lines", tags=["lines"])

@@ -79,7 +79,8 @@ class TestClockAdvanced(BaseModel):
     clock: TestClockRead
     moved_from: datetime
     due_work: DueWorkRead | None = Field(
-        None, description="What ran; null in a replay of an Idempotency-Key (it ran the first time)."
+        None,
+        description="What ran; null in a replay of an Idempotency-Key (it ran the first time).",
     )
 
 
@@ -136,7 +137,8 @@ async def advance_test_clock(
     is 409 `operator_not_sandbox`."""
     advanced: list[TestClockAdvanced] = []
 
-    def effect(session: Session, now: datetime) -> Reply:
+    def effect(session: Session, _clock_time: datetime) -> Reply:
+        # The advance is stamped with the wall clock's time; it moves the operator's own.
         advance = service.advance_clock(
             session,
             actor=call.actor,
