@@ -26,6 +26,8 @@ def _register() -> None:
         "serve": ("simexit.cli.serve", "Run the HTTP server."),
         "keys": ("simexit.cli.keys", "API keys."),
         "gateways": ("simexit.cli.gateways", "Gateways per operator: check the gateways file."),
+        "clock": ("simexit.cli.clock", "Test clocks of sandbox operators: show, advance."),
+        "lines": ("simexit.cli.lines", "Lines: list them with their situation."),
     }
     import importlib
 
