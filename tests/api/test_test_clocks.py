@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from simexit.models import AuditEvent, Case, Line, Operator
 from simexit.runtime import Runtime
@@ -220,3 +220,27 @@ class TestAdvance:
         assert lines_of(runtime, "telenor-no", id=line.id)[0].status == "terminated"
         _advance(client, demo, created["id"], days=2)
         assert lines_of(runtime, "telenor-no", id=line.id)[0].status == "number_released"
+
+
+class TestProductionPath:
+    def test_an_operator_without_a_clock_reads_no_clock_per_request(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        """Which operators have a clock is cached per process: once it is loaded, a write of an
+        operator without one issues no statement about clocks."""
+        lines = lines_of(runtime, "att-us", status="active")
+        first = client.post("/v1/cases", json={"line_id": str(lines[0].id)}, headers=demo.att)
+        assert first.status_code == 201, first.text
+        statements: list[str] = []
+
+        def record(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(runtime.db.engine, "before_cursor_execute", record)
+        try:
+            second = client.post("/v1/cases", json={"line_id": str(lines[1].id)}, headers=demo.att)
+        finally:
+            event.remove(runtime.db.engine, "before_cursor_execute", record)
+        assert second.status_code == 201, second.text
+        assert statements
+        assert not [s for s in statements if "test_clocks" in s]
