@@ -244,3 +244,15 @@ class TestProductionPath:
         assert second.status_code == 201, second.text
         assert statements
         assert not [s for s in statements if "test_clocks" in s]
+
+
+def test_null_days_is_a_named_422(client: TestClient, demo: Demo) -> None:
+    created = _clock(client, demo)
+    for headers in ({}, {"Idempotency-Key": "null-days"}):
+        response = client.post(
+            f"/v1/test-clocks/{created['id']}/advance",
+            json={"days": None},
+            headers={**demo.telenor, **headers},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["rule"] == "one_of"

@@ -25,3 +25,9 @@ class NotForward(InvalidInput):
     """A clock only moves forward: what happened at a time cannot happen again."""
 
     code = "test_clock_not_forward"
+
+
+class AdvanceTooFar(InvalidInput):
+    """Years of scans in one call is a typo rather than a test."""
+
+    code = "test_clock_advance_too_far"

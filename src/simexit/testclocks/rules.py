@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from simexit.errors import InvalidInput
-from simexit.testclocks.errors import NotForward
+from simexit.testclocks.errors import AdvanceTooFar, NotForward
 
 # An advance beyond this is a typo rather than a test: ten years of scans in one call.
 MAX_ADVANCE = timedelta(days=3660)
@@ -22,7 +22,12 @@ def advance_target(frozen: datetime, *, to: datetime | None, days: int | None) -
                 field="body.days",
                 rule="positive",
             )
-        target = frozen + timedelta(days=days)
+        if timedelta(days=days) > MAX_ADVANCE:
+            raise _too_far("body.days")
+        try:
+            target = frozen + timedelta(days=days)
+        except OverflowError:  # past the year 9999
+            raise _too_far("body.days") from None
     else:
         if to.tzinfo is None:
             raise InvalidInput(
@@ -39,8 +44,12 @@ def advance_target(frozen: datetime, *, to: datetime | None, days: int | None) -
                 rule="after_frozen_time",
                 frozen_time=frozen.isoformat(),
             )
-    if target - frozen > MAX_ADVANCE:
-        raise InvalidInput(
-            f"an advance is at most {MAX_ADVANCE.days} days", field="body.to", rule="max_advance"
-        )
+        if target - frozen > MAX_ADVANCE:
+            raise _too_far("body.to")
     return target
+
+
+def _too_far(field: str) -> AdvanceTooFar:
+    return AdvanceTooFar(
+        f"an advance is at most {MAX_ADVANCE.days} days", field=field, rule="max_advance"
+    )

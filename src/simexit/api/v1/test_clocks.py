@@ -11,10 +11,12 @@ import os
 import socket
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -38,9 +40,20 @@ class TestClockCreate(Input):
 
 
 class TestClockAdvance(Input):
+    """Exactly one of `to` and `days` (the schema's `oneOf`; the service names the field)."""
+
     __test__ = False
-    to: AwareDatetime | None = Field(None, description="The new time; after the clock's time.")
-    days: int | None = Field(None, ge=1, le=3660, description="Or: this many days forward.")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["to"]}, {"required": ["days"]}]},
+    )
+    # Not nullable in the schema: a null would be neither of the two.
+    to: AwareDatetime | SkipJsonSchema[None] = Field(
+        None, description="The new time, after the clock's (with a time zone)."
+    )
+    days: Annotated[int, Field(ge=1, le=3660)] | SkipJsonSchema[None] = Field(
+        None, description="Or: this many days forward."
+    )
 
 
 class TestClockRead(BaseModel):
