@@ -182,6 +182,32 @@ class TestAdvance:
         shown = client.get(f"/v1/cases/{case_id}", headers=demo.telenor)
         assert shown.json()["status"] == "completed"
 
+    def test_a_review_past_its_sla_is_escalated_on_advance(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        created = _clock(client, demo)
+        opened = client.post(
+            "/v1/cases", json={"line_id": str(_line(runtime).id)}, headers=demo.telenor
+        )
+        case_id = opened.json()["id"]
+        client.post(
+            f"/v1/cases/{case_id}/identity",
+            json={"method": "id_document", "document_type": "passport", "document_last4": "1234"},
+            headers=demo.telenor,
+        )
+        submitted = client.post(f"/v1/cases/{case_id}/submit", json={}, headers=demo.telenor)
+        assert submitted.json()["status"] == "in_review", submitted.text
+        due = _case(runtime, case_id).sla_due_date
+        assert due is not None
+        after = datetime.combine(due + timedelta(days=1), time(12), UTC)
+        moved = _advance(client, demo, created["id"], to=after.isoformat())
+        assert moved.status_code == 200, moved.text
+        with runtime.db.read_session() as session:
+            actions = list(
+                session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == case_id))
+            )
+        assert "case.sla_breached" in actions
+
     def test_requests_of_the_operator_run_at_its_clock(
         self, client: TestClient, demo: Demo, runtime: Runtime
     ) -> None:
