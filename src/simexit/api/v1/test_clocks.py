@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +23,7 @@ from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
 from simexit.api.v1.schemas import Input
+from simexit.api.validators import BoundedTimestamp, ShortText
 from simexit.models import TestClock
 from simexit.testclocks import due, service
 from simexit.testclocks.service import Advance
@@ -32,8 +33,8 @@ router = APIRouter(prefix="/v1/test-clocks", tags=["test clocks"])
 
 class TestClockCreate(Input):
     __test__ = False
-    name: str = Field("test clock", min_length=1, max_length=200)
-    frozen_time: AwareDatetime | None = Field(
+    name: ShortText = "test clock"
+    frozen_time: BoundedTimestamp | None = Field(
         None, description="Where the clock starts (with a time zone); now when left out."
     )
 
@@ -44,7 +45,7 @@ def _exactly_one(schema: dict[str, Any]) -> None:
     for name in ("to", "days"):
         field = schema["properties"][name]
         kept = [branch for branch in field.pop("anyOf") if branch.get("type") != "null"]
-        field.update(kept[0])
+        field.update({key: value for key, value in kept[0].items() if key not in field})
         field.pop("default", None)
 
 
@@ -53,7 +54,7 @@ class TestClockAdvance(Input):
 
     __test__ = False
     model_config = ConfigDict(extra="forbid", json_schema_extra=_exactly_one)
-    to: AwareDatetime | None = Field(
+    to: BoundedTimestamp | None = Field(
         None, description="The new time, after the clock's (with a time zone)."
     )
     days: int | None = Field(None, ge=1, le=3660, description="Or: this many days forward.")
