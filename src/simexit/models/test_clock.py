@@ -25,4 +25,5 @@ class TestClock(Base):
     name: Mapped[str] = mapped_column(String(200))
     frozen_time: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="ready")  # ready | advancing
+    # "ready": an advance runs its due work inline, so no clock is left half-advanced.
+    status: Mapped[str] = mapped_column(String(20), default="ready")
