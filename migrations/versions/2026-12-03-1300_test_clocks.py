@@ -33,10 +33,11 @@ DEMO_CODES = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("operators", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("sandbox", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # In place on both back ends (SQLite's ADD COLUMN with a constant default): batch mode would
+    # copy and drop `operators`, which SQLite's foreign keys refuse while rows point at one.
+    op.add_column(
+        "operators", sa.Column("sandbox", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
     op.create_table(
         "test_clocks",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -62,5 +63,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("test_clocks")
-    with op.batch_alter_table("operators", schema=None) as batch_op:
-        batch_op.drop_column("sandbox")
+    if op.get_bind().dialect.name == "sqlite":
+        # Batch mode would copy and drop `operators`, which SQLite's foreign keys refuse while
+        # rows point at an operator; SQLite (3.35+) drops a plain column in place.
+        op.execute("ALTER TABLE operators DROP COLUMN sandbox")
+    else:
+        op.drop_column("operators", "sandbox")
