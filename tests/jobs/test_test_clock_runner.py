@@ -162,3 +162,32 @@ def test_the_scheduled_scan_leaves_a_clocked_operator_to_its_clock(
         release_numbers(session, now=now, operator_id=clocked)
     with db.read_session() as session:
         assert session.get(Line, ids[0]).status == "number_released"  # type: ignore[union-attr]
+
+
+def test_the_worker_catches_a_clocked_operator_up_at_its_clock(
+    db: Database, packs: PackRegistry, now: datetime
+) -> None:
+    """An advance whose due work never ran (the process stopped): the scheduled scan looks at
+    the clocked operator at its clock's time, and releases the number."""
+    import simexit.cases.tasks  # noqa: F401 - registers the scans
+    from simexit.jobs.runner import ensure_periodic_jobs
+    from simexit.models import Line, Operator
+    from tests.fixtures.factories import create_line, create_subscriber
+
+    frozen = now + timedelta(days=60)
+    clocked, _ = _operators(db, packs, frozen)
+    with db.session() as session:
+        operator = session.get(Operator, clocked)
+        assert operator is not None
+        line = create_line(
+            session,
+            operator=operator,
+            subscriber=create_subscriber(session, operator=operator),
+            status="terminated",
+            terminated_on=now.date() - timedelta(days=150),
+            quarantine_until=now.date() + timedelta(days=30),
+        )
+        ensure_periodic_jobs(session, now=now)
+    run_pending(db, now=now + timedelta(hours=2), worker_id="w")
+    with db.read_session() as session:
+        assert session.get(Line, line.id).status == "number_released"  # type: ignore[union-attr]
