@@ -25,5 +25,6 @@ class TestClock(Base):
     name: Mapped[str] = mapped_column(String(200))
     frozen_time: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # "ready": an advance runs its due work inline, so no clock is left half-advanced.
+    # Always "ready" today: an advance moves the time in one transaction; its due work runs after
+    # (and the worker's scans catch up any that did not finish).
     status: Mapped[str] = mapped_column(String(20), default="ready")
