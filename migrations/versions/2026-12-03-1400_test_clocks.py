@@ -2,7 +2,7 @@
 
 Revision ID: 0013
 Revises: 0010
-Create Date: 2026-12-03 13:00:00
+Create Date: 2026-12-03 14:00:00
 
 `operators.sandbox` marks an operator whose "now" may be a test clock; the demo's operators are
 sandboxes (set here for a database seeded before this revision). One clock per operator.
