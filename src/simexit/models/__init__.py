@@ -57,3 +57,7 @@ __all__ += ["RateLimitCounter"]
 from simexit.models.web_session import LoginChallenge, SignInFailure, WebSession  # noqa: E402
 
 __all__ += ["LoginChallenge", "SignInFailure", "WebSession"]
+
+from simexit.models.test_clock import TestClock  # noqa: E402
+
+__all__ += ["TestClock"]

@@ -19,6 +19,7 @@ from simexit.api.v1 import (
     resellers,
     staff,
     subscribers,
+    test_clocks,
     webhooks,
 )
 
@@ -37,5 +38,6 @@ routers: list[APIRouter] = [
         staff,
         resellers,
         webhooks,
+        test_clocks,
     )
 ]
