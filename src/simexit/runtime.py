@@ -187,6 +187,12 @@ class Runtime:
                 f"{self.settings.gateways_file}: {section}, channels: {error}"
             ) from None
 
+    def prepare_jobs_once(self) -> None:
+        """`prepare_jobs`, unless this process already did (a test clock's advance runs jobs in
+        the API process, which may have no worker thread)."""
+        if not self.__dict__.get("_jobs_prepared"):
+            self.prepare_jobs()
+
     def prepare_jobs(self) -> None:
         """Give the job handlers what they need in this process: the case context, the operator
         systems of each operator (from the gateways file; simulated without one) and the message
@@ -203,6 +209,7 @@ class Runtime:
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         audit_tasks.install(self.audit_signing_key, self.audit_checkpoint_sinks())
         self.warm_up()
+        self.__dict__["_jobs_prepared"] = True
 
 
 def freeze_startup_heap() -> None:

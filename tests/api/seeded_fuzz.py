@@ -69,6 +69,8 @@ RULES_OF_STATE = frozenset(
         "verification_expired",  # 410: the code's time ran out
         "verification_locked",  # 423: too many wrong codes
         "returned_at_in_future",  # later than the server's clock
+        "test_clock_not_forward",  # not after the test clock's current time
+        "test_clock_advance_too_far",  # more than ten years past the test clock's time
     }
 )
 # Field rules of provisioning that hang on the operator or on today, not on the request's shape:
@@ -118,6 +120,7 @@ class SeededIds:
     delivery_ids: list[str] = field(default_factory=list)
     subscriber_ids: list[str] = field(default_factory=list)
     external_ids: list[str] = field(default_factory=list)
+    clock_ids: list[str] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[str]]:
         """Real values per parameter or body field name."""
@@ -137,6 +140,7 @@ class SeededIds:
             "subscriber_id": self.subscriber_ids,
             "external_id": self.external_ids,
             "subscriber_external_id": self.external_ids,
+            "clock_id": self.clock_ids,
         }
 
 
@@ -224,6 +228,8 @@ def seed(
             )
             if ported.status_code in (200, 201):
                 ids.port_out_ids.append(ported.json()["id"])
+        clock = client.post("/v1/test-clocks", json={"name": "fuzz"}, headers=headers)
+        ids.clock_ids.append(clock.json()["id"])
         page = client.get("/v1/cases", params={"limit": 1}, headers=headers).json()
         if page.get("next_cursor"):
             ids.cursors.append(page["next_cursor"])

@@ -283,6 +283,24 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Правила оператора не позволяют решить этот запрос.",
         "zh_Hans": "运营商的规则无法处理此请求。",
     },
+    "test_clock_not_forward": {
+        "en": "A test clock only moves forward: give a later time or a positive number of days.",
+        "nb": "En testklokke går bare fremover: oppgi et senere tidspunkt eller et positivt antall dager.",
+        "ru": "Тестовые часы идут только вперёд: укажите более позднее время или положительное число дней.",
+        "zh_Hans": "测试时钟只能向前：请给出更晚的时间或正的天数。",
+    },
+    "operator_not_sandbox": {
+        "en": "This operator is not a sandbox: its time is the real time and cannot be moved.",
+        "nb": "Denne operatøren er ikke en sandkasse: tiden er den virkelige og kan ikke flyttes.",
+        "ru": "Этот оператор не песочница: его время реальное, его нельзя сдвинуть.",
+        "zh_Hans": "该运营商不是沙盒：其时间为真实时间，无法移动。",
+    },
+    "test_clock_exists": {
+        "en": "This operator already has a test clock; advance it instead.",
+        "nb": "Denne operatøren har allerede en testklokke; flytt den i stedet.",
+        "ru": "У этого оператора уже есть тестовые часы; переведите их.",
+        "zh_Hans": "该运营商已有测试时钟；请改为推进它。",
+    },
 }
 
 CATALOG.update(admin_messages.CATALOG)

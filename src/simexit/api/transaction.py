@@ -23,6 +23,7 @@ from simexit import transactions
 from simexit.access.service import KeyRefused, actor_for_key
 from simexit.api import idempotency, messages
 from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
+from simexit.operators import clocks as operator_clocks
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
@@ -121,6 +122,13 @@ class Transaction:
                 else actor_of_key(session, self.caller)
             )
 
+    def _operator_now(self, session: Session) -> datetime:
+        """The caller's operator's now: its test clock's time for a sandbox operator on one, else
+        the request's. Idempotency keys keep the request's (wall clock) time: they are the
+        platform's, not the operator's."""
+        operator_id = self._actor.operator_id if self._actor is not None else None
+        return operator_clocks.now_for(session, operator_id, self.now)
+
     @property
     def request_id(self) -> str | None:
         value = getattr(self.request.state, "request_id", None)
@@ -151,7 +159,7 @@ class Transaction:
         if self.idempotency_key is None:
             with self.runtime.db.session(wait=wait) as session:
                 self._authenticate(session)
-                reply = effect(session, self.now)
+                reply = effect(session, self._operator_now(session))
             # Rendered after the commit: nothing stores it, and the write lock is free sooner.
             if isinstance(reply.body, BaseModel) and reply.status < 400:
                 # Nothing stores this body either, so it can go straight to JSON bytes.
@@ -180,7 +188,7 @@ class Transaction:
                         row.response_location,
                     )
                 else:
-                    reply = effect(session, self.now)
+                    reply = effect(session, self._operator_now(session))
                     body = reply.render()
                     idempotency.complete(
                         session, row, status=reply.status, body=body, location=reply.location

@@ -124,11 +124,14 @@ def cases_due_for_execution(
     return found[:limit]
 
 
-def stale_drafts(session: Session, *, older_than: datetime, limit: int) -> list[Case]:
+def stale_drafts(
+    session: Session, *, older_than: datetime, limit: int, operator_ids: list[uuid.UUID]
+) -> list[Case]:
     return list(
         session.scalars(
             select(Case)
             .where(
+                Case.operator_id.in_(operator_ids),
                 Case.status.in_([CaseStatus.draft, CaseStatus.awaiting_verification]),
                 Case.status_changed_at < older_than,
             )

@@ -30,6 +30,7 @@ from simexit.jobs.registry import exponential, job, periodic
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Operator
+from simexit.operators import clocks as operator_clocks
 from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 from simexit.privacy import service as privacy
@@ -92,14 +93,19 @@ def execute(session: Session, *, now: datetime, case_id: str) -> None:
         )
 
 
-def _operators(session: Session) -> list[Operator]:
-    return list(session.scalars(select(Operator)))
+def _operators(session: Session, only: uuid.UUID | None = None) -> list[Operator]:
+    """The operators a scan looks at: `only` (a test clock's advance, at that clock's `now`), or
+    every operator not on a test clock (the scheduled run, at the wall clock's)."""
+    if only is not None:
+        return list(session.scalars(select(Operator).where(Operator.id == only)))
+    skipped = operator_clocks.clocked(session)
+    return [op for op in session.scalars(select(Operator)) if op.id not in skipped]
 
 
-@periodic("cases.scan_due", every=timedelta(minutes=1))
-def scan_due(session: Session, *, now: datetime) -> None:
+@periodic("cases.scan_due", every=timedelta(minutes=1), per_operator=True)
+def scan_due(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
     """Approved cases whose effective date has come (in the operator's time zone) start executing."""
-    today = {op.id: today_for(op, now) for op in _operators(session)}
+    today = {op.id: today_for(op, now) for op in _operators(session, operator_id)}
     for case in repository.cases_due_for_execution(
         session, today_by_operator=today, limit=SCAN_BATCH
     ):
@@ -108,19 +114,20 @@ def scan_due(session: Session, *, now: datetime) -> None:
             begin_execution(session, locked, actor=SYSTEM, now=now)
 
 
-@periodic("cases.expire_stale", every=timedelta(minutes=10))
-def expire_stale(session: Session, *, now: datetime) -> None:
+@periodic("cases.expire_stale", every=timedelta(minutes=10), per_operator=True)
+def expire_stale(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
     ctx = context()
+    operators = [op.id for op in _operators(session, operator_id)]
     for case in repository.stale_drafts(
-        session, older_than=now - ctx.cases.draft_ttl, limit=SCAN_BATCH
+        session, older_than=now - ctx.cases.draft_ttl, limit=SCAN_BATCH, operator_ids=operators
     ):
         expire(session, ctx.cases, actor=SYSTEM, case_id=case.id, now=now)
 
 
-@periodic("cases.sla_watch", every=timedelta(minutes=15))
-def sla_watch(session: Session, *, now: datetime) -> None:
+@periodic("cases.sla_watch", every=timedelta(minutes=15), per_operator=True)
+def sla_watch(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
     """A day before the SLA due date agents are alerted; after it the case is escalated, once each."""
-    for operator in _operators(session):
+    for operator in _operators(session, operator_id):
         today = today_for(operator, now)
         due_soon = session.scalars(
             select(Case)
@@ -163,10 +170,12 @@ def sla_event(session: Session, *, now: datetime, case_id: str, kind: str) -> No
     )
 
 
-@periodic("lines.release_numbers", every=timedelta(hours=1))
-def release_numbers(session: Session, *, now: datetime) -> None:
+@periodic("lines.release_numbers", every=timedelta(hours=1), per_operator=True)
+def release_numbers(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
     """Quarantine over: the number goes back to the operator's pool."""
-    for operator in _operators(session):
+    for operator in _operators(session, operator_id):
         today = today_for(operator, now)
         lines = session.scalars(
             select(Line)
@@ -194,12 +203,16 @@ def release_numbers(session: Session, *, now: datetime) -> None:
             )
 
 
-@periodic("lines.sim_return_reminders", every=timedelta(hours=6))
-def sim_return_reminders(session: Session, *, now: datetime) -> None:
+@periodic("lines.sim_return_reminders", every=timedelta(hours=6), per_operator=True)
+def sim_return_reminders(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
     """Remind once, a week after termination, when the pack wants the SIM back and it isn't."""
+    operators = [op.id for op in _operators(session, operator_id)]
     lines = session.scalars(
         select(Line)
         .where(
+            Line.operator_id.in_(operators),
             Line.status.in_([LineStatus.terminated, LineStatus.number_released]),
             Line.sim_return_required.is_(True),
             Line.sim_returned_at.is_(None),
@@ -227,12 +240,14 @@ def sim_return_reminders(session: Session, *, now: datetime) -> None:
             )
 
 
-@periodic("privacy.retention_purge", every=timedelta(hours=24))
-def retention_purge(session: Session, *, now: datetime) -> None:
+@periodic("privacy.retention_purge", every=timedelta(hours=24), per_operator=True)
+def retention_purge(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
     """Erase the personal data of subscribers whose lines all ended longer ago than the pack keeps
     customer data. The ledger and the audit trail stay: they hold ids and amounts, not names."""
     ctx = context()
-    for operator in _operators(session):
+    for operator in _operators(session, operator_id):
         days = ctx.cases.packs.get(operator.policy_pack).retention_days("case_records")
         if days is None:
             continue

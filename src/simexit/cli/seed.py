@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from simexit.cli.startup import prepare_database
 from simexit.runtime import runtime_from_env
@@ -24,6 +26,24 @@ def print_seed(result: SeedResult) -> None:
         typer.echo(f"API key {code}: {key}")
     typer.echo(f"API key telenor-no reseller: {result.reseller_key}")
     typer.echo("keys are shown once; `simexit keys create` makes more")
+    print_showcase(result)
+
+
+def print_showcase(result: SeedResult) -> None:
+    """A few demo lines to try, one per situation, and where their one-time codes show up."""
+    if not result.showcase:
+        return
+    table = Table("number", "operator", "kind", "what it shows", title="Demo lines to try")
+    for line in result.showcase:
+        table.add_row(line.msisdn, line.operator, line.kind, line.situation)
+    console = Console()
+    console.print(table)
+    console.print(
+        "One-time codes: no SMS or e-mail service is set up, so messages go to the local sink. "
+        "The portal shows the code itself (on /login after asking for one, and on a case's "
+        "/my/cases/{id}/confirm page); staff see every message, code masked, at "
+        "/console/messages. More lines: `simexit lines list --operator telenor-no`."
+    )
 
 
 @app.command()

@@ -28,7 +28,7 @@ from simexit.jobs.queue import DEFAULT_MAX_ATTEMPTS
 # `handler(session: Session, *, now: datetime, **payload) -> None`; the payload's keys are the
 # handler's own keyword arguments, which a Protocol with **payload cannot express.
 Handler = Callable[..., None]
-# `on_dead(session, *, error, **payload)`: runs in the transaction that marks the job dead.
+# `on_dead(session, *, now, error, **payload)`: runs in the transaction that marks the job dead.
 DeadHook = Callable[..., None]
 HandlerT = TypeVar("HandlerT", bound=Handler)
 
@@ -91,6 +91,9 @@ class JobSpec:
     every: timedelta | None = None  # set for periodic jobs
     on_dead: DeadHook | None = None
     exchange: Exchange | None = None  # set for jobs registered with `exchange_job`
+    # A scan that takes `operator_id=` and then looks at that operator only, at its `now`: a test
+    # clock's advance runs it for the sandbox operator; the scheduled run skips clocked operators.
+    per_operator: bool = False
 
 
 _REGISTRY: dict[str, JobSpec] = {}
@@ -150,6 +153,7 @@ def periodic(
     every: timedelta,
     max_attempts: int = 3,
     backoff: Backoff = exponential(base_seconds=10, cap_seconds=60),
+    per_operator: bool = False,
 ) -> Callable[[HandlerT], HandlerT]:
     """Register a recurring job. Its schedule is the queued row for its next time slot.
 
@@ -162,7 +166,9 @@ def periodic(
         raise ValueError("periodic jobs run at most once a second")
 
     def register(handler: HandlerT) -> HandlerT:
-        _register(JobSpec(name, handler, max_attempts, backoff, every, None))
+        _register(
+            JobSpec(name, handler, max_attempts, backoff, every, None, per_operator=per_operator)
+        )
         return handler
 
     return register
@@ -178,3 +184,8 @@ def registered() -> dict[str, JobSpec]:
 
 def periodic_specs() -> list[JobSpec]:
     return [spec for spec in _REGISTRY.values() if spec.every is not None]
+
+
+def per_operator_specs() -> list[JobSpec]:
+    """The scans that look at one operator when given `operator_id=` (see `JobSpec`)."""
+    return [spec for spec in periodic_specs() if spec.per_operator]

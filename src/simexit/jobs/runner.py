@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from simexit.clock import utc_now
@@ -52,6 +52,7 @@ from simexit.jobs import registry
 from simexit.jobs.queue import enqueue_once
 from simexit.jobs.registry import Exchange, JobSpec
 from simexit.models import Job
+from simexit.operators import clocks as operator_clocks
 
 log = structlog.get_logger()
 
@@ -93,6 +94,8 @@ class ClaimedJob:
     attempts: int  # including this one
     max_attempts: int
     locked_at: datetime
+    # The operator's test-clock time the job runs at; None: the runner's `now` (the wall clock).
+    clock_time: datetime | None = None
 
 
 def short_error(error: BaseException | str) -> str:
@@ -146,22 +149,64 @@ def ensure_periodic_jobs(session: Session, *, now: datetime) -> list[Job]:
     return waiting
 
 
+def _due_queued(
+    session: Session, *, now: datetime, batch_size: int, operator_id: uuid.UUID | None
+) -> list[tuple[uuid.UUID, datetime | None]]:
+    """Ids of queued jobs that are due, each with the test-clock time it runs at (None: `now`).
+
+    Due is `run_at <= now`, except for a sandbox operator on a test clock (`operators.clocks`),
+    whose jobs are due by that clock. With no sandbox operator this is the one statement it
+    always was. `operator_id`: only that operator's jobs (a test clock's advance)."""
+    skip_locked = not is_sqlite(session)
+    clocks = operator_clocks.clocked(session)
+
+    def pick(*conditions: Any, limit: int) -> list[uuid.UUID]:
+        queued = (
+            select(Job.id)
+            .where(Job.status == "queued", *conditions)
+            .order_by(Job.run_at)
+            .limit(limit)
+        )
+        if skip_locked:
+            queued = queued.with_for_update(skip_locked=True)
+        return list(session.scalars(queued))
+
+    if operator_id is not None:
+        frozen = clocks.get(operator_id)
+        at = frozen if frozen is not None else now
+        ids = pick(Job.operator_id == operator_id, Job.run_at <= at, limit=batch_size)
+        return [(job_id, frozen) for job_id in ids]
+    if not clocks:
+        return [(job_id, None) for job_id in pick(Job.run_at <= now, limit=batch_size)]
+    unclocked = or_(Job.operator_id.is_(None), Job.operator_id.not_in(list(clocks)))
+    found: list[tuple[uuid.UUID, datetime | None]] = [
+        (job_id, None) for job_id in pick(unclocked, Job.run_at <= now, limit=batch_size)
+    ]
+    for clocked_id, frozen in clocks.items():
+        if len(found) >= batch_size:
+            break
+        ids = pick(
+            Job.operator_id == clocked_id, Job.run_at <= frozen, limit=batch_size - len(found)
+        )
+        found.extend((job_id, frozen) for job_id in ids)
+    return found
+
+
 def claim(
-    db: Database, *, now: datetime, worker_id: str, batch_size: int, lease: timedelta
+    db: Database,
+    *,
+    now: datetime,
+    worker_id: str,
+    batch_size: int,
+    lease: timedelta,
+    operator_id: uuid.UUID | None = None,
 ) -> list[ClaimedJob]:
     """Mark up to `batch_size` due jobs as running for this worker, in one short transaction."""
     with db.session() as session:
         skip_locked = not is_sqlite(session)
-        queued = (
-            select(Job.id)
-            .where(Job.status == "queued", Job.run_at <= now)
-            .order_by(Job.run_at)
-            .limit(batch_size)
-        )
-        if skip_locked:
-            queued = queued.with_for_update(skip_locked=True)
-        ids = list(session.scalars(queued))
-        if len(ids) < batch_size:
+        due = dict(_due_queued(session, now=now, batch_size=batch_size, operator_id=operator_id))
+        ids = list(due)
+        if len(ids) < batch_size and operator_id is None:
             abandoned = (
                 select(Job.id)
                 .where(Job.status == "running", Job.lease_expires_at <= now)
@@ -182,11 +227,24 @@ def claim(
                 lease_expires_at=now + lease,
                 attempts=Job.attempts + 1,
             )
-            .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
+            .returning(
+                Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts, Job.operator_id
+            )
             .execution_options(synchronize_session=False)
         ).all()
+        # A job abandoned by a dead worker runs at its operator's time too.
+        missing = {row.operator_id for row in rows if row.id not in due} - {None}
+        clocks = operator_clocks.clocked(session) if missing else {}
     return [
-        ClaimedJob(row.id, row.name, dict(row.payload or {}), row.attempts, row.max_attempts, now)
+        ClaimedJob(
+            row.id,
+            row.name,
+            dict(row.payload or {}),
+            row.attempts,
+            row.max_attempts,
+            now,
+            due[row.id] if row.id in due else clocks.get(row.operator_id),
+        )
         for row in rows
     ]
 
@@ -219,7 +277,9 @@ def _record_failure(
         values.update(status="dead", finished_at=now)
     else:
         values.update(
-            status="queued", finished_at=None, run_at=now + spec.backoff.delay(claimed.attempts)
+            status="queued",
+            finished_at=None,
+            run_at=(claimed.clock_time or now) + spec.backoff.delay(claimed.attempts),
         )
     result = session.execute(
         update(Job)
@@ -231,7 +291,7 @@ def _record_failure(
         return "lost_claim"
     if dead and spec is not None:
         if spec.on_dead is not None:
-            spec.on_dead(session, error=error, **claimed.payload)
+            spec.on_dead(session, now=claimed.clock_time or now, error=error, **claimed.payload)
         if spec.every is not None:
             _schedule_next_slot(session, spec, now=now)
     return "dead" if dead else "retry"
@@ -302,7 +362,9 @@ def run_claimed(
                 bound.warning("job.claim_lost")
                 return "lost_claim"
             try:
-                spec.handler(session, now=now, **arguments)
+                spec.handler(session, now=claimed.clock_time or now, **arguments)
+                if spec.per_operator:
+                    _scan_clocked_operators(session, spec)
             except AttemptFailed as failure:
                 outcome = _record_failure(
                     session,
@@ -328,6 +390,15 @@ def run_claimed(
     return "done"
 
 
+def _scan_clocked_operators(session: Session, spec: JobSpec) -> None:
+    """The scheduled run of a per-operator scan left operators on a test clock out; it looks at
+    each of them at its clock's time too. An advance runs the same scans at once; this catches up
+    one whose due work did not finish (the process stopped, a scan failed). Nothing to do, and
+    no statement, when no operator is on a clock."""
+    for operator_id, clock_time in operator_clocks.clocked(session).items():
+        spec.handler(session, now=clock_time, operator_id=operator_id)
+
+
 def _exchange(
     db: Database, exchange: Exchange, claimed: ClaimedJob, *, now: datetime, worker_id: str
 ) -> tuple[Any, Any] | None:
@@ -344,7 +415,7 @@ def _exchange(
         ).first()
         if ours is None:
             return None
-        plan = exchange.plan(session, now=now, **claimed.payload)
+        plan = exchange.plan(session, now=claimed.clock_time or now, **claimed.payload)
     return plan, (exchange.send(plan) if plan is not None else None)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simexit.db import Base
@@ -25,6 +25,11 @@ class Operator(Base):
     policy_pack: Mapped[str] = mapped_column(String(80))
     reference_prefix: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A sandbox operator (the demo's, an integrator's trial) may run on a test clock. Deferred:
+    # read only where it matters (`operators.clocks.is_sandbox`), not with every operator loaded.
+    sandbox: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), deferred=True
+    )
 
 
 class Reseller(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 
 from simexit.access.keys import hash_api_key, new_api_key
+from simexit.lines.situations import situation
 from simexit.models import ApiKey, Line, Operator, Reseller, StaffUser, Subscriber
 from simexit.policies.loader import PackRegistry
 
@@ -167,12 +168,37 @@ def _iccid(prefix: str, serial: int) -> str:
 
 
 @dataclass(frozen=True)
+class DemoLine:
+    msisdn: str
+    operator: str
+    kind: str
+    situation: str
+
+
+@dataclass(frozen=True)
 class SeedResult:
     operators: int
     lines: int
     api_keys: dict[str, str]  # operator code -> full key (shown once)
     reseller_key: str
     staff_emails: tuple[str, ...]
+    # One line per situation the demo covers, read back from the lines it wrote (see `showcase`).
+    showcase: tuple[DemoLine, ...] = ()
+
+
+def showcase(seeded: list[tuple[str, str, Line]], today: date) -> tuple[DemoLine, ...]:
+    """One line for each distinct situation among the seeded lines, taking each situation from
+    the next country in turn so the table shows all three: (operator code, country, line)."""
+    by_situation: dict[str, list[tuple[str, str, Line]]] = {}
+    for entry in seeded:
+        by_situation.setdefault(situation(entry[2], today), []).append(entry)
+    countries = list(dict.fromkeys(country for _, country, _ in seeded))
+    chosen: list[DemoLine] = []
+    for index, (text, entries) in enumerate(by_situation.items()):
+        wanted = countries[index % len(countries)]
+        code, _, line = next((e for e in entries if e[1] == wanted), entries[0])
+        chosen.append(DemoLine(line.msisdn, code, line.kind, text))
+    return tuple(chosen)
 
 
 def is_seeded(session: Session) -> bool:
@@ -186,6 +212,7 @@ def seed_demo(
     keys: dict[str, str] = {}
     staff: list[str] = []
     line_count = 0
+    seeded: list[tuple[str, str, Line]] = []
     reseller_key = ""
     for index, spec in enumerate(OPERATORS):
         pack = packs.get(spec.pack)
@@ -200,6 +227,7 @@ def seed_demo(
             policy_pack=spec.pack,
             reference_prefix=spec.prefix,
             created_at=now,
+            sandbox=True,  # demo operators may run on a test clock (`POST /v1/test-clocks`)
         )
         session.add(operator)
         session.flush()
@@ -328,9 +356,17 @@ def seed_demo(
                 updated_at=now,
             )
             session.add(line)
+            seeded.append((spec.code, pack.country, line))
             line_count += 1
     session.flush()
-    return SeedResult(len(OPERATORS), line_count, keys, reseller_key, tuple(staff))
+    return SeedResult(
+        len(OPERATORS),
+        line_count,
+        keys,
+        reseller_key,
+        tuple(staff),
+        showcase(seeded, today),
+    )
 
 
 def demo_today(now: datetime) -> date:

@@ -17,7 +17,9 @@ PASSWORD_TOO_SHORT: Final = "password_too_short"  # noqa: S105 - rule names
 PASSWORD_TOO_LONG: Final = "password_too_long"  # noqa: S105
 PASSWORD_IS_EMAIL: Final = "password_is_email"  # noqa: S105
 
-EMAIL_PATTERN: Final = r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+# A staff sign-in: printable ASCII before the @ (no spaces), a DNS name after it. Spelled as
+# ranges rather than [^@\s]: generators and validators disagree on what \s holds (U+0085).
+EMAIL_PATTERN: Final = r"^[!-?A-~]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 LANGUAGES: Final = ("en", "nb", "ru", "zh_Hans")
 
 

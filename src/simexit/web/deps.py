@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 from simexit.db import Database
 from simexit.models import StaffUser
 from simexit.transactions import run_read
+from simexit.web import clocks
 from simexit.web.forms import FormErrors, WebForm
 from simexit.web.i18n import Texts
 from simexit.web.pages import csrf_refused, error_page, not_found
@@ -147,6 +148,7 @@ async def subscriber_session(state: WebState, request: Request) -> Session:
     if session is None or session.kind != "subscriber":
         # Back to the page asked for once signed in.
         raise ShowPage(state.redirect(request, "portal:login", query=back_here(request)))
+    clocks.act_for_subscribers(state.runtime.db, session.subscriber_ids)
     return session
 
 
@@ -188,6 +190,7 @@ async def current_staff_of(state: WebState, request: Request) -> StaffUser:
         staff = await run_read(state.runtime.db, lambda db: staff_of(db, session))
     if staff is None:
         raise ShowPage(state.redirect(request, "console:login", query=back_here(request)))
+    clocks.act_for_staff(state.runtime.db, staff.operator_id)
     return staff
 
 

@@ -20,6 +20,7 @@ from simexit.api.v1 import (
     resellers,
     staff,
     subscribers,
+    test_clocks,
     webhooks,
 )
 
@@ -38,6 +39,6 @@ routers: list[APIRouter] = [
         staff,
         resellers,
         webhooks,
-        imports,
+        test_clocks,
     )
 ]

@@ -27,6 +27,7 @@ from simexit.cases import service as case_service
 from simexit.lines import repository as line_repository
 from simexit.lines import service as line_service
 from simexit.lines.states import LineStatus
+from simexit.operators import clocks as operator_clocks
 from simexit.policies.model import (
     CaseRequest,
     Channel,
@@ -138,7 +139,12 @@ def preview_line(
         type=type, channel=channel, requested_date=requested_date, settlement=settlement
     )
     decision = case_service.preview(
-        session, runtime.cases, actor=actor, line_id=line_id, request=request, now=clock()
+        session,
+        runtime.cases,
+        actor=actor,
+        line_id=line_id,
+        request=request,
+        now=operator_clocks.now_for(session, actor.operator_id, clock()),
     )
     return Preview.of(decision)
 

@@ -201,7 +201,10 @@ class LineFields(_Input):
     suspensions_this_year: Annotated[int, Field(ge=0, le=366)] | None = None
     terminated_on: Day | None = None
     sim_return_required: bool | None = None
-    sim_returned_at: Annotated[str, Field(pattern=TIMESTAMP_PATTERN)] | None = None
+    sim_returned_at: (
+        Annotated[str, Field(pattern=TIMESTAMP_PATTERN, json_schema_extra={"format": "date-time"})]
+        | None
+    ) = None
 
 
 class LineCreate(LineFields):

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from fastapi import Request
 
-from simexit.clock import utc_now
+from simexit.web import clocks
 from simexit.web.pages import csrf_refused, error_page, not_found
 from simexit.web.security import Network, forwarded_client
 
 
 def now() -> datetime:
-    return utc_now()
+    """The signed-in staff member's or subscriber's operator's now (`web.clocks`)."""
+    return clocks.now()
 
 
 def client_address(request: Request, trusted: tuple[Network, ...] = ()) -> str:
