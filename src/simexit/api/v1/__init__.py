@@ -40,5 +40,6 @@ routers: list[APIRouter] = [
         resellers,
         webhooks,
         test_clocks,
+        imports,
     )
 ]
