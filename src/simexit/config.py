@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     metrics_token: SecretStr = SecretStr("")
     # Larger API request bodies are refused with 413 before they are parsed.
     max_body_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 1024 * 1024
+    # The one larger body: a subscriber-base file sent to POST /v1/imports.
+    import_max_bytes: Annotated[int, Field(ge=1024, le=8 * 1024**3)] = 1024**3
     base_url: str = ""
     policy_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     policy_strict: bool = True

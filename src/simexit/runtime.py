@@ -42,6 +42,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.audit.tasks",
     "simexit.signin.tasks",
     "simexit.privacy.tasks",
+    "simexit.imports.tasks",
 )
 
 
@@ -198,10 +199,12 @@ class Runtime:
         transports from settings."""
         from simexit.audit import tasks as audit_tasks
         from simexit.cases import tasks as case_tasks
+        from simexit.imports import tasks as import_tasks
         from simexit.jobs import tasks as job_tasks
 
         import_task_modules()
         case_tasks.install(self.cases, self.gateways)
+        import_tasks.install(self.packs, self.cases.secret_key)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         audit_tasks.install(self.audit_signing_key, self.audit_checkpoint_sinks())

@@ -108,7 +108,8 @@ def test_without_a_clock_the_claim_is_what_it_was(db: Database, now: datetime) -
     once the process has looked: the cache)."""
     with db.session() as session:
         enqueue(session, SEEN_JOB, now=now, key="plain")
-        operator_clocks.forget(session)
+        operator_clocks.forget(session)  # takes effect again at the commit
+    with db.session() as session:
         assert operator_clocks.clocked(session) == {}  # loads the (empty) set once
     statements: list[str] = []
 

@@ -62,7 +62,11 @@ def create_app(
         app.include_router(module_router)
     app.include_router(hooks.router)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        upload_limits={"/v1/imports": runtime.settings.import_max_bytes},
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
     def openapi() -> dict[str, Any]:

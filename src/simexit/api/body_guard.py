@@ -9,6 +9,7 @@ than guessed at.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from starlette.requests import Request
@@ -41,9 +42,13 @@ def _is_json(content_type: str) -> bool:
 
 
 class BodyGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, upload_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Paths that take a file rather than JSON, each with its own limit.
+        self.upload_limits = dict(upload_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,9 +59,12 @@ class BodyGuardMiddleware:
         if _is_json(content_type) and charset is not None and charset not in UTF8_NAMES:
             await self._refuse(scope, receive, send, "unsupported_charset", 415)
             return
+        limit = self.max_body_bytes
+        if scope.get("method") == "POST":
+            limit = self.upload_limits.get(scope.get("path", ""), limit)
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(scope, receive, send, "body_too_large", 413)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, "body_too_large", 413, limit)
             return
         received = 0
         refused = False
@@ -70,9 +78,9 @@ class BodyGuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     refused = True
-                    await self._refuse(scope, receive, send, "body_too_large", 413)
+                    await self._refuse(scope, receive, send, "body_too_large", 413, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -83,10 +91,16 @@ class BodyGuardMiddleware:
         await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, code: str, status: int
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        code: str,
+        status: int,
+        limit: int | None = None,
     ) -> None:
         request = Request(scope)
-        extra = {"limit_bytes": self.max_body_bytes} if status == 413 else None
+        extra = {"limit_bytes": limit or self.max_body_bytes} if status == 413 else None
         body = problem_body(request, code=code, status=status, extra=extra)
         # The client may still be sending; the server closes the connection after a refusal.
         await problem_response(request, body, headers={"Connection": "close"})(scope, receive, send)

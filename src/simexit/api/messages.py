@@ -187,6 +187,18 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Срок действия кода истёк. Запросите новый код.",
         "zh_Hans": "验证码已过期。请重新申请。",
     },
+    "scope_required": {
+        "en": "This needs an operator-level API key with the admin scope, or an admin's sign-in.",
+        "nb": "Dette krever en API-nøkkel for operatøren med admin-tilgang, eller en administrators innlogging.",
+        "ru": "Для этого нужен API-ключ оператора с областью admin или вход администратора.",
+        "zh_Hans": "此操作需要具有 admin 权限的运营商级 API 密钥，或管理员登录。",
+    },
+    "unsupported_media_type": {
+        "en": "Send the file as text/csv or application/x-ndjson.",
+        "nb": "Send filen som text/csv eller application/x-ndjson.",
+        "ru": "Отправьте файл как text/csv или application/x-ndjson.",
+        "zh_Hans": "请以 text/csv 或 application/x-ndjson 格式发送文件。",
+    },
     "not_permitted": {
         "en": "Only the operator's staff can do this.",
         "nb": "Bare operatørens ansatte kan gjøre dette.",

@@ -27,6 +27,7 @@ def _register() -> None:
         "keys": ("simexit.cli.keys", "API keys."),
         "staff": ("simexit.cli.staff", "Staff users: create, list, disable, reset-password."),
         "gateways": ("simexit.cli.gateways", "Gateways per operator: check the gateways file."),
+        "import": ("simexit.cli.imports", "Bulk import of a subscriber base."),
         "clock": ("simexit.cli.clock", "Test clocks of sandbox operators: show, advance."),
         "lines": ("simexit.cli.lines", "Lines: list them with their situation."),
     }

@@ -58,6 +58,10 @@ from simexit.models.web_session import LoginChallenge, SignInFailure, WebSession
 
 __all__ += ["LoginChallenge", "SignInFailure", "WebSession"]
 
+from simexit.models.data_import import DataImport, ImportChunk, ImportRejection  # noqa: E402
+
+__all__ += ["DataImport", "ImportChunk", "ImportRejection"]
+
 from simexit.models.test_clock import TestClock  # noqa: E402
 
 __all__ += ["TestClock"]

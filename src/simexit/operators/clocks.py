@@ -18,8 +18,9 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from simexit.models import Operator, TestClock
 
@@ -32,13 +33,16 @@ class _Clocked:
     loaded_at: float
 
 
-_cache: weakref.WeakKeyDictionary[Engine, _Clocked] = weakref.WeakKeyDictionary()
+# Keyed by the connection pool: a database's sessions come from engines with different
+# execution options (read, write, no-wait), which are distinct objects sharing one pool.
+_cache: weakref.WeakKeyDictionary[Pool, _Clocked] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def _engine(session: Session) -> Engine:
+def _engine(session: Session) -> Pool:
     bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.pool
 
 
 def clocked_ids(session: Session) -> frozenset[uuid.UUID]:
@@ -54,9 +58,17 @@ def clocked_ids(session: Session) -> frozenset[uuid.UUID]:
 
 
 def forget(session: Session) -> None:
-    """Read the clocked operators again at the next call (this process made a clock)."""
-    with _lock:
-        _cache.pop(_engine(session), None)
+    """Read the clocked operators again at the next call (this process made a clock), and
+    again once the transaction commits: a look-up in between (another session) would cache the
+    operators as they were before the new clock was visible."""
+    engine = _engine(session)
+
+    def drop(*_: object) -> None:
+        with _lock:
+            _cache.pop(engine, None)
+
+    drop()
+    event.listen(session, "after_commit", drop, once=True)
 
 
 def now_for(session: Session, operator_id: uuid.UUID | None, wall: datetime) -> datetime:

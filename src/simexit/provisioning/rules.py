@@ -45,10 +45,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 import phonenumbers
-from stdnum import luhn
 from stdnum.iso7064 import mod_97_10
 
 from simexit.kit.money import Money, MoneyError, exponent_of
+from simexit.kit.numbers import is_e164_mobile, luhn_valid
 from simexit.lines.states import LineStatus, SuspensionFlag
 from simexit.policies.model import LineKind, Plan
 
@@ -191,6 +191,8 @@ def _phone(value: object, ctx: _Context, *, country: str | None, rule: str) -> s
     where = f" for {country}" if country else ""
     if not isinstance(value, str):
         raise _Refused(rule, f"must be a phone number in E.164 form{where}", country=country or "")
+    if country and is_e164_mobile(value.strip(), country):
+        return value.strip()  # the common case in a base file, without the full parser
     try:
         number = phonenumbers.parse(value, country or ctx.operator.country)
     except phonenumbers.NumberParseException:
@@ -208,7 +210,7 @@ def _iccid(value: object, _ctx: _Context) -> str:
     digits = _digits(value, "iccid")
     if len(digits) not in ICCID_LENGTHS or not digits.startswith(ICCID_PREFIX):
         raise _Refused("iccid_format", "must be 18 to 20 digits starting with 89 (ITU-T E.118)")
-    if not luhn.is_valid(digits):
+    if not luhn_valid(digits):
         raise _Refused("iccid_luhn", "has a wrong check digit (Luhn)")
     return digits
 

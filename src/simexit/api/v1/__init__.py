@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from simexit.api.v1 import (
     cases,
     esim,
+    imports,
     lines,
     operators,
     port_outs,
@@ -39,5 +40,6 @@ routers: list[APIRouter] = [
         resellers,
         webhooks,
         test_clocks,
+        imports,
     )
 ]
