@@ -569,27 +569,58 @@ def check_line(
 def _check(
     specs: Mapping[str, _Field], values: Mapping[str, object], ctx: _Context, *, partial: bool
 ) -> tuple[dict[str, object], list[FieldProblem]]:
+    # Walks the given values, then the few fields that are required or have a default, rather
+    # than every field for every value: a bulk import runs this a million times.
     cleaned: dict[str, object] = {}
     problems: list[FieldProblem] = []
-    for name in values:
-        if name not in specs:
+    for name, value in values.items():
+        spec = specs.get(name)
+        if spec is None:
             problems.append(FieldProblem(name, "unknown_field", "is not a field of this resource"))
-    for name, spec in specs.items():
-        if name not in values or _blank(values[name]):
-            if spec.required and not partial:
-                problems.append(FieldProblem(name, "required", "is required"))
-            elif not partial and spec.default is not None:
-                cleaned[spec.column] = _copy(spec.default)
-            continue
-        value = values[name]
-        if value is None:
+        elif value is None:
             _set_null(name, spec, cleaned, problems)
-            continue
-        try:
-            cleaned[spec.column] = spec.parse(value, ctx)
-        except _Refused as refused:
-            problems.append(FieldProblem(name, refused.rule, refused.detail, refused.params))
+        elif not _blank(value):
+            try:
+                cleaned[spec.column] = spec.parse(value, ctx)
+            except _Refused as refused:
+                problems.append(FieldProblem(name, refused.rule, refused.detail, refused.params))
+    if not partial:
+        for name, spec in _required_or_defaulted(specs):
+            if name in values and not _blank(values[name]):
+                continue
+            if spec.required:
+                problems.append(FieldProblem(name, "required", "is required"))
+            else:
+                cleaned[spec.column] = _copy(spec.default)
+    if len(problems) > 1:
+        order = _field_order(specs)
+        problems.sort(key=lambda p: order.get(p.field, -1))  # unknown fields first, then as listed
     return cleaned, problems
+
+
+_SPEC_FACTS: dict[int, tuple[tuple[tuple[str, _Field], ...], dict[str, int]]] = {}
+
+
+def _facts_of(
+    specs: Mapping[str, _Field],
+) -> tuple[tuple[tuple[str, _Field], ...], dict[str, int]]:
+    found = _SPEC_FACTS.get(id(specs))
+    if found is None:
+        wanted = tuple(
+            (name, spec)
+            for name, spec in specs.items()
+            if spec.required or spec.default is not None
+        )
+        found = _SPEC_FACTS[id(specs)] = (wanted, {name: i for i, name in enumerate(specs)})
+    return found
+
+
+def _required_or_defaulted(specs: Mapping[str, _Field]) -> tuple[tuple[str, _Field], ...]:
+    return _facts_of(specs)[0]
+
+
+def _field_order(specs: Mapping[str, _Field]) -> dict[str, int]:
+    return _facts_of(specs)[1]
 
 
 def _blank(value: object) -> bool:
