@@ -25,6 +25,11 @@ from simexit.api.transaction import (
 from simexit.principals import Actor
 from simexit.runtime import Runtime
 
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "Repeat a POST safely. Keys are per caller (per API key): your same key and body return "
+    "the first response for 24 hours; your same key with another request is 422 "
+    "idempotency_key_reused; another caller's keys never collide with yours."
+)
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sx_...`.")
 
 
@@ -116,12 +121,7 @@ async def get_transaction(
             min_length=1,
             max_length=200,
             pattern=r"^[\x21-\x7e]+$",
-            description=(
-                "Repeat a POST safely. Keys are per caller (per API key): your "
-                "same key and body return the first response for 24 hours; your same key with "
-                "another request is 422 idempotency_key_reused; another caller's keys never "
-                "collide with yours."
-            ),
+            description=IDEMPOTENCY_KEY_DESCRIPTION,
         ),
     ] = None,
 ) -> Transaction:

@@ -13,7 +13,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from simexit.api.deps import ActorDep, ClockDep, ReadSessionDep, RuntimeDep, get_caller
+from simexit.api.deps import (
+    IDEMPOTENCY_KEY_DESCRIPTION,
+    ActorDep,
+    ClockDep,
+    ReadSessionDep,
+    RuntimeDep,
+    get_caller,
+)
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply, Transaction, request_fingerprint
 from simexit.api.v1.cases import CURSOR_PATTERN, decode_cursor
@@ -108,7 +115,13 @@ async def create_import(
     ] = False,
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$"),
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description=IDEMPOTENCY_KEY_DESCRIPTION,
+        ),
     ] = None,
 ) -> JSONResponse:
     """Upload a base; a job imports it in batches. 202 with the import to follow (`GET` it)."""
