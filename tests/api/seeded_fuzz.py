@@ -326,7 +326,10 @@ class RealIds:
     """Swaps generated values for real ones just before each call, in every phase but the
     stateful one (whose links already carry real ids). Only a value of the right shape is
     swapped, so a negative case stays negative; one value in four is left as generated. The
-    choice hangs on the generated value, so a seeded run sends the same requests again.
+    choice hangs on the generated value, so a seeded run sends the same requests again, except
+    that the first value of the right shape each operation sends for a name is always the
+    caller's own: hypothesis may generate fewer examples on a loaded machine, and every
+    operation must still reach its rules once with a real id.
     Schemathesis re-validates an edited case, so its positive or negative label stays true."""
 
     def __init__(self, schema: Any, ids: SeededIds) -> None:
@@ -334,20 +337,24 @@ class RealIds:
         self.names = ids.by_name()
         self.sent = itertools.count()
         self.by_rule: dict[str, int] = {}
+        self.first_swapped: set[tuple[str, str]] = set()
 
-    def swap(self, name: str, value: Any) -> Any:
+    def swap(self, name: str, value: Any, operation: str | None = None) -> Any:
         real = self.names.get(name)
         if not real or not isinstance(value, str):
             return value
         if not SHAPES.get(name, _is_uuid)(value):
             return value
+        if operation is not None and (operation, name) not in self.first_swapped:
+            self.first_swapped.add((operation, name))
+            return real[0]
         index = zlib.crc32(value.encode()) % (len(real) + len(real) // 3 + 1)
         return real[index] if index < len(real) else value
 
-    def swap_all(self, container: Any) -> None:
+    def swap_all(self, container: Any, operation: str | None) -> None:
         if isinstance(container, MutableMapping):
             for name, value in list(container.items()):
-                container[name] = self.swap(name, value)
+                container[name] = self.swap(name, value, operation)
 
     def before_call(self, _context: Any, case: Any, _kwargs: Any) -> None:
         if case.operation.schema is not self.schema:
@@ -359,8 +366,10 @@ class RealIds:
             headers[IDEMPOTENCY_KEY] = f"{headers[IDEMPOTENCY_KEY][:180]}.{next(self.sent)}"
         if case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL:
             return
+        positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+        operation = case.operation.label if positive else None
         for container in (case.path_parameters, case.query, case.body):
-            self.swap_all(container)
+            self.swap_all(container, operation)
 
     def filter_failure(self, _context: Any, failure: Any, _case: Any, response: Any) -> bool:
         """Keep every failure but a refusal by one of `RULES_OF_STATE` (counted instead)."""

@@ -33,10 +33,15 @@ def kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KannelBoxes]:
     require_kannel()
     boxes = KannelBoxes(tmp_path_factory.mktemp("kannel"))
     try:
-        boxes.start()
+        boxes.ensure_running()
         yield boxes
     finally:
         boxes.stop()
+
+
+@pytest.fixture(autouse=True)
+def kannel_alive(kannel: KannelBoxes) -> None:
+    kannel.ensure_running()
 
 
 class ReportReceiver:
