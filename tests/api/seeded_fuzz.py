@@ -41,7 +41,7 @@ from stdnum import luhn
 from simexit import migrate
 from simexit.api.app import create_app
 from simexit.api.ratelimit import RateLimits
-from simexit.api.v1.cases import CURSOR_PATTERN
+from simexit.api.v1.paging import CURSOR_PATTERN
 from simexit.api.validators import E164_FORMAT, E164_PATTERN, ICCID_FORMAT, ICCID_PATTERN
 from simexit.config import Environment, Settings
 from simexit.models import Line, Operator, Reseller, StaffUser, WebhookDelivery

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from stdnum import luhn
 
-from simexit.api.v1.cases import CURSOR_PATTERN
+from simexit.api.v1.paging import CURSOR_PATTERN
 from simexit.api.validators import (
     DATE_PATTERN,
     E164_FORMAT,

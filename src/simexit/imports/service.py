@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.access.scopes import require_admin
@@ -24,6 +24,7 @@ from simexit.imports.rows import KNOWN_COLUMNS, RowChecker
 from simexit.imports.rules import ImportTotals, Rejection
 from simexit.jobs import enqueue
 from simexit.models import DataImport, ImportChunk, ImportRejection, Operator
+from simexit.paging import newest_first
 from simexit.policies.loader import PackRegistry
 from simexit.principals import Actor
 from simexit.provisioning.facts import operator_facts
@@ -169,16 +170,11 @@ def list_imports(
     """Newest first; `after` is the (created_at, id) of the last item of the page before."""
     require_admin(actor)
     query = select(DataImport).where(DataImport.operator_id == actor.operator_id)
-    if after is not None:
-        created_at, last_id = after
-        query = query.where(
-            or_(
-                DataImport.created_at < created_at,
-                and_(DataImport.created_at == created_at, DataImport.id < last_id),
-            )
+    return list(
+        session.scalars(
+            newest_first(query, DataImport.created_at, DataImport.id, after=after, limit=limit)
         )
-    newest_first = (DataImport.created_at.desc(), DataImport.id.desc())
-    return list(session.scalars(query.order_by(*newest_first).limit(limit)))
+    )
 
 
 def rejections(session: Session, actor: Actor, import_id: uuid.UUID) -> Iterator[ImportRejection]:

@@ -6,9 +6,8 @@ the case gets 404 and only one who can see it is told 403.
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,10 +15,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
-from simexit.api.errors import ApiError, responses
+from simexit.api.errors import responses
 from simexit.api.messages import negotiate
 from simexit.api.ratelimit import VerificationConfirmLimit, VerificationStartLimit
 from simexit.api.transaction import Reply, Transaction
+from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, encode_cursor
 from simexit.api.v1.schemas import (
     CaseCreate,
     CaseList,
@@ -85,27 +85,6 @@ def case_reply(case: Case, actor: Actor, status: int = 200) -> Reply:
     return Reply(CaseRead.of(case, actions_for(case, actor)), status, location)
 
 
-# --- cursor ---------------------------------------------------------------------------------
-
-# A cursor is the last item's creation time (microseconds since the epoch, 16 digits: up to the
-# year 2286) and its id. Every string of this form is a valid position, so the contract's
-# pattern is the whole rule: a client (or a fuzzer) that sends one matching it is never refused.
-CURSOR_PATTERN = "^[0-9]{16}-[0-9a-f]{32}$"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def encode_cursor(case: Case) -> str:
-    micros = (case.created_at - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros:016d}-{case.id.hex}"
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    if re.fullmatch(CURSOR_PATTERN, cursor) is None:
-        raise ApiError("the cursor is not valid", code="invalid_cursor", status=422, field="cursor")
-    micros, case_id = cursor.split("-")
-    return _EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=case_id)
-
-
 # --- reads ----------------------------------------------------------------------------------
 
 
@@ -143,7 +122,7 @@ def list_cases(
         limit=limit + 1,
     )
     page, more = cases[:limit], len(cases) > limit
-    next_cursor = encode_cursor(page[-1]) if more else None
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
     next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
     return CaseList(
         items=[CaseRead.of(c, actions_for(c, actor)) for c in page],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -23,7 +23,7 @@ from simexit.api.deps import (
 )
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply, Transaction, request_fingerprint
-from simexit.api.v1.cases import CURSOR_PATTERN, decode_cursor
+from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, encode_cursor
 from simexit.imports import service
 from simexit.imports.reader import MEDIA_TYPES, format_of_media_type
 from simexit.imports.rules import REPORT_COLUMNS
@@ -32,7 +32,6 @@ from simexit.principals import Actor
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger uploads go to a temporary file while they arrive
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ImportTotalsRead(BaseModel):
@@ -177,13 +176,8 @@ def list_imports(
     page, more = found[:limit], len(found) > limit
     return ImportList(
         items=[ImportRead.of(item) for item in page],
-        next_cursor=_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
     )
-
-
-def _cursor(data_import: DataImport) -> str:
-    micros = (data_import.created_at - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros:016d}-{data_import.id.hex}"
 
 
 @router.get(
