@@ -43,6 +43,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.signin.tasks",
     "simexit.privacy.tasks",
     "simexit.imports.tasks",
+    "simexit.provisioning.tasks",
 )
 
 

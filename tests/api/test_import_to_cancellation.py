@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select, update
+from stdnum import luhn
 
 from simexit.access import service as keys
 from simexit.api.app import create_app
@@ -26,11 +27,17 @@ CSV = {"Content-Type": "text/csv"}
 SETUP = Actor(ActorType.cli, "test")
 
 
-def _empty_operator(db: Database) -> str:
+def _empty_operator(db: Database, pack_id: str = "no/telenor", prefix: str = "NO") -> str:
     """A sandbox operator with nothing in it, and its key (admin for the import, cases for the
     cancellation), as an operator's first day looks."""
     with db.session() as session:
-        operator = create_operator(session, packs=build_runtime(db).packs, code="fjord-mobil")
+        operator = create_operator(
+            session,
+            packs=build_runtime(db).packs,
+            code="fjord-mobil",
+            pack_id=pack_id,
+            prefix=prefix,
+        )
         session.execute(update(Operator).where(Operator.id == operator.id).values(sandbox=True))
         created = keys.create_key(
             session,
@@ -123,3 +130,52 @@ def _case(db: Database, case_id: str) -> Case:
         case = session.get(Case, uuid.UUID(case_id))
         assert case is not None
         return case
+
+
+def test_a_reimport_that_clears_the_unpaid_bills_frees_the_blocked_case(db: Database) -> None:
+    """The bulk path re-checks blocked cases as a bill-payment event does: the line's new values
+    come in a file, and its case moves on without anyone touching it."""
+    runtime = build_runtime(db)
+    # Russia: a debt blocks the termination until it is paid (packs/country/ru.yaml).
+    headers = {"Authorization": f"Bearer {_empty_operator(db, 'ru/mts', 'RU')}"}
+    runtime.prepare_jobs()
+    app = create_app(runtime, clock=lambda: NOW, rate_limits=RateLimits())
+
+    def run_jobs() -> None:
+        run_pending(db, now=NOW, worker_id="w")
+
+    def base(unpaid: str) -> bytes:
+        items = [_russian(row) for row in base_files.rows(5)]
+        items[1] = {**items[1], "unpaid_bills": unpaid}  # L-0000001
+        return base_files.csv_bytes(iter(items))
+
+    with TestClient(app) as client:
+        _import(client, headers, base("450.00"), run_jobs)
+        line_id = client.get("/v1/lines/by-external-id/L-0000001", headers=headers).json()["id"]
+        case_id = _cancel(client, headers, line_id)
+        blocked = client.get(f"/v1/cases/{case_id}", headers=headers).json()
+        assert blocked["status"] == "blocked", blocked
+
+        unchanged = _import(client, headers, base("450.00"), run_jobs)
+        assert unchanged["totals"]["lines_updated"] == 0
+        assert _case(db, case_id).status == "blocked"
+
+        paid = _import(client, headers, base("0.00"), run_jobs)
+        assert paid["totals"]["lines_updated"] == 1
+        run_jobs()
+        moved = client.get(f"/v1/cases/{case_id}", headers=headers).json()
+    assert moved["status"] not in {"blocked", "draft"}, moved
+
+
+def _russian(row: dict[str, str]) -> dict[str, str]:
+    serial = int(row["external_id"][2:])
+    body = f"89701010{serial:011d}"
+    return {
+        **row,
+        "subscriber_language": "ru",
+        "subscriber_email": row["subscriber_email"].replace(".no", ".ru"),
+        "msisdn": f"+7916{serial:07d}",
+        "iccid": body + luhn.calc_check_digit(body),
+        "imsi": f"25001{serial:010d}",
+        "linked_services": "",
+    }

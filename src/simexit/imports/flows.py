@@ -30,6 +30,8 @@ from simexit.imports.parallel import checked_elsewhere
 from simexit.imports.reader import SourceRow
 from simexit.imports.rows import CheckedRow, CheckResult, RowChecker
 from simexit.imports.rules import ImportTotals, Rejection, batches
+from simexit.jobs import enqueue
+from simexit.provisioning.events import RECHECK_JOB
 from simexit.provisioning.rules import SUBSCRIBER_LINK_COLUMN as LINK
 from simexit.provisioning.secrets import seal
 
@@ -221,9 +223,20 @@ def _apply(
         )
     created = len(placed) - len(existing)
     updated = max(written - created, 0)
+    if updated:
+        _recheck_blocked(session, target.operator_id, existing, now)
     totals.lines_created += created
     totals.lines_updated += updated
     totals.lines_unchanged += len(existing) - updated
+
+
+def _recheck_blocked(
+    session: Session, operator_id: uuid.UUID, existing: set[str], now: datetime
+) -> None:
+    """A line whose case is blocked (unpaid bills, a flag) may be freed by the new values: the
+    same re-check a BSS event makes, queued per line, after this batch commits."""
+    for line_id in repository.lines_with_blocked_cases(session, operator_id, existing):
+        enqueue(session, RECHECK_JOB, now=now, operator_id=operator_id, line_id=str(line_id))
 
 
 def _no_subscriber(row: CheckedRow) -> Rejection:

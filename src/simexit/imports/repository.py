@@ -23,11 +23,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simexit.models import Line, Subscriber
+from simexit.cases.states import CaseStatus
+from simexit.models import Case, Line, Subscriber
 from simexit.prepared import Prepared
 
 SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
 LINES: Table = Line.__table__  # type: ignore[assignment]
+CASES: Table = Case.__table__  # type: ignore[assignment]
 
 
 def _dialect(session: Session) -> str:
@@ -221,6 +223,30 @@ def existing_external_ids(
         )
     )
     return {value for value in found if value is not None}
+
+
+def lines_with_blocked_cases(
+    session: Session, operator_id: uuid.UUID, external_ids: Iterable[str]
+) -> list[uuid.UUID]:
+    """The operator's lines among `external_ids` that have a blocked case (few: a blocked case
+    waits for a bill to be paid or a flag to be cleared)."""
+    wanted = list(external_ids)
+    if not wanted:
+        return []
+    blocked = (
+        select(CASES.c.line_id)
+        .where(CASES.c.operator_id == operator_id, CASES.c.status == CaseStatus.blocked.value)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(LINES.c.id).where(
+                LINES.c.operator_id == operator_id,
+                LINES.c.external_id.in_(wanted),
+                LINES.c.id.in_(blocked),
+            )
+        )
+    )
 
 
 def count_lines(session: Session, operator_id: uuid.UUID) -> int:

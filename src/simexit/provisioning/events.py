@@ -111,6 +111,11 @@ def record_event(
     return EventResult(line, tuple(changes), moved)
 
 
+# The job that runs `recheck_blocked_cases` for one line (`provisioning.tasks`), for writers that
+# change lines without an event: the bulk import.
+RECHECK_JOB = "lines.recheck_blocked_cases"
+
+
 def recheck_blocked_cases(
     session: Session, ctx: CaseContext, line: Line, *, now: datetime
 ) -> tuple[Case, ...]:
