@@ -4,11 +4,9 @@ once the admin scope is checked, and cursor pages newest first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Query
 
 from simexit.access.scopes import ScopeRequired, require_admin
 from simexit.api.v1 import paging
@@ -27,17 +25,6 @@ Cursor = Annotated[
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-class Paged(Protocol):
-    @property
-    def id(self) -> uuid.UUID: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-
-P = TypeVar("P", bound=Paged)
-
-
 def admin_operator(actor: Actor) -> uuid.UUID:
     """The operator whose set-up the caller changes; 403 scope_required without the admin scope."""
     require_admin(actor)
@@ -48,13 +35,3 @@ def admin_operator(actor: Actor) -> uuid.UUID:
 
 def decode_cursor(cursor: str | None) -> After | None:
     return paging.decode_cursor(cursor) if cursor else None
-
-
-def page_of(
-    request: Request, rows: Sequence[P], limit: int
-) -> tuple[Sequence[P], str | None, str | None]:
-    """The page (rows were fetched with `limit + 1`), its next cursor and next URL."""
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = paging.encode_cursor(page[-1].created_at, page[-1].id) if more else None
-    next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
-    return page, next_cursor, next_url

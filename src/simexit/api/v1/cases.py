@@ -19,7 +19,7 @@ from simexit.api.errors import responses
 from simexit.api.messages import negotiate
 from simexit.api.ratelimit import VerificationConfirmLimit, VerificationStartLimit
 from simexit.api.transaction import Reply, Transaction
-from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, encode_cursor
+from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, page_of
 from simexit.api.v1.schemas import (
     CaseCreate,
     CaseList,
@@ -121,9 +121,7 @@ def list_cases(
         after=after,
         limit=limit + 1,
     )
-    page, more = cases[:limit], len(cases) > limit
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
-    next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
+    page, next_cursor, next_url = page_of(request, cases, limit)
     return CaseList(
         items=[CaseRead.of(c, actions_for(c, actor)) for c in page],
         next_cursor=next_cursor,

@@ -23,7 +23,7 @@ from simexit.api.deps import (
 )
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply, Transaction, request_fingerprint
-from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, encode_cursor
+from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, page_of
 from simexit.imports import service
 from simexit.imports.reader import MEDIA_TYPES, format_of_media_type
 from simexit.imports.rules import REPORT_COLUMNS
@@ -158,6 +158,7 @@ async def create_import(
 
 @router.get("", name="list_imports", response_model=ImportList, responses=responses(401, 403, 422))
 def list_imports(
+    request: Request,
     session: ReadSessionDep,
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -173,11 +174,8 @@ def list_imports(
     """Newest first."""
     after = decode_cursor(cursor) if cursor else None
     found = service.list_imports(session, actor, limit=limit + 1, after=after)
-    page, more = found[:limit], len(found) > limit
-    return ImportList(
-        items=[ImportRead.of(item) for item in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
+    page, next_cursor, _next_url = page_of(request, found, limit)
+    return ImportList(items=[ImportRead.of(item) for item in page], next_cursor=next_cursor)
 
 
 @router.get(

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
-from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor, page_of
+from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor
 from simexit.api.v1.admin_schemas import ResellerCreate, ResellerList, ResellerRead, ResellerUpdate
+from simexit.api.v1.paging import page_of
 from simexit.resellers import service
 
 router = APIRouter(prefix="/v1/resellers", tags=["resellers"])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
-from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor, page_of
+from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor
 from simexit.api.v1.admin_schemas import (
     PasswordReset,
     Role,
@@ -25,6 +25,7 @@ from simexit.api.v1.admin_schemas import (
     StaffRead,
     StaffUpdate,
 )
+from simexit.api.v1.paging import page_of
 from simexit.principals import StaffRole
 from simexit.staff import service
 from simexit.transactions import run_blocking, run_read

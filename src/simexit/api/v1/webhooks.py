@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.transaction import Reply
-from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor, page_of
+from simexit.api.v1.admin import Cursor, Limit, admin_operator, decode_cursor
 from simexit.api.v1.admin_schemas import (
     DeliveryList,
     DeliveryRead,
@@ -29,6 +29,7 @@ from simexit.api.v1.admin_schemas import (
     EndpointWithSecret,
     SecretRotation,
 )
+from simexit.api.v1.paging import page_of
 from simexit.config import Environment
 from simexit.webhooks import service
 
