@@ -25,13 +25,13 @@ from simexit.cases.service.common import notify, today_for
 from simexit.cases.service.execution import begin_execution
 from simexit.cases.service.review import expire
 from simexit.cases.states import CaseStatus
+from simexit.cases.teardown import Outcome
 from simexit.jobs import enqueue
-from simexit.jobs.registry import exponential, job, periodic
+from simexit.jobs.registry import Exchange, exchange_job, exponential, job, periodic
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, Operator
 from simexit.operators import clocks as operator_clocks
-from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 from simexit.privacy import service as privacy
 
@@ -70,27 +70,60 @@ def _fail_on_dead(session: Session, *, now: datetime, error: str, case_id: str, 
         flows.fail_case(session, case, now, f"internal error: {error}")
 
 
-@job("cases.execute", max_attempts=5, on_dead=_fail_on_dead)
-def execute(session: Session, *, now: datetime, case_id: str) -> None:
-    ctx = context()
-    case = session.get(Case, uuid.UUID(case_id), with_for_update=True)
-    if case is None:
-        log.warning("case.execute.missing", case_id=case_id)
+def _plan_execution(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
+    case_id: str,
+    step_try: int = 1,
+    **_: Any,  # `step`: the step the run was queued for, for the console's job list only
+) -> flows.StepPlan | None:
+    return flows.plan_step(session, case_id=uuid.UUID(case_id), step_try=step_try)
+
+
+def _call_execution(plan: flows.StepPlan) -> Outcome | None:
+    gateways = context().gateways.for_operator(plan.target.operator_code)
+    return flows.call_step(plan, gateways)
+
+
+def _record_execution(
+    session: Session,
+    *,
+    now: datetime,
+    plan: flows.StepPlan | None,
+    result: Outcome | None,
+) -> None:
+    if plan is None:
         return
-    gateways = ctx.gateways.for_operator(operator_info(session, case.operator_id).code)
-    outcome = flows.execute_case(
-        session, case, gateways=gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts
+    ctx = context()
+    outcome = flows.record_step(
+        session, plan=plan, outcome=result, now=now, max_attempts=ctx.cases.teardown_max_attempts
     )
-    if outcome.status == "retry":
-        enqueue(
-            session,
-            "cases.execute",
-            now=now,
-            run_at=now + STEP_BACKOFF.delay(outcome.attempts),
-            dedup_key=f"cases.execute:{case.id}:{case.attempts}:{outcome.retry_step}:{outcome.attempts}",
-            operator_id=case.operator_id,
-            case_id=case_id,
-        )
+    if outcome.status not in {"next", "retry"} or outcome.next_step is None:
+        return
+    retry = outcome.status == "retry"
+    step_try = outcome.step_try + 1 if retry else 1
+    enqueue(
+        session,
+        "cases.execute",
+        now=now,
+        run_at=now + STEP_BACKOFF.delay(outcome.step_try) if retry else now,
+        dedup_key=f"cases.execute:{plan.case_id}:{plan.execution}:{outcome.next_step}:{step_try}",
+        operator_id=plan.operator_id,
+        case_id=str(plan.case_id),
+        step=outcome.next_step,
+        step_try=step_try,
+    )
+
+
+# One step per run (see `cases.flows`): the job's own attempts cover crashes of the handler; a
+# peer's failures are counted per step and retried by queueing the step again with back-off.
+exchange_job(
+    "cases.execute",
+    Exchange(_plan_execution, _call_execution, _record_execution),
+    max_attempts=5,
+    on_dead=_fail_on_dead,
+)
 
 
 def _operators(session: Session, only: uuid.UUID | None = None) -> list[Operator]:
