@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simexit.cases import repository
 from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import CaseStatus, Trigger
@@ -141,7 +142,7 @@ def record_step(
     if plan.blocked is not None:
         fail_case(session, case, now, plan.blocked)
         return ExecutionOutcome("failed")
-    records = _records(session, case.id)
+    records = repository.teardown_rows(session, case.id)
     done = {name for name, r in records.items() if r.status == "done"}
     current = next_step(case.type, done)
     if current is None:
@@ -222,15 +223,9 @@ def _step(case_type: str, name: str) -> Step:
     return next(s for s in steps_for(case_type) if s.name == name)
 
 
-def _records(session: Session, case_id: uuid.UUID) -> dict[str, TeardownStep]:
-    return {
-        s.step: s
-        for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))
-    }
-
-
 def _done(session: Session, case_id: uuid.UUID) -> set[str]:
-    return {name for name, r in _records(session, case_id).items() if r.status == "done"}
+    records = repository.teardown_rows(session, case_id)
+    return {name for name, r in records.items() if r.status == "done"}
 
 
 def _new_record(session: Session, case_id: uuid.UUID, name: str, now: datetime) -> TeardownStep:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sqlalchemy.orm import Session
 
@@ -283,6 +283,50 @@ def steps_for(case_type: str) -> tuple[Step, ...]:
     return STEPS[case_type]
 
 
+StepStatus = Literal["pending", "done", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    """One step of a case as the API and the console show it. `state` is pending (not tried
+    yet), done, or failed (the last try failed; `error` says how)."""
+
+    name: str
+    state: StepStatus
+    attempts: int
+    outcome: str | None
+    error: str | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """What `teardown_steps` holds for one step (plain values, read by the repository)."""
+
+    name: str
+    status: str
+    attempts: int
+    outcome: str | None
+    detail: str | None
+    updated_at: datetime
+
+
+def progress(case_type: str, records: Mapping[str, StepRecord]) -> list[StepState]:
+    """Every step of the case's type, in order, with what was recorded for it."""
+    states = []
+    for step in STEPS.get(case_type, ()):
+        r = records.get(step.name)
+        if r is None:
+            states.append(StepState(step.name, "pending", 0, None, None, None))
+            continue
+        state: StepStatus = (
+            "done" if r.status == "done" else "failed" if r.status == "failed" else "pending"
+        )
+        error = r.detail if state == "failed" else None
+        states.append(StepState(step.name, state, r.attempts, r.outcome, error, r.updated_at))
+    return states
+
+
 def next_step(case_type: str, done: set[str]) -> Step | None:
     """The first step of the case's type not done yet; None when all are."""
     return next((s for s in STEPS[case_type] if s.name not in done), None)
@@ -294,8 +338,12 @@ __all__ = [
     "Outcome",
     "RemoteCall",
     "Step",
+    "StepRecord",
+    "StepState",
+    "StepStatus",
     "StepTarget",
     "flags_after",
     "next_step",
+    "progress",
     "steps_for",
 ]
