@@ -257,9 +257,7 @@ def detail(
             "label": label,
             "error": error,
             "erasure": erasure_state(db, t, case.subscriber_id),
-            "teardown": teardown.progress(
-                case.type, repository.teardown_records(db, case.id)
-            )
+            "teardown": teardown.progress(case.type, repository.teardown_records(db, case.id))
             if case.status in TEARDOWN_SHOWN
             else [],
             "step_labels": TEARDOWN_STEP,
