@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from simexit.cases.states import CaseStatus
 from simexit.cases.teardown import STEPS
 from simexit.models import Case, TeardownStep
 from simexit.runtime import Runtime
@@ -21,7 +22,7 @@ def mark_failed_at_deactivation(session: Session, case_id: uuid.UUID) -> Case:
     """The case as a termination that failed at its second step, the first one done."""
     case = session.get(Case, case_id)
     assert case is not None
-    case.type, case.status = "terminate", "failed"
+    case.type, case.status = "terminate", CaseStatus.failed
     case.failure_reason = "hss_deactivate: HLR: connection refused"
     session.add_all(
         [
