@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import flows, repository
+from simexit.cases import flows, network, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import GatewaysByOperator
 from simexit.cases.service.common import notify, today_for
@@ -234,6 +234,15 @@ def release_numbers(
                 at=now,
                 changes={"status": ["terminated", "number_released"]},
             )
+            # The subscriber leaves the HLR/HSS too: a call of its own, after this commit.
+            enqueue(
+                session,
+                network.REMOVE_JOB,
+                now=now,
+                dedup_key=f"{network.REMOVE_JOB}:{line.id}",
+                operator_id=line.operator_id,
+                line_id=str(line.id),
+            )
 
 
 @periodic("lines.sim_return_reminders", every=timedelta(hours=6), per_operator=True)
@@ -305,3 +314,55 @@ def _sim_return_due(case: Case, line: Line) -> str | None:
     if deadline is None and line.terminated_on is not None:
         deadline = line.terminated_on + timedelta(days=30)
     return deadline.isoformat() if deadline is not None else None
+
+
+# --- the network side of a line's own changes (`cases.network`) ---------------------------------
+
+
+def _plan_network(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
+    line_id: str,
+    **_: Any,
+) -> network.NetworkChange | None:
+    return network.plan_sync(session, line_id=uuid.UUID(line_id))
+
+
+def _plan_removal(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001
+    line_id: str,
+    **_: Any,
+) -> network.NetworkChange | None:
+    return network.plan_removal(session, line_id=uuid.UUID(line_id))
+
+
+def _call_network(change: network.NetworkChange) -> Outcome:
+    return network.call(change, context().gateways.for_operator(change.operator_code))
+
+
+def _record_network(
+    session: Session,
+    *,
+    now: datetime,
+    plan: network.NetworkChange | None,
+    result: Outcome | None,
+) -> None:
+    if plan is not None and result is not None:
+        network.record(session, change=plan, outcome=result, now=now)
+
+
+exchange_job(
+    network.SYNC_JOB,
+    Exchange(_plan_network, _call_network, _record_network),
+    max_attempts=10,
+    backoff=exponential(base_seconds=30, cap_seconds=3600),
+)
+exchange_job(
+    network.REMOVE_JOB,
+    Exchange(_plan_removal, _call_network, _record_network),
+    max_attempts=10,
+    backoff=exponential(base_seconds=60, cap_seconds=6 * 3600),
+)
