@@ -37,11 +37,11 @@ def hlr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHlr]:
 _numbers = iter(range(4741000000, 4741999999))
 
 
-def _world(db: Database, packs: PackRegistry, hlr: RunningHlr, **line: object) -> World:
+def _world(db: Database, packs: PackRegistry, hlr: RunningHlr) -> World:
     n = next(_numbers)
     msisdn, imsi = f"+{n}", f"90170{n:010d}"
     hlr.provision(imsi=imsi, msisdn=msisdn)
-    return build_world(db, packs, msisdn=msisdn, imsi=imsi, **line)
+    return build_world(db, packs, msisdn=msisdn, imsi=imsi)
 
 
 @pytest.fixture
