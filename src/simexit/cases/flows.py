@@ -32,6 +32,7 @@ from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import CaseStatus, Trigger
 from simexit.cases.teardown import Outcome, Step, StepTarget, flags_after, next_step, steps_for
+from simexit.kit.gateway_metrics import gateway_call
 from simexit.models import Case, LedgerEntry, Line, TeardownStep
 from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
@@ -112,10 +113,12 @@ def call_step(plan: StepPlan, gateways: Gateways) -> Outcome | None:
     if plan.blocked is not None or plan.step is None:
         return None
     step = _step(plan.target.case_type, plan.step)
-    if step.remote is None:
+    if step.remote is None or step.operation is None:
         return Outcome.succeeded()
+    port, _, operation = step.operation.partition(".")
     try:
-        return Outcome.succeeded(step.remote(gateways, plan.target))
+        with gateway_call(gateway=port, adapter=getattr(gateways, port), operation=operation):
+            return Outcome.succeeded(step.remote(gateways, plan.target))
     except GatewayError as error:
         return Outcome.failed(str(error) or type(error).__name__, retryable=error.retryable)
     except (OSError, TimeoutError) as error:  # an adapter that let a socket error through

@@ -26,6 +26,7 @@ from simexit.audit import service as audit
 from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.teardown import Outcome
 from simexit.jobs.runner import AttemptFailed
+from simexit.kit.gateway_metrics import gateway_call
 from simexit.lines.service import NETWORK_SYNC_JOB
 from simexit.lines.states import LineStatus
 from simexit.models import Line
@@ -94,8 +95,10 @@ def call(change: NetworkChange, gateways: Gateways) -> Outcome:
         "unbar": network.reactivate,
         "remove": network.remove,
     }[change.action]
+    name = {"bar": "bar_outgoing", "unbar": "reactivate", "remove": "remove"}[change.action]
     try:
-        operation(imsi=change.imsi, msisdn=change.msisdn)
+        with gateway_call(gateway="network", adapter=network, operation=name):
+            operation(imsi=change.imsi, msisdn=change.msisdn)
     except GatewayError as error:
         return Outcome.failed(str(error), retryable=error.retryable)
     except (OSError, TimeoutError) as error:
