@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.cases.ports import Gateways
-from simexit.lines.states import LineStatus, SuspensionFlag
+from simexit.lines.states import LineStatus, SuspensionFlag, suspensions_in_year
 from simexit.models import Case, LedgerEntry, Line
 from simexit.principals import SYSTEM
 
@@ -189,12 +189,24 @@ def flags_after(case_type: str, flags: set[str]) -> set[str]:
     return flags
 
 
+def count_suspension(line: Line, *, year: int) -> None:
+    """One more suspension: in `year`'s counter (reset when the year changed) and in the total;
+    the pack says which of them its limit reads (`suspension.counted_per`)."""
+    this_year = suspensions_in_year(
+        line.suspensions_this_year, counted_year=line.suspensions_counted_year, year=year
+    )
+    line.suspensions_total = max(line.suspensions_total, line.suspensions_this_year) + 1
+    line.suspensions_this_year = this_year + 1
+    line.suspensions_counted_year = year
+
+
 def _suspend(session: Session, case: Case, line: Line, now: datetime) -> None:
     flags = set(line.suspension_flags or [])
     before = line.status
     if SuspensionFlag.voluntary.value not in flags:
-        line.suspensions_this_year += 1
+        count_suspension(line, year=(case.effective_date or now.date()).year)
     line.suspension_flags = sorted(flags_after("suspend", flags))
+    line.voluntary_until = case.suspend_until
     line.status = LineStatus.suspended
     line.suspended_since = line.suspended_since or case.effective_date
     line.updated_at = now
@@ -206,6 +218,7 @@ def _resume(session: Session, case: Case, line: Line, now: datetime) -> None:  #
     before = line.status
     line.suspension_flags = sorted(flags)
     line.status = LineStatus.suspended if flags else LineStatus.active
+    line.voluntary_until = None
     if not flags:
         line.suspended_since = None
     line.updated_at = now

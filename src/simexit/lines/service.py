@@ -209,6 +209,8 @@ def set_suspension_flag(
     if sorted(flags) == before_flags:
         return line
     line.suspension_flags = sorted(flags)
+    if flag is SuspensionFlag.voluntary and not active:
+        line.voluntary_until = None  # resumed: nothing left for the scheduler to end
     line.status = status_for_flags(line.status, {SuspensionFlag(f) for f in flags})
     line.suspended_since = (line.suspended_since or now.date()) if flags else None
     line.updated_at = now
