@@ -274,3 +274,13 @@ def teardown_records(session: Session, case_id: uuid.UUID) -> dict[str, StepReco
         name: StepRecord(r.step, r.status, r.attempts, r.outcome, r.detail, r.updated_at)
         for name, r in teardown_rows(session, case_id).items()
     }
+
+
+def latest_completed(session: Session, *, line_id: uuid.UUID, case_type: str) -> Case | None:
+    """The line's most recently completed case of this type."""
+    return session.scalars(
+        select(Case)
+        .where(Case.line_id == line_id, Case.type == case_type, Case.status == CaseStatus.completed)
+        .order_by(Case.completed_at.desc())
+        .limit(1)
+    ).first()

@@ -29,7 +29,8 @@ from simexit.cases.teardown import Outcome
 from simexit.jobs import enqueue
 from simexit.jobs.registry import Exchange, exchange_job, exponential, job, periodic
 from simexit.lines import repository as line_repository
-from simexit.lines.states import LineStatus
+from simexit.lines import service as lines_service
+from simexit.lines.states import LineStatus, SuspensionFlag
 from simexit.models import Case, Line, Operator
 from simexit.operators import clocks as operator_clocks
 from simexit.principals import SYSTEM
@@ -243,6 +244,41 @@ def release_numbers(
                 operator_id=line.operator_id,
                 line_id=str(line.id),
             )
+
+
+@periodic("lines.resume_due", every=timedelta(hours=1), per_operator=True)
+def resume_due(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
+    """A voluntary suspension ends on its `suspend_until`: the flag is cleared (which unbars
+    the line in the network when no other flag holds it) and the subscriber is told."""
+    for operator in _operators(session, operator_id):
+        today = today_for(operator, now)
+        for line in line_repository.voluntary_suspensions_ending(
+            session, operator_id=operator.id, on_or_before=today, limit=SCAN_BATCH
+        ):
+            until = line.voluntary_until
+            case = repository.latest_completed(session, line_id=line.id, case_type="suspend")
+            resumed = lines_service.set_suspension_flag(
+                session,
+                actor=SYSTEM,
+                line_id=line.id,
+                flag=SuspensionFlag.voluntary,
+                active=False,
+                now=now,
+                note=f"suspend_until {until}",
+            )
+            resumed.voluntary_until = None
+            if case is not None:
+                notify(
+                    session,
+                    case,
+                    "line.pause_ended",
+                    now=now,
+                    context={
+                        "msisdn": resumed.msisdn,
+                        "suspend_until": until.isoformat() if until else today.isoformat(),
+                        "still_barred": bool(resumed.suspension_flags),
+                    },
+                )
 
 
 @periodic("lines.sim_return_reminders", every=timedelta(hours=6), per_operator=True)
