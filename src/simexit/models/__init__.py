@@ -65,3 +65,7 @@ __all__ += ["DataImport", "ImportChunk", "ImportRejection"]
 from simexit.models.test_clock import TestClock  # noqa: E402
 
 __all__ += ["TestClock"]
+
+from simexit.models.tmf_order import TmfOrder, TmfOrderCancellation  # noqa: E402
+
+__all__ += ["TmfOrder", "TmfOrderCancellation"]
