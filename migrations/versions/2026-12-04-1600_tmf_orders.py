@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=100), nullable=True),
         sa.Column("state", sa.String(length=30), nullable=False),
         sa.Column("state_reason", sa.Text(), nullable=True),
+        sa.Column("notified_state", sa.String(length=30), nullable=True),
         sa.Column("order_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column("requested_completion_date", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancellation_date", sa.DateTime(timezone=True), nullable=True),
@@ -56,6 +57,20 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_tmf_orders_reseller_id"), ["reseller_id"], unique=False
         )
+    op.create_table(
+        "tmf_order_cases",
+        sa.Column("order_id", sa.Uuid(), nullable=False),
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["tmf_orders.id"], name=op.f("fk_tmf_order_cases_order_id_tmf_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_tmf_order_cases_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("order_id", "case_id", name=op.f("pk_tmf_order_cases")),
+    )
+    with op.batch_alter_table("tmf_order_cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tmf_order_cases_case_id"), ["case_id"], unique=False)
     op.create_table(
         "tmf_order_cancellations",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -91,4 +106,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("tmf_order_cancellations")
+    op.drop_table("tmf_order_cases")
     op.drop_table("tmf_orders")

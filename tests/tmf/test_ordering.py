@@ -176,7 +176,11 @@ class TestCancel:
         assert after["productOrderItem"][0]["simexitCase"]["status"] == "withdrawn"
         got = client.get(f"{ORDERS}/cancelProductOrder/{answer.json()['id']}", headers=demo.telenor)
         assert got.json()["state"] == "done"
-        assert _audit(runtime, order["id"]) == ["tmf_order.created", "tmf_order.cancellation_done"]
+        assert _audit(runtime, order["id"]) == [
+            "tmf_order.created",
+            "tmf_order.state_changed",
+            "tmf_order.cancellation_done",
+        ]
 
     def test_cancelling_a_rejected_order_is_refused_and_recorded(
         self, client: TestClient, demo: Demo

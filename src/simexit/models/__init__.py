@@ -66,6 +66,6 @@ from simexit.models.test_clock import TestClock  # noqa: E402
 
 __all__ += ["TestClock"]
 
-from simexit.models.tmf_order import TmfOrder, TmfOrderCancellation  # noqa: E402
+from simexit.models.tmf_order import TmfOrder, TmfOrderCancellation, TmfOrderCase  # noqa: E402
 
-__all__ += ["TmfOrder", "TmfOrderCancellation"]
+__all__ += ["TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]

@@ -32,6 +32,8 @@ class TmfOrder(Base):
     external_id: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(30))
     state_reason: Mapped[str | None] = mapped_column(Text)
+    # The derived state the order's hub listeners were last told of (each change is sent once).
+    notified_state: Mapped[str | None] = mapped_column(String(30))
     order_date: Mapped[datetime] = mapped_column(UtcDateTime)
     requested_completion_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancellation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -44,6 +46,15 @@ class TmfOrder(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class TmfOrderCase(Base):
+    """Which order opened which case: a change of the case finds its orders through this."""
+
+    __tablename__ = "tmf_order_cases"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tmf_orders.id"), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
 
 
 class TmfOrderCancellation(Base):

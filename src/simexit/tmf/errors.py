@@ -38,3 +38,7 @@ class OrderNotCancellable(Conflict):
 
 class SubscriberNotAllowed(Forbidden):
     code = "tmf_needs_api_key"
+
+
+class HubNotFound(NotFound):
+    code = "hub_not_found"

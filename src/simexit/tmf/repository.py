@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from simexit.lines.states import LineStatus
-from simexit.models import Case, Line, TmfOrder, TmfOrderCancellation
+from simexit.models import Case, Line, TmfOrder, TmfOrderCancellation, TmfOrderCase
 from simexit.principals import Actor
 from simexit.principals.scoping import scope
 from simexit.tmf.errors import CancellationNotFound, OrderNotFound, ProductNotFound
@@ -75,6 +75,17 @@ def cases_by_id(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UU
     if not case_ids:
         return {}
     return {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
+
+
+def orders_of_case(session: Session, case_id: uuid.UUID) -> list[TmfOrder]:
+    """The orders whose items opened this case, locked (their `notified_state` changes)."""
+    statement = (
+        select(TmfOrder)
+        .join(TmfOrderCase, TmfOrderCase.order_id == TmfOrder.id)
+        .where(TmfOrderCase.case_id == case_id)
+        .with_for_update()
+    )
+    return list(session.scalars(statement))
 
 
 def get_cancellation(

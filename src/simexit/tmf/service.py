@@ -11,17 +11,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from simexit.access import scopes
 from simexit.audit import service as audit
 from simexit.cases import repository as case_repository
 from simexit.cases import service as case_service
 from simexit.cases.context import CaseContext
 from simexit.cases.service.common import today_for
 from simexit.cases.states import CaseStatus, Trigger, available_triggers
-from simexit.models import Case, TmfOrder, TmfOrderCancellation
+from simexit.models import Case, TmfOrder, TmfOrderCancellation, TmfOrderCase, WebhookEndpoint
 from simexit.policies.model import Channel
 from simexit.principals import Actor, ActorType
-from simexit.tmf import repository
-from simexit.tmf.errors import SubscriberNotAllowed
+from simexit.tmf import repository, views
+from simexit.tmf.errors import HubNotFound, SubscriberNotAllowed
 from simexit.tmf.rules import (
     REJECTING_BLOCKERS,
     CancellationState,
@@ -29,6 +30,8 @@ from simexit.tmf.rules import (
     plan_item,
 )
 from simexit.verification.methods import ATTESTED_METHODS, Method, methods_from_pack
+from simexit.webhooks import service as webhook_service
+from simexit.webhooks.errors import EndpointNotFound
 
 
 def require_api_caller(actor: Actor) -> None:
@@ -103,6 +106,12 @@ def place_order(
         updated_at=now,
     )
     session.add(order)
+    session.flush()
+    for case_id in {r["case_id"] for r in recorded if r.get("case_id")}:
+        session.add(TmfOrderCase(order_id=order.id, case_id=uuid.UUID(case_id)))
+    cases = repository.cases_by_id(session, views.case_ids(order))
+    # The state the order starts in; hubs hear of each change from here (`tmf.events`).
+    order.notified_state = views.derive(order, cases).state.value
     session.flush()
     audit.record(
         session,
@@ -229,10 +238,6 @@ def _attest_and_submit(
     case_service.submit(session, ctx, actor=actor, case_id=case.id, now=now)
 
 
-def case_ids(order: TmfOrder) -> list[uuid.UUID]:
-    return [uuid.UUID(i["case_id"]) for i in order.items if i.get("case_id")]
-
-
 def cancel_order(
     session: Session,
     ctx: CaseContext,
@@ -247,7 +252,7 @@ def cancel_order(
     completed, or approved with its date reached) makes the request `rejected`, with why."""
     require_api_caller(actor)
     order = repository.get_order(session, actor, order_id, for_update=True)
-    cases = repository.cases_by_id(session, case_ids(order))
+    cases = repository.cases_by_id(session, views.case_ids(order))
     open_cases = [c for c in cases.values() if Trigger.withdraw in available_triggers(c.status)]
     refusal = _refusal(session, order, list(cases.values()), open_cases, now)
     cancellation = TmfOrderCancellation(
@@ -321,3 +326,64 @@ def _refusal(
                 "it can no longer be withdrawn"
             )
     return None
+
+
+# --- hubs -----------------------------------------------------------------------------------
+
+
+def register_hub(
+    session: Session,
+    *,
+    actor: Actor,
+    callback: str,
+    query: str | None,
+    event_types: tuple[str, ...],
+    api: str,
+    allow_loopback_http: bool,
+    now: datetime,
+) -> webhook_service.WithSecret:
+    """A TM Forum hub is a webhook endpoint naming the API's event types: the same durable,
+    signed, retried deliveries. Operator-wide, so it needs the operator's admin key."""
+    require_api_caller(actor)
+    scopes.require_admin(actor)
+    assert actor.operator_id is not None  # noqa: S101 - require_api_caller checked it
+    return webhook_service.register_endpoint(
+        session,
+        actor=actor,
+        operator_id=actor.operator_id,
+        url=callback,
+        events=event_types,
+        description=f"{api} hub" + (f" (query: {query})"[:150] if query else ""),
+        allow_loopback_http=allow_loopback_http,
+        now=now,
+    )
+
+
+def hub(
+    session: Session, *, actor: Actor, hub_id: uuid.UUID, event_types: tuple[str, ...]
+) -> WebhookEndpoint:
+    """One of the caller's hubs of this API; another endpoint, or another operator's, is 404."""
+    require_api_caller(actor)
+    assert actor.operator_id is not None  # noqa: S101 - require_api_caller checked it
+    try:
+        endpoint = webhook_service.get_endpoint(session, actor.operator_id, hub_id)
+    except EndpointNotFound:
+        endpoint = None
+    if endpoint is None or not set(endpoint.events) & set(event_types):
+        raise HubNotFound("no such hub", field="id")
+    return endpoint
+
+
+def unregister_hub(
+    session: Session,
+    *,
+    actor: Actor,
+    hub_id: uuid.UUID,
+    event_types: tuple[str, ...],
+    now: datetime,
+) -> None:
+    scopes.require_admin(actor)
+    endpoint = hub(session, actor=actor, hub_id=hub_id, event_types=event_types)
+    webhook_service.disable_endpoint(
+        session, actor=actor, operator_id=endpoint.operator_id, endpoint_id=endpoint.id, now=now
+    )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from simexit.api.deps import ActorDep, ReadSessionDep
 from simexit.api.errors import responses
+from simexit.api.tmf.hubs import add_hub_routes
 from simexit.api.tmf.query import (
     FieldsQuery,
     LimitQuery,
@@ -23,6 +24,7 @@ from simexit.models import Line
 from simexit.tmf import repository
 from simexit.tmf import service as tmf_service
 from simexit.tmf.errors import FilterValueInvalid, ProductNotFound
+from simexit.tmf.events import PRODUCT_STATUS_CHANGE
 from simexit.tmf.rules import PRODUCT_STATUS_OF_LINE, ProductStatus, line_statuses_for
 
 BASE = "/tmf-api/productInventory/v4"
@@ -144,3 +146,6 @@ def get_product(
         raise ProductNotFound(f"no such product {id!r}", field="id") from None
     line = repository.get_product(session, actor, line_id)
     return select_fields(product_view(request, line), fields)
+
+
+add_hub_routes(router, api="TMF637", event_types=(PRODUCT_STATUS_CHANGE,), prefix=BASE)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
+from simexit.api.tmf.hubs import add_hub_routes
 from simexit.api.tmf.query import (
     FieldsQuery,
     LimitQuery,
@@ -30,10 +31,11 @@ from simexit.api.tmf.query import (
 from simexit.api.transaction import Reply
 from simexit.api.v1.schemas import Preview
 from simexit.models import Case, TmfOrder, TmfOrderCancellation
-from simexit.tmf import repository
+from simexit.tmf import repository, views
 from simexit.tmf import service as tmf_service
 from simexit.tmf.errors import CancellationNotFound, FilterValueInvalid, OrderNotFound
-from simexit.tmf.rules import OrderState, visible_item_state, visible_order_state
+from simexit.tmf.events import ORDER_STATE_CHANGE
+from simexit.tmf.rules import OrderState
 
 BASE = "/tmf-api/productOrderingManagement/v4"
 INVENTORY = "/tmf-api/productInventory/v4"
@@ -104,43 +106,25 @@ def _href(request: Request, path: str) -> str:
     return str(request.base_url).rstrip("/") + path
 
 
-def _reason(case: Case) -> str | None:
-    if case.status.value == "blocked":
-        return "blocked: " + ", ".join(_finding(f.code, f.params) for f in case.blockers)
-    if case.status.value == "in_review":
-        return "in review: " + ", ".join(_finding(f.code, f.params) for f in case.review_reasons)
-    if case.status.value == "rejected":
-        return f"rejected: {case.rejection_reason or 'by the operator'}"
-    if case.status.value == "failed":
-        return f"failed: {case.failure_reason or 'the teardown failed'}"
-    if case.status.value in {"withdrawn", "expired"}:
-        return case.status.value
-    return None
-
-
-def _finding(code: str, params: dict[str, Any]) -> str:
-    if not params:
-        return code
-    return code + " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
-
-
 def order_view(request: Request, order: TmfOrder, cases: dict[uuid.UUID, Case]) -> dict[str, Any]:
     doc = dict(order.document)
     items: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = list(doc.pop("note", None) or [])
-    item_states: list[OrderState] = []
     sent_items = {str(i.get("id")): i for i in doc.pop("productOrderItem", None) or []}
     effective: list[str] = []
     completed: list[datetime] = []
-    for record in order.items:
-        case = cases.get(uuid.UUID(record["case_id"])) if record.get("case_id") else None
-        state = visible_item_state(record.get("state"), case.status if case else None)
-        item_states.append(state)
+    derived = views.derive(order, cases)
+    for item_view in derived.items:
+        record, case, state, reason = (
+            item_view.record,
+            item_view.case,
+            item_view.state,
+            item_view.reason,
+        )
         item = dict(sent_items.get(str(record["id"]), {"id": record["id"]}))
         item["action"] = record["action"]
         item["state"] = state.value
         item.setdefault("@type", "ProductOrderItem")
-        reason = record.get("reason") or (_reason(case) if case else None)
         if record.get("product_id"):
             product = dict(item.get("product") or {})
             product["id"] = record["product_id"]
@@ -175,9 +159,8 @@ def order_view(request: Request, order: TmfOrder, cases: dict[uuid.UUID, Case]) 
                 }
             )
         items.append(item)
-    has_cases = any(r.get("case_id") for r in order.items)
-    state = visible_order_state(order.state, item_states, has_cases)
-    if order.state_reason and not has_cases:
+    state = derived.state
+    if order.state_reason and not derived.has_cases:
         notes.append(
             {
                 "id": "simexit-order",
@@ -214,7 +197,7 @@ def order_view(request: Request, order: TmfOrder, cases: dict[uuid.UUID, Case]) 
 
 
 def _views(request: Request, session: Session, orders: list[TmfOrder]) -> list[dict[str, Any]]:
-    ids = [i for o in orders for i in tmf_service.case_ids(o)]
+    ids = [i for o in orders for i in views.case_ids(o)]
     cases = repository.cases_by_id(session, ids)
     return [order_view(request, o, cases) for o in orders]
 
@@ -431,3 +414,6 @@ def get_cancel_product_order(
     tmf_service.require_api_caller(actor)
     found = repository.get_cancellation(session, actor, _uuid(id, CancellationNotFound))
     return select_fields(cancellation_view(request, found), fields)
+
+
+add_hub_routes(router, api="TMF622", event_types=(ORDER_STATE_CHANGE,), prefix=BASE)
