@@ -1,4 +1,4 @@
-"""TM Forum product orders (TMF622) and their cancellation requests
+"""TM Forum product orders (TMF622), their cases and cancellation requests, TMF681 messages
 
 Revision ID: 0016
 Revises: 0014
@@ -103,8 +103,36 @@ def upgrade() -> None:
             batch_op.f("ix_tmf_order_cancellations_order_id"), ["order_id"], unique=False
         )
 
+    op.create_table(
+        "tmf_messages",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("operator_id", sa.Uuid(), nullable=False),
+        sa.Column("reseller_id", sa.Uuid(), nullable=True),
+        sa.Column("message_type", sa.String(length=20), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=True),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("state_reason", sa.Text(), nullable=True),
+        sa.Column("document", JSON, nullable=False),
+        sa.Column("notification_ids", JSON, nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["operators.id"], name=op.f("fk_tmf_messages_operator_id_operators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reseller_id"], ["resellers.id"], name=op.f("fk_tmf_messages_reseller_id_resellers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tmf_messages")),
+    )
+    with op.batch_alter_table("tmf_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tmf_messages_operator_created", ["operator_id", "created_at", "id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("tmf_messages")
     op.drop_table("tmf_order_cancellations")
     op.drop_table("tmf_order_cases")
     op.drop_table("tmf_orders")

@@ -54,6 +54,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "case.failed": {"reference": "NO-2026-000123"},
     "case.withdrawn": {"reference": "NO-2026-000123"},
     "esim.deleted_line_active": {"msisdn": "+4741234567"},
+    "operator.message": {"content": "Planned maintenance tonight 01:00-03:00.", "subject": None},
 }
 
 

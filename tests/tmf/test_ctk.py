@@ -33,6 +33,11 @@ RUNS = {
         "Product_Ordering",
         "/tmf-api/productOrderingManagement/v4/",
     ),
+    "TMF681": (
+        "TMF681-Communication-v4.0.0.testkit.json",
+        "Communication",
+        "/tmf-api/communicationManagement/v4/",
+    ),
     "TMF637": (
         "TMF637-ProductInventory-v4.0.0.testkit.json",
         "Product_Inventory",

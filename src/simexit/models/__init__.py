@@ -66,6 +66,11 @@ from simexit.models.test_clock import TestClock  # noqa: E402
 
 __all__ += ["TestClock"]
 
-from simexit.models.tmf_order import TmfOrder, TmfOrderCancellation, TmfOrderCase  # noqa: E402
+from simexit.models.tmf_order import (  # noqa: E402
+    TmfMessage,
+    TmfOrder,
+    TmfOrderCancellation,
+    TmfOrderCase,
+)
 
-__all__ += ["TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]
+__all__ += ["TmfMessage", "TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]

@@ -72,3 +72,25 @@ class TmfOrderCancellation(Base):
     effective_cancellation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TmfMessage(Base):
+    """A TMF681 `communicationMessage` posted by an operator's system: what it asked to send, to
+    whom, and the notifications it became (one per receiver reached; none when no receiver is a
+    subscriber of the operator's, and then `state` is failed with `state_reason`)."""
+
+    __tablename__ = "tmf_messages"
+    __table_args__ = (Index("ix_tmf_messages_operator_created", "operator_id", "created_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"))
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resellers.id"))
+    message_type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    notification_ids: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -42,3 +42,7 @@ class SubscriberNotAllowed(Forbidden):
 
 class HubNotFound(NotFound):
     code = "hub_not_found"
+
+
+class MessageNotFound(NotFound):
+    code = "communication_message_not_found"

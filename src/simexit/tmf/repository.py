@@ -13,10 +13,23 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from simexit.lines.states import LineStatus
-from simexit.models import Case, Line, TmfOrder, TmfOrderCancellation, TmfOrderCase
+from simexit.models import (
+    Case,
+    Line,
+    Notification,
+    TmfMessage,
+    TmfOrder,
+    TmfOrderCancellation,
+    TmfOrderCase,
+)
 from simexit.principals import Actor
 from simexit.principals.scoping import scope
-from simexit.tmf.errors import CancellationNotFound, OrderNotFound, ProductNotFound
+from simexit.tmf.errors import (
+    CancellationNotFound,
+    MessageNotFound,
+    OrderNotFound,
+    ProductNotFound,
+)
 
 
 def _orders(statement: Select[Any], actor: Actor) -> Select[Any]:
@@ -159,3 +172,69 @@ def list_products(
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     page = session.scalars(statement.order_by(Line.created_at, Line.id).offset(offset).limit(limit))
     return list(page), int(total)
+
+
+# --- TMF681 communication messages ----------------------------------------------------------
+
+
+def _messages(statement: Select[Any], actor: Actor) -> Select[Any]:
+    if actor.operator_id is not None:
+        statement = statement.where(TmfMessage.operator_id == actor.operator_id)
+    if actor.reseller_id is not None:
+        statement = statement.where(TmfMessage.reseller_id == actor.reseller_id)
+    return statement
+
+
+def get_message(
+    session: Session, actor: Actor, message_id: uuid.UUID, *, for_update: bool = False
+) -> TmfMessage:
+    statement = _messages(select(TmfMessage).where(TmfMessage.id == message_id), actor)
+    if for_update:
+        statement = statement.with_for_update()
+    found: TmfMessage | None = session.scalars(statement).one_or_none()
+    if found is None:
+        raise MessageNotFound("no such communicationMessage", field="id", id=str(message_id))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilters:
+    ids: Sequence[uuid.UUID] = ()
+    message_types: Sequence[str] = ()
+    contents: Sequence[str] = ()
+    states: Sequence[str] = ()
+
+
+def list_messages(
+    session: Session, actor: Actor, filters: MessageFilters, *, offset: int, limit: int
+) -> tuple[list[TmfMessage], int]:
+    statement = _messages(select(TmfMessage), actor)
+    if filters.ids:
+        statement = statement.where(TmfMessage.id.in_(filters.ids))
+    if filters.message_types:
+        statement = statement.where(TmfMessage.message_type.in_(filters.message_types))
+    if filters.contents:
+        statement = statement.where(TmfMessage.content.in_(filters.contents))
+    if filters.states:
+        statement = statement.where(TmfMessage.state.in_(filters.states))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = session.scalars(
+        statement.order_by(TmfMessage.created_at.desc(), TmfMessage.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(page), int(total)
+
+
+def lines_by_msisdn(session: Session, actor: Actor, msisdn: str) -> list[Line]:
+    statement = scope(select(Line).where(Line.msisdn == msisdn), actor, Line)
+    return list(session.scalars(statement.order_by(Line.created_at)))
+
+
+def notification_statuses(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    statement = select(Notification.id, Notification.status).where(
+        Notification.id.in_([uuid.UUID(i) for i in ids])
+    )
+    return {str(row.id): row.status for row in session.execute(statement)}

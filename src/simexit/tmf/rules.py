@@ -170,3 +170,20 @@ def visible_order_state(
     if not has_cases:
         return OrderState(recorded)
     return order_state(item_states)
+
+
+# Notification statuses that are settled: it reached the transport (or the handset), or never will.
+SENT_STATUSES: Final = frozenset({"sent", "delivered"})
+LOST_STATUSES: Final = frozenset({"dead", "undeliverable"})
+
+
+def message_state(recorded: str, notification_statuses: Sequence[str]) -> str:
+    """A TMF681 message's state from its notifications: `completed` once every one is sent,
+    `failed` once any is lost and the rest settled, `inProgress` meanwhile."""
+    if not notification_statuses:
+        return recorded
+    if all(s in SENT_STATUSES for s in notification_statuses):
+        return "completed"
+    if all(s in SENT_STATUSES | LOST_STATUSES for s in notification_statuses):
+        return "failed"
+    return "inProgress"

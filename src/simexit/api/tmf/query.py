@@ -25,9 +25,13 @@ FieldsQuery = Annotated[
 ALWAYS = ("id", "href", "@type")
 
 
-def filters_of(request: Request, supported: Iterable[str]) -> dict[str, list[str]]:
-    """The attribute filters of the query (`?state=held&state=pending`, or comma-separated).
-    An attribute simexit cannot filter on is refused rather than ignored (400)."""
+def filters_of(
+    request: Request, supported: Iterable[str], whole: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """The attribute filters of the query (`?state=held&state=pending`, or comma-separated;
+    the attributes in `whole` are free text, never split). An attribute simexit cannot filter
+    on is refused rather than ignored (400)."""
+    unsplit = frozenset(whole)
     allowed = frozenset(supported)
     found: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
@@ -38,7 +42,8 @@ def filters_of(request: Request, supported: Iterable[str]) -> dict[str, list[str
                 f"cannot filter on {name!r}; filters: {', '.join(sorted(allowed))}",
                 field=f"query.{name}",
             )
-        found.setdefault(name, []).extend(v for v in value.split(",") if v)
+        values = [value] if name in unsplit else value.split(",")
+        found.setdefault(name, []).extend(v for v in values if v)
     return found
 
 
