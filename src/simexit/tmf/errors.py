@@ -46,3 +46,10 @@ class HubNotFound(NotFound):
 
 class MessageNotFound(NotFound):
     code = "communication_message_not_found"
+
+
+class OrderReferenceUnknown(InvalidInput):
+    """A request names an order the caller does not have (TMF622 lists 400 for it, not 404)."""
+
+    code = "product_order_unknown"
+    status = 400

@@ -22,7 +22,12 @@ from simexit.models import Case, TmfOrder, TmfOrderCancellation, TmfOrderCase, W
 from simexit.policies.model import Channel
 from simexit.principals import Actor, ActorType
 from simexit.tmf import repository, views
-from simexit.tmf.errors import HubNotFound, SubscriberNotAllowed
+from simexit.tmf.errors import (
+    HubNotFound,
+    OrderNotFound,
+    OrderReferenceUnknown,
+    SubscriberNotAllowed,
+)
 from simexit.tmf.rules import (
     REJECTING_BLOCKERS,
     CancellationState,
@@ -251,7 +256,12 @@ def cancel_order(
     """Withdraw every open case of the order, or none: a case already carried out (executing,
     completed, or approved with its date reached) makes the request `rejected`, with why."""
     require_api_caller(actor)
-    order = repository.get_order(session, actor, order_id, for_update=True)
+    try:
+        order = repository.get_order(session, actor, order_id, for_update=True)
+    except OrderNotFound:
+        raise OrderReferenceUnknown(
+            f"you have no productOrder {order_id}", field="productOrder.id"
+        ) from None
     cases = repository.cases_by_id(session, views.case_ids(order))
     open_cases = [c for c in cases.values() if Trigger.withdraw in available_triggers(c.status)]
     refusal = _refusal(session, order, list(cases.values()), open_cases, now)

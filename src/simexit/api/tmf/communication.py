@@ -9,17 +9,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
+from simexit.api.tmf.models import TMF_MODEL, ContactPointIn
 from simexit.api.tmf.query import (
     FieldsQuery,
     LimitQuery,
     OffsetQuery,
     filters_of,
+    no_content,
     page_response,
     select_fields,
     tmf_time,
@@ -40,15 +41,16 @@ MESSAGE_FILTERS = ("id", "messageType", "content", "state")
 class CommunicationMessageCreate(BaseModel):
     """TMF681 `CommunicationMessage_Create`; attributes simexit does not use are kept as sent."""
 
-    model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
+    model_config = TMF_MODEL
 
     content: Annotated[str, Field(min_length=1, max_length=2000)]
     message_type: Annotated[str, Field(min_length=1, max_length=20)] = Field(
         description="SMS or email."
     )
-    receiver: Annotated[list[dict[str, Any]], Field(max_length=100)]
-    sender: dict[str, Any]
+    receiver: Annotated[list[ContactPointIn], Field(max_length=100)]
+    sender: ContactPointIn
     subject: Annotated[str, Field(max_length=300)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
 
 
 def message_view(request: Request, message: TmfMessage, statuses: dict[str, str]) -> dict[str, Any]:
@@ -108,7 +110,9 @@ async def create_communication_message(
             message_type=body.message_type,
             content=body.content,
             subject=body.subject,
-            receivers=body.receiver,
+            receivers=[
+                r.model_dump(mode="json", exclude_none=True, by_alias=True) for r in body.receiver
+            ],
             document=document,
             now=now,
         )
@@ -184,4 +188,4 @@ async def delete_communication_message(id: IdPath, call: TransactionDep) -> Resp
         return Reply({}, 204)
 
     answer = await call.respond(effect)
-    return Response(status_code=204) if answer.status_code == 204 else answer
+    return no_content() if answer.status_code == 204 else answer

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
+from simexit.api.tmf.query import no_content
 from simexit.api.transaction import Reply
 from simexit.models import WebhookEndpoint
 from simexit.tmf import service as tmf_service
@@ -38,7 +39,6 @@ def _view(
         "id": str(endpoint.id),
         "href": str(request.base_url).rstrip("/") + f"{base}/hub/{endpoint.id}",
         "callback": endpoint.url,
-        "query": None,
         "@type": "EventSubscription",
         "events": list(endpoint.events),
         "state": "disabled" if endpoint.disabled_at else "active",
@@ -76,7 +76,8 @@ def add_hub_routes(
                 now=now,
             )
             view = _view(request, prefix, made.endpoint, made.secret)
-            view["query"] = body.query
+            if body.query:
+                view["query"] = body.query
             return Reply(view, 201, f"{prefix}/hub/{made.endpoint.id}")
 
         return await call.respond(effect)
@@ -104,7 +105,7 @@ def add_hub_routes(
             return Reply({}, 204)
 
         answer = await call.respond(effect)
-        return Response(status_code=204) if answer.status_code == 204 else answer
+        return no_content() if answer.status_code == 204 else answer
 
     router.add_api_route(
         "/hub",

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.tmf.hubs import add_hub_routes
+from simexit.api.tmf.models import TMF_MODEL, NoteIn, RelatedPartyIn, ShortText, Text
 from simexit.api.tmf.query import (
     FieldsQuery,
     LimitQuery,
@@ -42,12 +42,7 @@ INVENTORY = "/tmf-api/productInventory/v4"
 router = APIRouter(prefix=BASE, tags=["TMF622 product ordering"])
 
 IdPath = Annotated[str, Path(max_length=100, description="The resource's id.")]
-Text = Annotated[str, Field(max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-# TM Forum's camelCase on the wire; attributes simexit does not read are kept as sent.
-TMF_MODEL = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
+Action = Literal["add", "modify", "delete", "noChange"]
 
 
 class ProductRefIn(BaseModel):
@@ -63,13 +58,13 @@ class ProductOrderItemIn(BaseModel):
     model_config = TMF_MODEL
 
     id: ShortText
-    action: ShortText = Field(description="add | modify | delete | noChange")
+    action: Action
     quantity: Annotated[int, Field(ge=0, le=1000)] | None = None
     product: ProductRefIn | None = None
 
 
 class ProductOrderCreate(BaseModel):
-    """TMF622 `ProductOrder_Create`; attributes simexit does not use are kept as sent."""
+    """TMF622 `ProductOrder_Create`: the attributes simexit keeps (others are ignored)."""
 
     model_config = TMF_MODEL
 
@@ -80,8 +75,8 @@ class ProductOrderCreate(BaseModel):
     priority: ShortText | None = None
     requested_completion_date: AwareDatetime | None = None
     requested_start_date: AwareDatetime | None = None
-    related_party: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
-    note: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
+    related_party: Annotated[list[RelatedPartyIn], Field(max_length=50)] | None = None
+    note: Annotated[list[NoteIn], Field(max_length=50)] | None = None
 
 
 class ProductOrderRefIn(BaseModel):
@@ -121,12 +116,14 @@ def order_view(request: Request, order: TmfOrder, cases: dict[uuid.UUID, Case]) 
             item_view.state,
             item_view.reason,
         )
-        item = dict(sent_items.get(str(record["id"]), {"id": record["id"]}))
-        item["action"] = record["action"]
+        sent = sent_items.get(str(record["id"]), {})
+        item: dict[str, Any] = {"id": record["id"], "action": record["action"]}
+        if sent.get("quantity") is not None:
+            item["quantity"] = sent["quantity"]
         item["state"] = state.value
         item.setdefault("@type", "ProductOrderItem")
         if record.get("product_id"):
-            product = dict(item.get("product") or {})
+            product: dict[str, Any] = {}
             product["id"] = record["product_id"]
             product["href"] = _href(request, f"{INVENTORY}/product/{record['product_id']}")
             product.setdefault("@referredType", "Product")
@@ -357,7 +354,10 @@ async def create_cancel_product_order(
 ) -> JSONResponse:
     """Cancel an order: its cases are withdrawn (`done`), or none is when one has already been
     carried out or takes effect today (`rejected`, with `stateChangeReason`)."""
-    order_id = _uuid(body.product_order.id, OrderNotFound)
+    try:
+        order_id = uuid.UUID(body.product_order.id)
+    except ValueError:
+        order_id = uuid.UUID(int=0)  # no order has it: refused as unknown below
 
     def effect(session: Session, now: datetime) -> Reply:
         cancellation = tmf_service.cancel_order(

@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from simexit.tmf.errors import FilterNotSupported
 
@@ -68,3 +68,8 @@ def tmf_time(value: Any) -> str | None:
     value = value.astimezone(UTC)
     text: str = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
     return text
+
+
+def no_content() -> Response:
+    """204, with the content type the TM Forum specs declare for every answer."""
+    return Response(status_code=204, media_type="application/json;charset=utf-8")
