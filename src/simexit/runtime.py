@@ -31,6 +31,7 @@ from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
+from simexit.tmf import events as tmf_events  # noqa: F401 - registers the TM Forum hub listeners
 
 # Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
 log = structlog.get_logger()

@@ -59,6 +59,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "suspend_until": "2026-12-01",
         "still_barred": True,
     },
+    "operator.message": {"content": "Planned maintenance tonight 01:00-03:00.", "subject": None},
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from simexit.api import errors, health, hooks, v1
+from simexit.api import errors, health, hooks, tmf, v1
 from simexit.api.body_guard import BodyGuardMiddleware
 from simexit.api.headers import SecurityHeadersMiddleware
 from simexit.api.metrics import ApiMetrics
@@ -61,6 +61,8 @@ def create_app(
     for module_router in v1.routers:  # straight onto the app: see `v1`
         app.include_router(module_router)
     app.include_router(hooks.router)
+    for tmf_router in tmf.routers:
+        app.include_router(tmf_router)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,

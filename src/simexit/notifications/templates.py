@@ -390,6 +390,12 @@ def _pause_ended(w: _Writer) -> Parts:
     )
 
 
+def _operator_message(w: _Writer) -> Parts:
+    """A message the operator wrote itself (TMF681 `communicationMessage`), sent as written."""
+    content = str(w.require("content"))
+    return (str(w.context.get("subject") or content[:80]), [content], content)
+
+
 TEMPLATES: dict[str, Builder] = {
     "case.received": _received,
     "verification.code": _verification_code,
@@ -402,6 +408,7 @@ TEMPLATES: dict[str, Builder] = {
     "case.withdrawn": _withdrawn,
     "esim.deleted_line_active": _esim_deleted,
     "line.pause_ended": _pause_ended,
+    "operator.message": _operator_message,
 }
 
 # Kinds whose body holds a one-time code. The stored body never does: it is rendered with

@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import repository
+from simexit.cases import listeners, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.states import CaseStatus, Trigger, transition
 from simexit.lines import repository as line_repository
@@ -79,6 +79,8 @@ def apply(
             event_type=event,
             data=case_summary(case),
         )
+    if target is not previous:
+        listeners.changed(session, case, previous, now)
     log.info(
         f"case.{trigger.value}", case_id=str(case.id), reference=case.reference, status=target.value
     )
