@@ -208,6 +208,53 @@ NEXT_STEP = {
     "superseded": N_("A newer request replaced this one."),
 }
 
+# The next step where a case type other than a termination says something else.
+NEXT_STEP_BY_TYPE = {
+    "suspend": {
+        "approved": N_(
+            "Nothing more to do. The line pauses on the date shown; until then you can still withdraw."
+        ),
+        "executing": N_(
+            "The line is being paused now. You will get a confirmation when it is done."
+        ),
+        "completed": N_("The line is paused. It works again when the pause ends."),
+    },
+    "resume": {
+        "approved": N_("Nothing more to do. The line works again from the date shown."),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_("The line works again."),
+    },
+    "reactivate": {
+        "approved": N_("Nothing more to do. The line is active again from the date shown."),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_("The line is active again."),
+    },
+    "port_out": {
+        "approved": N_(
+            "Nothing more to do. The number moves to your new operator on the date shown."
+        ),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_(
+            "The number has moved to your new operator, and this subscription has ended."
+        ),
+    },
+}
+# What the date of a case means, by its type ("Subscription ends" only where it does).
+EFFECTIVE_LABEL = {
+    "terminate": N_("Subscription ends"),
+    "suspend": N_("Pause starts"),
+    "resume": N_("Line works again from"),
+    "reactivate": N_("Line active again from"),
+    "port_out": N_("Number moves on"),
+}
+WHEN_APPROVED = N_("When the request is approved (answer expected by {date})")
+
+
+def next_step(t: Texts, case_type: str, status: str) -> str:
+    by_type = NEXT_STEP_BY_TYPE.get(case_type, {})
+    return t.gettext(by_type[status]) if status in by_type else label(t, NEXT_STEP, status)
+
+
 FINDINGS = {
     "backup_sim_contacts": N_(
         "Copy the contacts and messages stored on the SIM card to your phone or the cloud."

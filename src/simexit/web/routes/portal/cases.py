@@ -38,10 +38,13 @@ from simexit.web.routes.portal.common import (
     start_code,
 )
 from simexit.web.security import SecureRoute
-from simexit.web.texts import CASE_TYPE, NEXT_STEP, STATUS, label
+from simexit.web.texts import CASE_TYPE, EFFECTIVE_LABEL, STATUS, WHEN_APPROVED, label, next_step
 from simexit.web.views import case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
+
+# Submitted but not decided: the date it would take effect is not known yet.
+UNDECIDED = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus.blocked})
 
 
 class ConfirmForm(WebForm):
@@ -225,18 +228,33 @@ def case_page(
         if status not in {CaseStatus.in_review, CaseStatus.blocked}
         else (case.sla_due_date or case.effective_date)
     )
+    p = preview_view(t, case.preview)
+    effective_text = p.effective_date
+    if (
+        status in UNDECIDED
+        and case.effective_date is not None
+        and case.effective_date <= (case.sla_due_date or today)
+    ):
+        # An "immediate" rule dates the preview today; it takes effect only once approved.
+        effective_text = t(WHEN_APPROVED, date=t.date(case.sla_due_date or today))
     return page.render(
         "portal/case.html",
         {
             "case": case,
             "line": line,
             "operator": operator,
-            "p": preview_view(t, case.preview),
+            "p": p,
+            # A request that ended without taking effect shows no consequences.
+            "show_preview": status not in FINISHED,
+            "effective_label": label(t, EFFECTIVE_LABEL, case.type),
+            "effective_text": effective_text,
+            "ends_line": case.type == "terminate",
+            "pause_until": t.date(case.suspend_until) if case.type == "suspend" else "",
             "f": case_findings(t, case, today),
-            "timeline": timeline(t, events, staff_view=False),
+            "timeline": timeline(t, events, staff_view=False, timezone=operator.timezone),
             "can_resubmit": status in RESUBMITTABLE,
             "follow_up": follow_up,
-            "next_step": label(t, NEXT_STEP, case.status),
+            "next_step": next_step(t, case.type, case.status),
             "status_label": label(t, STATUS, case.status),
             "type_label": label(t, CASE_TYPE, case.type),
             "can_withdraw": can_withdraw,
