@@ -21,6 +21,9 @@ def find_line(runtime: Runtime, operator_code: str, **where: Any) -> Line:
         operator = session.scalars(select(Operator).where(Operator.code == operator_code)).one()
         statement = select(Line).where(Line.operator_id == operator.id)
         for column, value in where.items():
+            if column == "unpaid":  # any line with unpaid bills
+                statement = statement.where(Line.unpaid_bills_minor > 0)
+                continue
             statement = statement.where(getattr(Line, column) == value)
         found = session.scalars(statement.order_by(Line.msisdn)).first()
         assert found is not None, (operator_code, where)

@@ -17,7 +17,7 @@ from simexit.cases.errors import CaseNotFound
 from simexit.cases.states import OPEN, CaseStatus
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
-from simexit.models import Case, ReferenceCounter, Verification
+from simexit.models import Case, PortOut, ReferenceCounter, Verification
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -179,6 +179,19 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
             .order_by(Verification.created_at)
         )
     )
+
+
+def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Case | None] | None:
+    """The line's pending port-out and the case that carries it out, if any."""
+    port = session.scalars(
+        select(PortOut)
+        .where(PortOut.line_id == line_id, PortOut.status == "pending")
+        .order_by(PortOut.requested_at.desc())
+        .limit(1)
+    ).first()
+    if port is None:
+        return None
+    return port, (session.get(Case, port.case_id) if port.case_id is not None else None)
 
 
 def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:

@@ -37,6 +37,7 @@ from simexit.web.routes.portal.common import (
     shown_code,
     start_code,
 )
+from simexit.web.routes.portal.guidance import WayOut, way_out
 from simexit.web.security import SecureRoute
 from simexit.web.texts import CASE_TYPE, EFFECTIVE_LABEL, STATUS, WHEN_APPROVED, label, next_step
 from simexit.web.views import case_findings, preview_view, timeline
@@ -229,6 +230,18 @@ def case_page(
         else (case.sla_due_date or case.effective_date)
     )
     p = preview_view(t, case.preview)
+    blocked_way_out = WayOut()
+    if status in {CaseStatus.blocked, CaseStatus.in_review} and line is not None:
+        blocked_way_out = way_out(
+            t,
+            pack=page.state.runtime.cases.packs.get(operator.policy_pack),
+            line=line,
+            blockers=case.blockers,
+            reviews=case.review_reasons,
+            port=repository.pending_port_out(db, line.id) if line.port_pending else None,
+            currency=case.preview.currency if case.preview is not None else None,
+            for_case=True,
+        )
     effective_text = p.effective_date
     if (
         status in UNDECIDED
@@ -251,6 +264,7 @@ def case_page(
             "ends_line": case.type == "terminate",
             "pause_until": t.date(case.suspend_until) if case.type == "suspend" else "",
             "f": case_findings(t, case, today),
+            "way_out": blocked_way_out,
             "timeline": timeline(t, events, staff_view=False, timezone=operator.timezone),
             "can_resubmit": status in RESUBMITTABLE,
             "follow_up": follow_up,
