@@ -17,11 +17,14 @@ from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Line
-from simexit.transactions import run_read, run_write
+from simexit.transactions import run_blocking, run_read, run_write
 from simexit.verification.throttle import TooManyAttempts, count_code_answer
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
 from simexit.web.forms import WebForm, trimmed, trimmed_or_none
-from simexit.web.i18n import N_
+from simexit.web.i18n import N_, Texts
+from simexit.web.pages import error_page
+from simexit.web.receipt import Receipt, build_receipt
+from simexit.web.receipt_pdf import NoFont, render_pdf
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
 from simexit.web.routes.portal.common import (
@@ -44,6 +47,7 @@ from simexit.web.views import case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
+NO_PDF = N_("The receipt cannot be made as a PDF here. The receipt page shows the same.")
 # Submitted but not decided: the date it would take effect is not known yet.
 UNDECIDED = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus.blocked})
 
@@ -275,6 +279,7 @@ def case_page(
             "expected": t.date(expected),
             "error": error,
             "awaiting": status is CaseStatus.awaiting_verification,
+            "has_receipt": case.submitted_at is not None,
         },
         t=t,
         status_code=status_code,
@@ -346,3 +351,61 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
             post, case_id, post.t(N_("A new request cannot be sent for this one now."))
         )
     return post.redirect("portal:confirm" if awaiting else "portal:case", case_id=fresh_id)
+
+
+# -- receipt ----------------------------------------------------------------------------------
+
+
+def receipt_of(
+    db: DbSession, page: Page, session: Session, case_id: uuid.UUID
+) -> tuple[Texts, Receipt | None]:
+    """The receipt of a sent request in the page's language (None for one never sent)."""
+    t = page.texts(language_of(db, session))
+    _actor, case = load_case(db, session, case_id)
+    line = db.get(Line, case.line_id)
+    if line is None or case.submitted_at is None:
+        return t, None
+    operator = repository.operator(db, case.operator_id)
+    method = repository.passed_verification_method(db, case.id)
+    return t, build_receipt(
+        t, case=case, line=line, operator=operator, identity_method=method, now=now()
+    )
+
+
+@router.get(
+    "/my/cases/{case_id}/receipt",
+    name="portal:receipt",
+    response_class=HTMLResponse,
+    response_model=None,
+)
+async def receipt_page(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    try:
+        t, receipt = await run_read(page.db, lambda db: receipt_of(db, page, session, case_id))
+    except NotFound:
+        return page.not_found()
+    if receipt is None:
+        return page.not_found(t)
+    return page.render("portal/receipt.html", {"receipt": receipt, "case_id": case_id}, t=t)
+
+
+@router.get("/my/cases/{case_id}/receipt.pdf", name="portal:receipt_pdf", response_model=None)
+async def receipt_pdf(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    try:
+        t, receipt = await run_read(page.db, lambda db: receipt_of(db, page, session, case_id))
+    except NotFound:
+        return page.not_found()
+    if receipt is None:
+        return page.not_found(t)
+    try:
+        body = await run_blocking(lambda: render_pdf(receipt))  # a second of CPU: off the loop
+    except NoFont:
+        return error_page(page.state, page.request, t, t(NO_PDF), status_code=503)
+    filename = f"receipt-{receipt.rows[0][1]}.pdf"
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
