@@ -8,7 +8,7 @@ from simexit.models import AuditEvent, Line, Subscriber
 from simexit.runtime import Runtime
 from tests.web.client import WebClient
 from tests.web.conftest import sign_in
-from tests.web.test_portal_messages import find_line
+from tests.web.test_portal_messages import case_row, find_line, request_and_confirm
 
 CONSENT_REFUSED_RU = "Отметьте поле, чтобы подтвердить, что вы ознакомились с последствиями."
 
@@ -85,3 +85,18 @@ class TestSwitcher:
         assert refused.status_code == 400
         assert 'lang="ru"' in refused.text
         assert CONSENT_REFUSED_RU in refused.text
+
+
+class TestMessages:
+    def test_an_open_cases_next_messages_follow_a_switch(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        line = find_line(runtime, "mts-ru", kind="physical_sim", plan="prepaid", status="active")
+        with_account_language(runtime, line, "ru")
+        client._client.headers["accept-language"] = "de-DE"
+        case_id = request_and_confirm(
+            client, runtime, line, {"type": "terminate", "consent": "yes"}
+        )
+        assert case_row(runtime, case_id).language == "ru"
+        client.get("/my?lang=zh_Hans")
+        assert case_row(runtime, case_id).language == "zh_Hans"

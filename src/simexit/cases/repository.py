@@ -181,6 +181,21 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
     )
 
 
+def speak_to_subscriber_in(session: Session, subscriber_id: uuid.UUID, language: str) -> int:
+    """The subscriber's open cases send their next messages in `language`; how many changed."""
+    result = session.execute(
+        update(Case)
+        .where(
+            Case.subscriber_id == subscriber_id,
+            Case.status.in_([s.value for s in OPEN]),
+            Case.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Case | None] | None:
     """The line's pending port-out and the case that carries it out, if any."""
     port = session.scalars(

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from simexit.audit import service as audit
+from simexit.cases import repository as case_repository
 from simexit.models import LoginChallenge, Subscriber
 from simexit.notifications import service as notifications
 from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
@@ -224,12 +225,14 @@ def set_language(
     session: Session, ids: tuple[uuid.UUID, ...], language: str, *, now: datetime
 ) -> bool:
     """The person chose `language` (or signed in reading it): it becomes the stored language of
-    each of their accounts, so messages follow it. Whether anything changed."""
+    each of their accounts and of their open cases, so messages follow it. Whether anything
+    changed."""
     changed = False
     for subscriber in subscribers_by_ids(session, ids):
         if subscriber.language == language:
             continue
         before, subscriber.language = subscriber.language, language
+        cases = case_repository.speak_to_subscriber_in(session, subscriber.id, language)
         audit.record(
             session,
             operator_id=subscriber.operator_id,
@@ -243,7 +246,7 @@ def set_language(
             subject_type="subscriber",
             subject_id=subscriber.id,
             at=now,
-            changes={"language": [before, language]},
+            changes={"language": [before, language], "open_cases": cases},
         )
         changed = True
     return changed
