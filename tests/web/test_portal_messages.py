@@ -144,6 +144,7 @@ class TestReceivedAndApproved:
         )
         page = client.get(f"/my/cases/{case_id}?lang=en").text
         assert "When the request is approved (answer expected by" in page
+        assert "Last day billed" not in page  # that is the approval day too, not known yet
 
 
 class TestTimeline:

@@ -246,7 +246,7 @@ def case_page(
             currency=case.preview.currency if case.preview is not None else None,
             for_case=True,
         )
-    effective_text = p.effective_date
+    effective_text, undecided_date = p.effective_date, False
     if (
         status in UNDECIDED
         and case.effective_date is not None
@@ -254,6 +254,7 @@ def case_page(
     ):
         # An "immediate" rule dates the preview today; it takes effect only once approved.
         effective_text = t(WHEN_APPROVED, date=t.date(case.sla_due_date or today))
+        undecided_date = True  # the last day billed is that day too: not known yet either
     return page.render(
         "portal/case.html",
         {
@@ -265,6 +266,7 @@ def case_page(
             "show_preview": status not in FINISHED,
             "effective_label": label(t, EFFECTIVE_LABEL, case.type),
             "effective_text": effective_text,
+            "hide_billing_end": undecided_date,
             "ends_line": case.type == "terminate",
             "pause_until": t.date(case.suspend_until) if case.type == "suspend" else "",
             "f": case_findings(t, case, today),
