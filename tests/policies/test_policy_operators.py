@@ -505,3 +505,9 @@ class TestChecklistAndAlternatives:
             ("suspend", 182),
         ]
         assert decision.sim_return_required is False
+
+    def test_a_data_card_gets_its_own_backup_step(self, registry: PackRegistry) -> None:
+        line = line_for("no/ice", kind=LineKind.data_only)
+        decision = evaluate(registry.get("no/ice"), line, request(), date(2026, 6, 1))
+        assert "backup_data_card" in codes(decision.checklist)
+        assert "backup_sim_contacts" not in codes(decision.checklist)

@@ -18,7 +18,7 @@ from simexit.cases.states import OPEN, CaseStatus
 from simexit.cases.teardown import StepRecord
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
-from simexit.models import Case, ReferenceCounter, TeardownStep, Verification
+from simexit.models import Case, PortOut, ReferenceCounter, TeardownStep, Verification
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -180,6 +180,34 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
             .order_by(Verification.created_at)
         )
     )
+
+
+def speak_to_subscriber_in(session: Session, subscriber_id: uuid.UUID, language: str) -> int:
+    """The subscriber's open cases send their next messages in `language`; how many changed."""
+    result = session.execute(
+        update(Case)
+        .where(
+            Case.subscriber_id == subscriber_id,
+            Case.status.in_([s.value for s in OPEN]),
+            Case.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Case | None] | None:
+    """The line's pending port-out and the case that carries it out, if any."""
+    port = session.scalars(
+        select(PortOut)
+        .where(PortOut.line_id == line_id, PortOut.status == "pending")
+        .order_by(PortOut.requested_at.desc())
+        .limit(1)
+    ).first()
+    if port is None:
+        return None
+    return port, (session.get(Case, port.case_id) if port.case_id is not None else None)
 
 
 def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:

@@ -630,6 +630,9 @@ def _checklist(
         add(Finding("keep_line_until_port_completes", {}))
     if line.kind is LineKind.physical_sim:
         add(Finding("backup_sim_contacts", {}))
+    elif line.kind is LineKind.data_only:
+        # A data card sits in a router, tablet or car: what it holds goes when the line closes.
+        add(Finding("backup_data_card", {}))
     services = line.linked_services
     if services:
         two_factor = sorted(s for s in services if s in TWO_FACTOR_SERVICES)

@@ -158,5 +158,10 @@ def notify(
         subject_id=str(case.id),
         language=case.language,
         contacts=subscriber.addresses,
-        context={"reference": case.reference, "case_type": case.type, **(context or {})},
+        context={
+            "reference": case.reference,
+            "case_type": case.type,
+            "suspend_until": case.suspend_until.isoformat() if case.suspend_until else None,
+            **(context or {}),
+        },
     )

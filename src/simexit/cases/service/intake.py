@@ -483,14 +483,16 @@ def submit(
             context={"blockers": [b.code for b in case.blockers]},
         )
         return case
-    notify(
-        session,
-        case,
-        "case.received",
-        now=now,
-        context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())},
-    )
     if decision.outcome is Outcome.review or review_extra:
+        # "Received, answer by" only where a person decides: an approved case gets "Approved"
+        # alone, and the answer is due by the SLA date, not the date the request takes effect.
+        notify(
+            session,
+            case,
+            "case.received",
+            now=now,
+            context={"expected_date": _iso(case.sla_due_date or today_for(operator, now))},
+        )
         case.review_reasons = (*case.review_reasons, *review_extra)
         apply(
             session,
