@@ -65,7 +65,7 @@ def seed_queue(
                 operator_id=operator.id,
                 subscriber_id=subscriber.id,
                 msisdn=f"{number_prefix}{i:06d}",
-                iccid=f"8947{i:015d}",
+                iccid=f"89{number_prefix[1:]:0>6}{i:011d}",
                 status="active",
                 created_at=now,
                 updated_at=now,
