@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from simexit.cases.errors import CaseNotFound
+from simexit.cases.outcomes import OutcomeFact
 from simexit.cases.states import OPEN, CaseStatus
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
@@ -414,3 +415,40 @@ def staff_of_operator(session: Session, operator_id: uuid.UUID) -> list[StaffUse
             .order_by(StaffUser.full_name, StaffUser.id)
         )
     )
+
+
+def outcome_facts(session: Session, actor: Actor, *, since: datetime) -> list[OutcomeFact]:
+    """The operator's cases opened since `since`, as the outcomes summary reads them (columns
+    only, no entities: a year of cases is a few thousand small rows)."""
+    statement = cast(
+        "Select[Any]",
+        select(
+            Case.type,
+            Case.status,
+            Case.reason_code,
+            Case.channel,
+            Line.product_name,
+            Line.plan,
+            Case.created_at,
+            Case.submitted_at,
+            Case.decided_at,
+            Case.blockers,
+        ).join(Line, Line.id == Case.line_id),
+    )
+    statement = scope(statement, actor, Case).where(Case.created_at >= since)
+    return [
+        OutcomeFact(
+            type=str(kind),
+            status=str(status),
+            reason_code=reason,
+            channel=channel,
+            product=product or str(plan),
+            created_at=created,
+            submitted_at=submitted,
+            decided_at=decided,
+            blocker_codes=tuple(f.code for f in blockers or ()),
+        )
+        for kind, status, reason, channel, product, plan, created, submitted, decided, blockers in (
+            session.execute(statement).all()
+        )
+    ]

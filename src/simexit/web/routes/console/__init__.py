@@ -1,6 +1,14 @@
 """The agent console: staff login, review queue, case detail and decisions, SIM returns, jobs, sink."""
 
-from simexit.web.routes.console import cases, erasure, intake, login, operations, queue
+from simexit.web.routes.console import (
+    cases,
+    erasure,
+    intake,
+    login,
+    operations,
+    outcomes,
+    queue,
+)
 from simexit.web.routes.console.permissions import ROLE_TRIGGERS, permitted_actions
 
 # The queue's own case routes (assign) come before the generic `/console/cases/{id}/{action}`.
@@ -11,6 +19,7 @@ ROUTERS = (
     intake.router,
     cases.router,
     operations.router,
+    outcomes.router,
 )
 
 __all__ = ["ROLE_TRIGGERS", "ROUTERS", "permitted_actions"]
