@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import select, update
 
 from simexit.audit.service import events_for
+from simexit.cases import repository
+from simexit.cases.repository import QueueQuery
 from simexit.models import Case, Operator, StaffUser
 from simexit.policies.model import Channel
 from simexit.runtime import Runtime
+from simexit.web.routes.console.permissions import staff_actor
 from tests.web.client import WebClient
 from tests.web.conftest import staff_sign_in
 from tests.web.queue_seed import seed_queue, statuses
@@ -321,11 +324,50 @@ class TestClaimAndAssign:
         foreign = _staff_id(runtime, "agent@telia-no.demo")
         staff_sign_in(client, "supervisor@ice-no.demo")
         response = client.submit(url, f"{url}/assign", {"assignee": str(foreign)})
-        assert response.status_code == 409
+        assert response.status_code == 422
+        assert client.submit(url, f"{url}/assign", {"assignee": "junk"}).status_code == 422
         assert _case(runtime, case_id).assignee_id is None
         client.cookies.clear()
         staff_sign_in(client, "agent@telia-no.demo")
         assert client.submit("/console", f"{url}/assign", {"assignee": "me"}).status_code == 404
+
+    def test_a_closed_case_cannot_be_claimed(self, client: WebClient, runtime: Runtime) -> None:
+        (case_id,) = _in_review(runtime, seed_queue(runtime, 1))
+        url = f"/console/cases/{case_id}"
+        staff_sign_in(client, AGENT)
+        rejected = client.submit(url, f"{url}/reject", {"reason": "duplicate_request"})
+        assert rejected.status_code == 303
+        assert client.submit(url, f"{url}/assign", {"assignee": "me"}).status_code == 409
+        assert _case(runtime, case_id).assignee_id is None
+        assert "case.claim" not in _actions(runtime, case_id)
+
+
+class TestQueueQueries:
+    @pytest.mark.parametrize(
+        "query",
+        [
+            QueueQuery(statuses=["in_review", "blocked", "submitted"]),
+            QueueQuery(statuses=["in_review"], search="+47 90 000 012"),
+            QueueQuery(statuses=["in_review"], unassigned=True),
+            QueueQuery(statuses=["in_review"], channel="chat", reason_code="coverage"),
+        ],
+    )
+    def test_the_queue_reads_cases_through_an_index(
+        self, runtime: Runtime, query: QueueQuery
+    ) -> None:
+        if not runtime.db.is_sqlite:
+            pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans by its statistics")
+        seed_queue(runtime, 60)
+        with runtime.db.read_session() as session:
+            staff = session.scalars(select(StaffUser).where(StaffUser.email == AGENT)).one()
+            statement = repository.queue_statement(staff_actor(staff), query, limit=51)
+            sql = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            plan = [
+                row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            ]
+        cases = [step for step in plan if " cases " in f" {step} "]
+        assert cases, plan
+        assert all(step.startswith("SEARCH cases USING INDEX") for step in cases), plan
 
 
 class TestShortcuts:

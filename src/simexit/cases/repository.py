@@ -320,16 +320,11 @@ def _searched(statement: Select[Any], search: str) -> Select[Any]:
     return statement.where(or_(*matches))
 
 
-def queue_page(
-    session: Session,
-    actor: Actor,
-    query: QueueQuery,
-    *,
-    after: QueueAfter | None = None,
-    limit: int = 50,
-) -> list[QueueRow]:
-    """The queue in due order (earliest answer first, undated last, then oldest), one page:
-    `after` is the position of the last row seen. Fetch `limit + 1` to know whether more follow."""
+def queue_statement(
+    actor: Actor, query: QueueQuery, *, after: QueueAfter | None = None, limit: int = 50
+) -> Select[Any]:
+    """The queue in due order (earliest answer first, undated last, then oldest): one page of
+    (case, number, subscriber's name, assignee's name) after the position `after`."""
     joined = cast(
         "Select[Any]",
         select(Case, Line.msisdn, Subscriber.full_name, StaffUser.full_name)
@@ -361,9 +356,22 @@ def queue_page(
         statement = _searched(statement, query.search)
     if after is not None:
         statement = statement.where(_after_in_due_order(after))
-    statement = statement.order_by(
+    return statement.order_by(
         Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id
     ).limit(limit)
+
+
+def queue_page(
+    session: Session,
+    actor: Actor,
+    query: QueueQuery,
+    *,
+    after: QueueAfter | None = None,
+    limit: int = 50,
+) -> list[QueueRow]:
+    """One page of the queue (`queue_statement`); fetch `limit + 1` to know whether more
+    follow."""
+    statement = queue_statement(actor, query, after=after, limit=limit)
     return [
         QueueRow(case, msisdn, name, assignee)
         for case, msisdn, name, assignee in session.execute(statement).all()

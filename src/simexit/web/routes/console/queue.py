@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 
 from simexit.cases import repository
 from simexit.cases import service as cases
+from simexit.cases.errors import AssigneeNotFound
 from simexit.cases.repository import QueueAfter, QueueQuery, QueueRow
 from simexit.cases.service.common import today_for
 from simexit.cases.service.review import REJECTION_REASONS
@@ -298,7 +299,7 @@ def _assign(db: DbSession, post: StaffPost, case_id: uuid.UUID, form: AssignForm
             else None
         )
         if assignee is None:
-            raise DomainError(post.t(N_("Choose a staff member of this operator.")))
+            raise AssigneeNotFound(N_("Choose a staff member of this operator."))
     current = repository.get_case(db, staff_actor(staff), case_id)
     if (
         assignee is None
@@ -320,8 +321,8 @@ async def assign(post: StaffPostDep, case_id: uuid.UUID) -> Response:
         return post.error(post.t(NOT_PERMITTED), status_code=403)
     except NotFound:
         return post.not_found()
-    except DomainError as error:
-        return post.error(post.t(error.message), status_code=409)
+    except DomainError as error:  # a closed case (409), no such colleague (422)
+        return post.error(post.t(error.message), status_code=error.status)
     if form.back == "queue":
         return post.redirect("console:queue")
     return post.redirect("console:case", case_id=case_id)
