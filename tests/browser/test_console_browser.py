@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from simexit.models import Case
+from tests.browser.conftest import SCREENSHOTS
 from tests.web.queue_seed import seed_queue, statuses
 
 pytestmark = pytest.mark.browser
@@ -38,6 +39,8 @@ def test_a_queue_of_300_search_filter_page_two_and_bulk_approve(
     context, page, problems = _agent(base, browser)
     rows = page.locator("tr[data-row]")
     expect(rows).to_have_count(50)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-queue-300-1366.png"), full_page=False)
 
     page.fill("#f-q", "+47 93 000 123")
     page.locator("form.filters button[type=submit]").click()
@@ -72,7 +75,11 @@ def test_a_queue_of_300_search_filter_page_two_and_bulk_approve(
     page.locator("#bulk-form button[value=approve]").click()
     page.wait_for_url("**/console/bulk")
     expect(page.locator("main p.notice[role=status]")).to_have_text("20 decided, 0 not decided.")
-    page.screenshot(path="build/screenshots/console-bulk-1366.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-bulk-1366.png"), full_page=True)
+    page.goto(f"{base}/console/outcomes?lang=en")
+    expect(page.locator("figure.chart")).to_have_count(6)
+    expect(page.locator("#chart-reason svg rect")).to_have_count(4)
+    page.screenshot(path=str(SCREENSHOTS / "console-outcomes-1366.png"), full_page=True)
     context.close()
 
     decided = statuses(runtime, [i for i in ids if str(i) in chosen])
