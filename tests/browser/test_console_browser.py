@@ -76,6 +76,12 @@ def test_a_queue_of_300_search_filter_page_two_and_bulk_approve(
     page.wait_for_url("**/console/bulk")
     expect(page.locator("main p.notice[role=status]")).to_have_text("20 decided, 0 not decided.")
     page.screenshot(path=str(SCREENSHOTS / "console-bulk-1366.png"), full_page=True)
+    # The decision is within the first screen of a case, not 1,439 px down.
+    page.goto(f"{base}/console/next?lang=en")
+    page.wait_for_url("**/console/cases/*")
+    box = page.locator("#decide").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] < 800
     page.goto(f"{base}/console/outcomes?lang=en")
     expect(page.locator("figure.chart")).to_have_count(6)
     expect(page.locator("#chart-reason svg rect")).to_have_count(4)
