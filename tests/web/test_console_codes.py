@@ -24,9 +24,11 @@ def _appended(module: object, target: str) -> set[str]:
         if node.func.attr != "append" or ast.unparse(node.func.value) != target:
             continue
         (finding,) = node.args
-        assert isinstance(finding, ast.Call) and ast.unparse(finding.func) == "Finding"
+        assert isinstance(finding, ast.Call)
+        assert ast.unparse(finding.func) == "Finding"
         code = finding.args[0]
-        assert isinstance(code, ast.Constant) and isinstance(code.value, str)
+        assert isinstance(code, ast.Constant)
+        assert isinstance(code.value, str)
         found.add(code.value)
     return found
 
