@@ -24,6 +24,10 @@ from simexit.cases.ports import (
     NetworkGateway,
     OssGateway,
 )
+from simexit.integrations.payments.credit_transfer import (
+    CreditTransferOptions,
+    CreditTransferPayments,
+)
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -95,7 +99,10 @@ REGISTRY = GatewayRegistry(
     esim={SIMULATED: simulated(SimulatedSmdp)},
     oss={SIMULATED: simulated(SimulatedOss)},
     billing={SIMULATED: simulated(SimulatedBilling)},
-    payments={SIMULATED: simulated(SimulatedPayments)},
+    payments={
+        SIMULATED: simulated(SimulatedPayments),
+        "pain001": Adapter(options=CreditTransferOptions, build=CreditTransferPayments),
+    },
     identity={SIMULATED: simulated(SimulatedIdentity)},
 )
 
