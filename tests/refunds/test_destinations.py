@@ -54,9 +54,9 @@ def test_an_iban_takes_its_bic_from_the_registry_or_checks_the_one_given() -> No
     assert _check(kind="iban", holder_name="K", account="NO9386011117948")[1] == [
         ("account", "iban")
     ]
-    assert _check(
-        kind="iban", holder_name="K", account="NO9386011117947", bank_id="NOTABIC!"
-    )[1] == [("bank_id", "bic")]
+    assert _check(kind="iban", holder_name="K", account="NO9386011117947", bank_id="NOTABIC!")[
+        1
+    ] == [("bank_id", "bic")]
 
 
 def test_a_us_account_needs_a_valid_aba_routing_number() -> None:

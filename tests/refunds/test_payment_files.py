@@ -85,7 +85,9 @@ def test_one_currency_per_file_and_never_a_card_or_a_line() -> None:
         build(_batch())
 
 
-def status_report(original: str, *transactions: tuple[str, str, str | None], group: str = "PART") -> bytes:
+def status_report(
+    original: str, *transactions: tuple[str, str, str | None], group: str = "PART"
+) -> bytes:
     items = "".join(
         f"<TxInfAndSts><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
         + (f"<StsRsnInf><Rsn><Cd>{reason}</Cd></Rsn></StsRsnInf>" if reason else "")

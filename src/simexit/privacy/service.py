@@ -54,6 +54,7 @@ def erase_subscriber(
         "cases": _erase_cases(session, subscriber.id),
         "verifications": _erase_verifications(session, subscriber.id),
         "refund_destinations": refund_repository.erase_destinations(session, subscriber.id),
+        "payouts_unscheduled": refund_repository.unschedule_payouts_of(session, subscriber.id, now),
     }
     subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
     subscriber.push_token = None

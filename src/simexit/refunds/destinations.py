@@ -78,8 +78,9 @@ class Destination:
 
     @property
     def masked(self) -> str:
-        tail = self.account[-4:] if self.kind is not DestinationKind.line else ""
-        return f"{self.kind.value} •••• {tail}".rstrip()
+        if self.kind is DestinationKind.line:
+            return "line"  # the line's own number is shown where the line is
+        return f"{self.kind.value} •••• {self.account[-4:]}"
 
     def as_dict(self) -> dict[str, str]:
         found = {"kind": self.kind.value, "holder_name": self.holder_name, "account": self.account}

@@ -76,7 +76,7 @@ def scheduled_bank_payouts(
         .limit(limit)
         .with_for_update(of=Payout)
     )
-    return [(payout, destination) for payout, destination in session.execute(statement).tuples()]
+    return [(payout, destination) for payout, destination in session.execute(statement)]
 
 
 def batch_by_message_id(
@@ -134,7 +134,7 @@ def list_payouts(
             (Payout.created_at < at) | ((Payout.created_at == at) & (Payout.id < last_id))
         )
     statement = statement.order_by(Payout.created_at.desc(), Payout.id.desc()).limit(limit)
-    return [(p, ref, masked) for p, ref, masked in session.execute(statement).tuples()]
+    return [(p, ref, masked) for p, ref, masked in session.execute(statement)]
 
 
 def list_batches(session: Session, actor: Actor, *, limit: int) -> list[PayoutBatch]:
@@ -153,6 +153,18 @@ def erase_destinations(session: Session, subscriber_id: uuid.UUID) -> int:
         update(RefundDestination)
         .where(RefundDestination.case_id.in_(cases))
         .values(sealed=None, masked=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unschedule_payouts_of(session: Session, subscriber_id: uuid.UUID, now: datetime) -> int:
+    """Scheduled payouts of the subscriber's cases wait for a destination again (it was erased)."""
+    cases = select(Case.id).where(Case.subscriber_id == subscriber_id).scalar_subquery()
+    result = session.execute(
+        update(Payout)
+        .where(Payout.case_id.in_(cases), Payout.status == PayoutStatus.scheduled)
+        .values(status=PayoutStatus.awaiting_destination, updated_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

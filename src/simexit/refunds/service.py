@@ -231,7 +231,7 @@ def open_due(
             updated_at=now,
         )
         session.add(payout)
-        session.flush([payout])
+        session.flush()
         _audit_payout(session, payout, "payout.opened", SYSTEM, now, None)
         if usable:
             assert destination is not None  # noqa: S101 - usable says so
@@ -424,7 +424,7 @@ def export_batch(
         created_at=now,
     )
     session.add(batch)
-    session.flush([batch])
+    session.flush()
     for payout, _destination in due:
         payout.batch_id = batch.id
         payout.files_sent += 1
