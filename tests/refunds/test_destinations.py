@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from simexit.refunds.destinations import (
     BANK_KINDS,
+    Destination,
     Allowed,
     DestinationKind,
     check_destination,
@@ -21,7 +22,7 @@ NORWAY = Allowed(
 RU_WEIGHTS = (7, 1, 3) * 8
 
 
-def _check(**values: object) -> tuple[object, list[tuple[str, str]]]:
+def _check(**values: object) -> tuple[Destination | None, list[tuple[str, str]]]:
     found, problems = check_destination(values, EVERYTHING)
     return found, [(p.field, p.rule) for p in problems]
 
@@ -50,7 +51,8 @@ def test_a_norwegian_account_with_a_wrong_check_digit_names_the_rule() -> None:
 def test_an_iban_takes_its_bic_from_the_registry_or_checks_the_one_given() -> None:
     found, problems = _check(kind="iban", holder_name="K", account="NO93 8601 1117 947")
     assert problems == []
-    assert found is not None and found.bank_id == "DABANO22"  # type: ignore[attr-defined]
+    assert found is not None
+    assert found.bank_id == "DABANO22"
     assert _check(kind="iban", holder_name="K", account="NO9386011117948")[1] == [
         ("account", "iban")
     ]
@@ -162,4 +164,5 @@ def test_any_input_gives_a_destination_or_named_problems_never_an_exception(
 @pytest.mark.parametrize("kind", [k.value for k in DestinationKind])
 def test_every_kind_has_a_check(kind: str) -> None:
     found, problems = _check(kind=kind, holder_name="K", account="x")
-    assert found is None and problems
+    assert found is None
+    assert problems

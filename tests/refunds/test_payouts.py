@@ -27,7 +27,7 @@ from simexit.refunds.errors import (
     NothingToPay,
     PayoutAlreadySent,
 )
-from simexit.refunds.pain001 import validate
+from simexit.refunds.pain001 import Debtor, validate
 from simexit.refunds.states import PayoutStatus
 from tests.cases.conftest import World, build_world
 from tests.fixtures.factories import create_line
@@ -67,7 +67,13 @@ def _give(
         )
 
 
-def _export(db: Database, ctx: CaseContext, world: World, now: datetime) -> service.ExportedBatch:
+def _export(
+    db: Database,
+    ctx: CaseContext,
+    world: World,
+    now: datetime,
+    debtor: Debtor | None = SIMULATED_DEBTOR,
+) -> service.ExportedBatch:
     with db.session() as session:
         operator = session.get(Operator, world.operator_id)
         assert operator is not None
@@ -77,7 +83,7 @@ def _export(db: Database, ctx: CaseContext, world: World, now: datetime) -> serv
             actor=world.agent,
             operator=operator,
             currency="NOK",
-            debtor=SIMULATED_DEBTOR,
+            debtor=debtor,
             execution_date=EXECUTION,
             now=now,
         )
@@ -104,7 +110,8 @@ def test_a_refund_goes_from_the_ledger_into_a_bank_file_and_settles_once(
 ) -> None:
     world = _telenor(db, packs)
     case = settled_with_refund(db, ctx, world, now)
-    assert case.preview is not None and case.preview.refund.minor == 39900
+    assert case.preview is not None
+    assert case.preview.refund.minor == 39900
     with db.session() as session:
         opened = service.open_due(session, ctx, operator_id=world.operator_id, now=now)
         assert [p.status for p in opened] == [PayoutStatus.awaiting_destination]
@@ -163,13 +170,8 @@ def test_a_returned_refund_waits_for_a_new_destination_and_is_paid_again_under_i
     returned = _payout(db, case.id)
     assert (returned.status, returned.return_reason) == (PayoutStatus.returned, "AC04")
     assert _sums(db, case.id)["payout_due"] == -39900
-    with db.session() as session, pytest.raises(NothingToPay):
-        operator = session.get(Operator, world.operator_id)
-        assert operator is not None
-        service.export_batch(
-            session, ctx, actor=world.agent, operator=operator, currency="NOK",
-            debtor=SIMULATED_DEBTOR, execution_date=EXECUTION, now=now,
-        )  # fmt: skip
+    with pytest.raises(NothingToPay):
+        _export(db, ctx, world, now)
     assert _give(db, ctx, world, case.id, KARI_IBAN, now).payout_status is PayoutStatus.scheduled
     second = _export(db, ctx, world, now)
     assert f"<EndToEndId>{payout.id.hex}</EndToEndId>".encode() in second.document
@@ -190,7 +192,8 @@ def test_a_refund_to_another_line_of_the_subscriber_is_credited_to_it(
     with db.session() as session:
         operator = session.get(Operator, world.operator_id)
         owner = session.get(Subscriber, world.subscriber_id)
-        assert operator is not None and owner is not None
+        assert operator is not None
+        assert owner is not None
         other_line = create_line(
             session, operator=operator, subscriber=owner, msisdn="+79161234567"
         ).id
@@ -226,7 +229,8 @@ def test_a_refund_to_another_line_of_the_subscriber_is_credited_to_it(
     assert _payout(db, case.id).status is PayoutStatus.settled
     with db.read_session() as session:
         credited = session.get(Line, other_line)
-        assert credited is not None and credited.balance_minor == 65000
+        assert credited is not None
+        assert credited.balance_minor == 65000
     assert _sums(db, case.id)["payout_due"] == 0
     assert sum(_sums(db, case.id).values()) == 0
 
@@ -253,13 +257,8 @@ def test_other_tenants_and_bad_files_are_refused_with_the_reason(
         )
     with db.read_session() as session, pytest.raises(BatchNotFound):
         service.batch_document(session, ctx, world.foreign_agent, exported.batch.id)
-    with db.session() as session, pytest.raises(NoDebtorAccount):
-        operator = session.get(Operator, world.operator_id)
-        assert operator is not None
-        service.export_batch(
-            session, ctx, actor=world.agent, operator=operator, currency="NOK", debtor=None,
-            execution_date=EXECUTION, now=now,
-        )  # fmt: skip
+    with pytest.raises(NoDebtorAccount):
+        _export(db, ctx, world, now, debtor=None)
 
 
 def test_erasure_forgets_the_account_details(
