@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from simexit.refunds.destinations import (
     BANK_KINDS,
-    Destination,
     Allowed,
+    Destination,
     DestinationKind,
     check_destination,
 )
