@@ -9,6 +9,10 @@ class CaseNotFound(NotFound):
     code = "case_not_found"
 
 
+class OperatorNotFound(NotFound):
+    code = "operator_not_found"
+
+
 class NoRefundOwed(Conflict):
     code = "no_refund_owed"
 

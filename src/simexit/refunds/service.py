@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
@@ -53,6 +54,7 @@ from simexit.refunds.errors import (
     NoDebtorAccount,
     NoRefundOwed,
     NothingToPay,
+    OperatorNotFound,
     PayoutAlreadySent,
 )
 from simexit.refunds.pain001 import Batch, Debtor, Transfer, build
@@ -85,6 +87,15 @@ def _case(session: Session, actor: Actor, case_id: uuid.UUID, *, for_update: boo
     if case is None:
         raise CaseNotFound("no such case", field="case_id", case_id=str(case_id))
     return case
+
+
+def operator_by_code(session: Session, code: str) -> Operator:
+    operator: Operator | None = session.scalars(
+        select(Operator).where(Operator.code == code)
+    ).one_or_none()
+    if operator is None:
+        raise OperatorNotFound(f"no operator with code {code!r}", field="operator")
+    return operator
 
 
 def allowed_for(ctx: RefundContext, operator: Operator) -> Allowed:
@@ -158,6 +169,16 @@ def _pays_refund(case: Case) -> bool:
     return case.settlement == "refund" or (
         case.preview is not None and case.preview.refund.minor > 0
     )
+
+
+def case_by_reference(session: Session, actor: Actor, reference: str) -> uuid.UUID:
+    statement = select(Case.id).where(Case.reference == reference)
+    if actor.operator_id is not None:
+        statement = statement.where(Case.operator_id == actor.operator_id)
+    found: uuid.UUID | None = session.scalars(statement).one_or_none()
+    if found is None:
+        raise CaseNotFound("no such case", field="reference", reference=reference)
+    return found
 
 
 def destination_view(session: Session, actor: Actor, case_id: uuid.UUID) -> DestinationView | None:
