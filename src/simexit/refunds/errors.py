@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simexit.errors import Conflict, InvalidInput, NotFound
+from simexit.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -37,3 +37,17 @@ class BatchNotFound(NotFound):
 
 class InvalidStatusReportFile(InvalidInput):
     code = "invalid_status_report"
+
+
+class NoDestination(NotFound):
+    code = "refund_destination_not_found"
+
+
+class UnsupportedReportType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class ReportTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
