@@ -39,10 +39,6 @@ class InvalidStatusReportFile(InvalidInput):
     code = "invalid_status_report"
 
 
-class NoDestination(NotFound):
-    code = "refund_destination_not_found"
-
-
 class UnsupportedReportType(DomainError):
     code = "unsupported_media_type"
     status = 415

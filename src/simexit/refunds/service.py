@@ -109,7 +109,7 @@ def allowed_for(ctx: RefundContext, operator: Operator) -> Allowed:
 @dataclass(frozen=True, slots=True)
 class DestinationView:
     case_id: uuid.UUID
-    kind: str
+    kind: str | None
     masked: str | None
     payout_status: PayoutStatus | None
 
@@ -181,13 +181,16 @@ def case_by_reference(session: Session, actor: Actor, reference: str) -> uuid.UU
     return found
 
 
-def destination_view(session: Session, actor: Actor, case_id: uuid.UUID) -> DestinationView | None:
+def destination_view(session: Session, actor: Actor, case_id: uuid.UUID) -> DestinationView:
     case = _case(session, actor, case_id)
     row = repository.destination_of(session, case.id)
-    if row is None:
-        return None
     payout = repository.payout_of_case(session, case.id)
-    return DestinationView(case.id, row.kind, row.masked, payout.status if payout else None)
+    return DestinationView(
+        case.id,
+        row.kind if row is not None else None,
+        row.masked if row is not None else None,
+        payout.status if payout else None,
+    )
 
 
 def _line_problems(session: Session, case: Case, destination: Destination) -> list[FieldProblem]:

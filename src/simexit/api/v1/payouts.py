@@ -29,7 +29,6 @@ from simexit.models import Operator, Payout, PayoutBatch
 from simexit.refunds import repository, service
 from simexit.refunds.errors import (
     BatchNotFound,
-    NoDestination,
     ReportTooLarge,
     UnsupportedReportType,
 )
@@ -58,7 +57,7 @@ class RefundDestinationWrite(BaseModel):
 
 class RefundDestinationRead(BaseModel):
     case_id: uuid.UUID
-    kind: str
+    kind: str | None = Field(description="None while no destination is given.")
     masked: str | None = Field(description="None once erased with the personal data.")
     payout_status: PayoutStatus | None = Field(
         description="None until the case has settled and its payout is opened."
@@ -195,9 +194,8 @@ async def set_refund_destination(
 def get_refund_destination(
     case_id: uuid.UUID, session: ReadSessionDep, actor: ActorDep
 ) -> RefundDestinationRead:
+    """Where the case's refund goes; `kind` null while none is given."""
     view = service.destination_view(session, actor, case_id)
-    if view is None:
-        raise NoDestination("no refund destination given for this case", field="case_id")
     return RefundDestinationRead.of(view)
 
 
@@ -313,10 +311,26 @@ def get_payout_batch_file(
     )
 
 
+# The documented example: the bank's answer to a file with this MsgId, naming a transfer the
+# file did not hold (an answer about it is listed under `unknown`).
+EXAMPLE_MESSAGE_ID = "SX20261204EXAMPLE"
+EXAMPLE_REPORT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>'
+    "<GrpHdr><MsgId>BANK-20261208-1</MsgId><CreDtTm>2026-12-08T09:00:00</CreDtTm></GrpHdr>"
+    f"<OrgnlGrpInfAndSts><OrgnlMsgId>{EXAMPLE_MESSAGE_ID}</OrgnlMsgId>"
+    "<OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>"
+    "<OrgnlPmtInfAndSts><OrgnlPmtInfId>SX20261204EXAMPLE</OrgnlPmtInfId><TxInfAndSts>"
+    "<OrgnlEndToEndId>0123456789abcdef0123456789abcdef</OrgnlEndToEndId><TxSts>RJCT</TxSts>"
+    "<StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts></OrgnlPmtInfAndSts>"
+    "</CstmrPmtStsRpt></Document>"
+)
 _REPORT_BODY = {
     "requestBody": {
         "required": True,
-        "content": {XML: {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            XML: {"schema": {"type": "string", "format": "binary"}, "example": EXAMPLE_REPORT}
+        },
     }
 }
 
