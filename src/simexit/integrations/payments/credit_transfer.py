@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from simexit.errors import GatewayError
 from simexit.operators.gateways import AdapterOptions
@@ -32,7 +32,7 @@ class CreditTransferOptions(AdapterOptions):
     debtor_account_kind: Literal["no_account", "iban", "us_account", "ru_account"]
     debtor_account: str
     debtor_bank_id: str | None = None
-    currencies: tuple[str, ...] = ()  # empty: every currency
+    currencies: list[str] = Field(default_factory=list)  # empty: every currency
 
     @model_validator(mode="after")
     def _account_checks(self) -> CreditTransferOptions:
