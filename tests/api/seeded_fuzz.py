@@ -126,6 +126,12 @@ FIELD_RULES_OF_STATE = frozenset(
         "account_format_not_used",
         "line_of_subscriber",
         "line_active",
+        # A balance request: what the operator's pack offers, the operator's other lines.
+        "settlement_not_offered",
+        "transfer_target_unknown",
+        "transfer_target_same_line",
+        "transfer_target_other_subscriber",
+        "transfer_target_inactive",
     }
 )
 EXTERNAL_ID = "FUZZ-1"  # a subscriber and a line of the operator carry it
