@@ -25,6 +25,10 @@ from simexit.cases.ports import (
     OssGateway,
 )
 from simexit.integrations.osmo_hlr.client import OsmoHlrClient, OsmoHlrOptions
+from simexit.integrations.payments.credit_transfer import (
+    CreditTransferOptions,
+    CreditTransferPayments,
+)
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -99,7 +103,10 @@ REGISTRY = GatewayRegistry(
     esim={SIMULATED: simulated(SimulatedSmdp)},
     oss={SIMULATED: simulated(SimulatedOss)},
     billing={SIMULATED: simulated(SimulatedBilling)},
-    payments={SIMULATED: simulated(SimulatedPayments)},
+    payments={
+        SIMULATED: simulated(SimulatedPayments),
+        "pain001": Adapter(options=CreditTransferOptions, build=CreditTransferPayments),
+    },
     identity={SIMULATED: simulated(SimulatedIdentity)},
 )
 

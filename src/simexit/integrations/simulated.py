@@ -37,6 +37,8 @@ from simexit.cases.ports import (
     OssGateway,
     ServiceOrder,
 )
+from simexit.refunds.destinations import Destination, DestinationKind
+from simexit.refunds.pain001 import Debtor
 from simexit.refunds.ports import PaymentGateway, Payout
 from simexit.verification.ports import (
     IdentityCheckStart,
@@ -130,6 +132,12 @@ class SimulatedOss:
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
+SIMULATED_DEBTOR = Debtor(
+    name="Simulated operator (refund account)",
+    account=Destination(DestinationKind.iban, "Simulated operator", "NO9386011117947", "DABANO22"),
+)
+
+
 @dataclass
 class SimulatedPayments:
     """Payouts by payout id: {payout id: (reference, payout)}."""
@@ -154,6 +162,10 @@ class SimulatedPayments:
             reference = f"SIMPAY-{len(self.payouts) + 1:06d}"
             self.payouts[payout.payout_id] = (reference, payout)
             return reference
+
+    def debtor(self, currency: str) -> Debtor | None:
+        # A sandbox pays refunds in every currency from one demo account (a valid IBAN).
+        return SIMULATED_DEBTOR
 
 
 @dataclass
