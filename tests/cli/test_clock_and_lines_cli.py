@@ -95,7 +95,7 @@ def test_clock_advance_makes_moves_and_audits(demo_file: Path) -> None:
     moved = runner.invoke(app, ["clock", "advance", "--operator", "telenor-no", "--days", "14"])
     assert moved.exit_code == 0, moved.output
     assert "made a test clock for telenor-no" in moved.output
-    assert re.search(r"ran 6 scans and \d+ jobs; 0 due jobs", moved.output)
+    assert re.search(r"ran 7 scans and \d+ jobs; 0 due jobs", moved.output)
     shown = runner.invoke(app, ["clock", "show", "--operator", "telenor-no"])
     assert "telenor-no" in shown.output
     db = _database(demo_file)
