@@ -54,6 +54,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "case.failed": {"reference": "NO-2026-000123"},
     "case.withdrawn": {"reference": "NO-2026-000123"},
     "esim.deleted_line_active": {"msisdn": "+4741234567"},
+    "line.pause_ended": {
+        "msisdn": "+4741234567",
+        "suspend_until": "2026-12-01",
+        "still_barred": True,
+    },
 }
 
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from simexit.cases.errors import CaseNotFound
 from simexit.cases.states import OPEN, CaseStatus
+from simexit.cases.teardown import StepRecord
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
-from simexit.models import Case, PortOut, ReferenceCounter, Verification
+from simexit.models import Case, PortOut, ReferenceCounter, TeardownStep, Verification
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -287,3 +288,27 @@ def _create_sequence(session: Session, key: dict[str, object], sequence: str) ->
     # PostgreSQL reads other sessions' catalogue changes when it next takes a relation lock;
     # until then this session's name look-up may still miss the new sequence.
     session.execute(_ACCEPT_CATALOGUE_CHANGES)
+
+
+def teardown_rows(session: Session, case_id: uuid.UUID) -> dict[str, TeardownStep]:
+    """The recorded teardown steps of a case, by step name (loaded for change)."""
+    rows = session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))
+    return {r.step: r for r in rows}
+
+
+def teardown_records(session: Session, case_id: uuid.UUID) -> dict[str, StepRecord]:
+    """The recorded teardown steps of a case, by step name, as plain values."""
+    return {
+        name: StepRecord(r.step, r.status, r.attempts, r.outcome, r.detail, r.updated_at)
+        for name, r in teardown_rows(session, case_id).items()
+    }
+
+
+def latest_completed(session: Session, *, line_id: uuid.UUID, case_type: str) -> Case | None:
+    """The line's most recently completed case of this type."""
+    return session.scalars(
+        select(Case)
+        .where(Case.line_id == line_id, Case.type == case_type, Case.status == CaseStatus.completed)
+        .order_by(Case.completed_at.desc())
+        .limit(1)
+    ).first()

@@ -24,6 +24,7 @@ from simexit.cases.ports import (
     NetworkGateway,
     OssGateway,
 )
+from simexit.integrations.osmo_hlr.client import OsmoHlrClient, OsmoHlrOptions
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -91,7 +92,10 @@ def _make(adapters: Mapping[str, Adapter[Any, T]], choice: AdapterChoice) -> T:
 
 
 REGISTRY = GatewayRegistry(
-    network={SIMULATED: simulated(SimulatedHss)},
+    network={
+        SIMULATED: simulated(SimulatedHss),
+        "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
+    },
     esim={SIMULATED: simulated(SimulatedSmdp)},
     oss={SIMULATED: simulated(SimulatedOss)},
     billing={SIMULATED: simulated(SimulatedBilling)},

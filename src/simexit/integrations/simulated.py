@@ -50,6 +50,7 @@ from simexit.verification.ports import (
 class SimulatedHss:
     barred: set[str] = field(default_factory=set)
     deactivated: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -73,9 +74,16 @@ class SimulatedHss:
 
     def reactivate(self, *, imsi: str | None, msisdn: str) -> None:
         with self._lock:
+            self._maybe_fail("reactivate")
             self.calls.append(("reactivate", msisdn))
             self.deactivated.discard(msisdn)
             self.barred.discard(msisdn)
+
+    def remove(self, *, imsi: str | None, msisdn: str) -> None:
+        with self._lock:
+            self._maybe_fail("remove")
+            self.calls.append(("remove", msisdn))
+            self.removed.add(msisdn)
 
 
 @dataclass

@@ -442,6 +442,27 @@ def _esim_deleted(w: _Writer) -> Parts:
     )
 
 
+def _pause_ended(w: _Writer) -> Parts:
+    """The scheduler ended a voluntary suspension on its last day (`cases.tasks.resume_due`)."""
+    msisdn, until = w.require("msisdn"), w.date("suspend_until")
+    still_barred = bool(w.context.get("still_barred"))
+    body = [
+        w(
+            N_("The pause you asked for on {msisdn} ended on {date}."),
+            msisdn=msisdn,
+            date=until,
+        ),
+        w(N_("The line is on hold for another reason. Our customer service can tell you more."))
+        if still_barred
+        else w(N_("The line works again, and billing continues as before.")),
+    ]
+    return (
+        w(N_("The pause on {msisdn} has ended"), msisdn=msisdn),
+        body,
+        w(N_("The pause on {msisdn} ended on {date}."), msisdn=msisdn, date=until),
+    )
+
+
 TEMPLATES: dict[str, Builder] = {
     "case.received": _received,
     "verification.code": _verification_code,
@@ -453,6 +474,7 @@ TEMPLATES: dict[str, Builder] = {
     "case.failed": _failed,
     "case.withdrawn": _withdrawn,
     "esim.deleted_line_active": _esim_deleted,
+    "line.pause_ended": _pause_ended,
 }
 
 # Kinds whose body holds a one-time code. The stored body never does: it is rendered with

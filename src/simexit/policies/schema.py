@@ -264,6 +264,11 @@ class Suspension(Strict):
     times_per_year: Ev[Days | None]
     fee: Ev[Amount]
     during_commitment: Ev[bool] = Ev[bool](value=True)
+    # What `times_per_year` counts: suspensions in the calendar year, or over the number's life
+    # ("at most twice per number").
+    counted_per: Ev[Literal["calendar_year", "number"]] = Ev[Literal["calendar_year", "number"]](
+        value="calendar_year"
+    )
 
 
 class Reactivation(Strict):

@@ -117,6 +117,7 @@ def decide(
     facts = line_facts(
         line,
         subscriber_sim_count=line_repository.subscriber_line_count(session, line.subscriber_id),
+        today=today,
     )
     return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
 
