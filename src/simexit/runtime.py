@@ -31,6 +31,7 @@ from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
+from simexit.tmf import events as tmf_events  # noqa: F401 - registers the TM Forum hub listeners
 
 # Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
 log = structlog.get_logger()
@@ -44,6 +45,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.privacy.tasks",
     "simexit.imports.tasks",
     "simexit.provisioning.tasks",
+    "simexit.refunds.tasks",
 )
 
 
@@ -202,10 +204,12 @@ class Runtime:
         from simexit.cases import tasks as case_tasks
         from simexit.imports import tasks as import_tasks
         from simexit.jobs import tasks as job_tasks
+        from simexit.refunds import tasks as refund_tasks
 
         import_task_modules()
         case_tasks.install(self.cases, self.gateways)
         import_tasks.install(self.packs, self.cases.secret_key)
+        refund_tasks.install(self.cases, lambda code: self.gateways.for_operator(code).payments)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         audit_tasks.install(self.audit_signing_key, self.audit_checkpoint_sinks())

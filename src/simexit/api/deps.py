@@ -6,6 +6,8 @@ agent signed in with a cookie), so the same endpoints serve both; otherwise it n
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, cast
@@ -14,8 +16,9 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
-from simexit.api.errors import PENDING_AUTH
+from simexit.api.errors import PENDING_AUTH, ApiError
 from simexit.api.transaction import (
     Transaction,
     request_fingerprint,
@@ -30,7 +33,57 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
     "the first response for 24 hours; your same key with another request is 422 "
     "idempotency_key_reused; another caller's keys never collide with yours."
 )
-bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sx_...`.")
+_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="simexit", charset="UTF-8"'}
+
+
+def basic_api_key(encoded: str) -> str:
+    """The API key of `Authorization: Basic base64(KEY:)`: the key is the user name and the
+    password is empty (as Stripe takes it), so that clients that can only put credentials in a URL
+    (`http://KEY:@host/...`, e.g. newman running the TM Forum kits) can call every API."""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        decoded = ""
+    user, colon, password = decoded.partition(":")
+    if not colon or not user:
+        raise ApiError(
+            "HTTP Basic credentials must be base64 of 'API_KEY:'",
+            code="basic_credentials_malformed",
+            status=401,
+            field="header.Authorization",
+            headers=_BASIC_CHALLENGE,
+        )
+    if password:
+        raise ApiError(
+            "send the API key as the Basic user name with an empty password",
+            code="basic_password_not_empty",
+            status=401,
+            field="header.Authorization",
+            headers=_BASIC_CHALLENGE,
+        )
+    return user
+
+
+class ApiKeyBearer(HTTPBearer):
+    """`Authorization: Bearer KEY`, or the same key as HTTP Basic user name (`basic_api_key`)."""
+
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        authorization = request.headers.get("authorization")
+        if authorization:
+            scheme, _, value = authorization.partition(" ")
+            if scheme.lower() == "basic":
+                return HTTPAuthorizationCredentials(
+                    scheme="Basic", credentials=basic_api_key(value)
+                )
+        return await super().__call__(request)
+
+
+bearer = ApiKeyBearer(
+    auto_error=False,
+    scheme_name="HTTPBearer",
+    description="An API key: `Authorization: Bearer sx_...`, or HTTP Basic with the key as the "
+    "user name and an empty password (`Basic base64(sx_...:)`).",
+)
 
 
 # `async def` for dependencies that do no I/O: FastAPI runs a plain `def` dependency in its thread

@@ -103,14 +103,45 @@ def problem_body(
     return body
 
 
+TMF_PREFIX: Final = "/tmf-api/"
+
+
+def is_tmf(request: Request) -> bool:
+    return request.url.path.startswith(TMF_PREFIX)
+
+
+def tmf_error(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A problem in TM Forum's `Error` shape (`code`, `reason`, `message`, `status` as a
+    string), for the /tmf-api paths; the problem's own members stay as extensions. A refused
+    request body is 400 there, as the TM Forum specs list it, not 422."""
+    status = int(body["status"])
+    if status == 422:
+        status = 400
+    shaped = {
+        **body,
+        "code": str(body["code"]),
+        "reason": str(body.get("title") or HTTPStatus(status).phrase),
+        "message": str(body.get("detail") or ""),
+        "status": str(status),
+        "@type": "Error",
+    }
+    if body.get("field"):
+        shaped["referenceError"] = PROBLEM_TYPE_BASE + str(body["code"])
+    return status, shaped
+
+
 def problem_response(
     request: Request, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
     language = messages.CONTENT_LANGUAGE[language_of(request)]
+    status, media_type = int(body["status"]), PROBLEM_MEDIA_TYPE
+    if is_tmf(request):
+        status, body = tmf_error(body)
+        media_type = "application/json"
     return JSONResponse(
         body,
-        status_code=int(body["status"]),
-        media_type=PROBLEM_MEDIA_TYPE,
+        status_code=status,
+        media_type=media_type,
         headers={"Content-Language": language, **(headers or {})},
     )
 

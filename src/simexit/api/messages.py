@@ -43,6 +43,18 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Передайте действующий API-ключ: 'Authorization: Bearer sx_...'.",
         "zh_Hans": "请以 'Authorization: Bearer sx_...' 的形式提供有效的 API 密钥。",
     },
+    "basic_credentials_malformed": {
+        "en": "HTTP Basic credentials must be base64 of 'API_KEY:' (the API key as user name, no password).",
+        "nb": "HTTP Basic-legitimasjonen må være base64 av 'API_KEY:' (API-nøkkelen som brukernavn, uten passord).",
+        "ru": "Учётные данные HTTP Basic должны быть base64 от 'API_KEY:' (API-ключ как имя пользователя, без пароля).",
+        "zh_Hans": "HTTP Basic 凭据必须是 'API_KEY:' 的 base64 编码（API 密钥作为用户名，不带密码）。",
+    },
+    "basic_password_not_empty": {
+        "en": "Send the API key as the HTTP Basic user name and leave the password empty.",
+        "nb": "Send API-nøkkelen som HTTP Basic-brukernavn og la passordet være tomt.",
+        "ru": "Передайте API-ключ как имя пользователя HTTP Basic и оставьте пароль пустым.",
+        "zh_Hans": "请将 API 密钥作为 HTTP Basic 用户名发送，密码留空。",
+    },
     "api_key_revoked": {
         "en": "This API key has been revoked.",
         "nb": "Denne API-nøkkelen er trukket tilbake.",

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from simexit import transactions
 from simexit.access.service import KeyRefused, actor_for_key
-from simexit.api import idempotency, messages
-from simexit.api.errors import PROBLEM_MEDIA_TYPE, ApiError, language_of, problem_body
+from simexit.api import idempotency
+from simexit.api.errors import ApiError, problem_body, problem_response
 from simexit.operators import clocks as operator_clocks
 from simexit.principals import Actor
 from simexit.runtime import Runtime
@@ -80,13 +80,7 @@ def response(
     request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
     if status >= 400:
-        language = messages.CONTENT_LANGUAGE[language_of(request)]
-        return JSONResponse(
-            body,
-            status_code=status,
-            media_type=PROBLEM_MEDIA_TYPE,
-            headers={"Content-Language": language, **(headers or {})},
-        )
+        return problem_response(request, {**body, "status": status}, headers)
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -18,9 +18,19 @@ from sqlalchemy.orm import Session
 from simexit.cases.errors import CaseNotFound
 from simexit.cases.outcomes import OutcomeFact
 from simexit.cases.states import OPEN, CaseStatus
+from simexit.cases.teardown import StepRecord
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
-from simexit.models import Case, Line, ReferenceCounter, StaffUser, Subscriber, Verification
+from simexit.models import (
+    Case,
+    Line,
+    PortOut,
+    ReferenceCounter,
+    StaffUser,
+    Subscriber,
+    TeardownStep,
+    Verification,
+)
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -184,6 +194,34 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
     )
 
 
+def speak_to_subscriber_in(session: Session, subscriber_id: uuid.UUID, language: str) -> int:
+    """The subscriber's open cases send their next messages in `language`; how many changed."""
+    result = session.execute(
+        update(Case)
+        .where(
+            Case.subscriber_id == subscriber_id,
+            Case.status.in_([s.value for s in OPEN]),
+            Case.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Case | None] | None:
+    """The line's pending port-out and the case that carries it out, if any."""
+    port = session.scalars(
+        select(PortOut)
+        .where(PortOut.line_id == line_id, PortOut.status == "pending")
+        .order_by(PortOut.requested_at.desc())
+        .limit(1)
+    ).first()
+    if port is None:
+        return None
+    return port, (session.get(Case, port.case_id) if port.case_id is not None else None)
+
+
 def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
     try:
         return operator_info(session, operator_id)
@@ -262,6 +300,30 @@ def _create_sequence(session: Session, key: dict[str, object], sequence: str) ->
     # PostgreSQL reads other sessions' catalogue changes when it next takes a relation lock;
     # until then this session's name look-up may still miss the new sequence.
     session.execute(_ACCEPT_CATALOGUE_CHANGES)
+
+
+def teardown_rows(session: Session, case_id: uuid.UUID) -> dict[str, TeardownStep]:
+    """The recorded teardown steps of a case, by step name (loaded for change)."""
+    rows = session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))
+    return {r.step: r for r in rows}
+
+
+def teardown_records(session: Session, case_id: uuid.UUID) -> dict[str, StepRecord]:
+    """The recorded teardown steps of a case, by step name, as plain values."""
+    return {
+        name: StepRecord(r.step, r.status, r.attempts, r.outcome, r.detail, r.updated_at)
+        for name, r in teardown_rows(session, case_id).items()
+    }
+
+
+def latest_completed(session: Session, *, line_id: uuid.UUID, case_type: str) -> Case | None:
+    """The line's most recently completed case of this type."""
+    return session.scalars(
+        select(Case)
+        .where(Case.line_id == line_id, Case.type == case_type, Case.status == CaseStatus.completed)
+        .order_by(Case.completed_at.desc())
+        .limit(1)
+    ).first()
 
 
 # -- the console's queue ------------------------------------------------------------------------

@@ -65,3 +65,16 @@ __all__ += ["DataImport", "ImportChunk", "ImportRejection"]
 from simexit.models.test_clock import TestClock  # noqa: E402
 
 __all__ += ["TestClock"]
+
+from simexit.models.tmf_order import (  # noqa: E402
+    TmfMessage,
+    TmfOrder,
+    TmfOrderCancellation,
+    TmfOrderCase,
+)
+
+__all__ += ["TmfMessage", "TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]
+
+from simexit.models.payout import Payout, PayoutBatch, RefundDestination  # noqa: E402
+
+__all__ += ["Payout", "PayoutBatch", "RefundDestination"]

@@ -22,7 +22,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,6 +106,28 @@ def verify_webhook_signature(
         raise WebhookVerificationError("no signature matches")
 
 
+# Another API's name for an event (TM Forum's `ProductStatusChangeEvent` for `line.suspended`):
+# event type -> functions giving the other event type and its data. Such events go only to
+# endpoints that name them (a hub registered through that API), never to catch-all endpoints.
+Translation = Callable[[dict[str, Any], datetime], tuple[str, dict[str, Any]] | None]
+_TRANSLATIONS: dict[str, list[Translation]] = {}
+_EXPLICIT_ONLY: set[str] = set()
+
+
+def also_as(event_types: tuple[str, ...], produces: str, translation: Translation) -> None:
+    """Send each of `event_types` also as `produces`, with the data `translation` makes."""
+    _EXPLICIT_ONLY.add(produces)
+    for event_type in event_types:
+        found = _TRANSLATIONS.setdefault(event_type, [])
+        if translation not in found:
+            found.append(translation)
+
+
+def explicit_only(event_type: str) -> None:
+    """`event_type` goes only to endpoints that name it in their `events`."""
+    _EXPLICIT_ONLY.add(event_type)
+
+
 def emit(
     session: Session,
     *,
@@ -115,14 +137,35 @@ def emit(
     data: dict[str, Any],
 ) -> list[WebhookDelivery]:
     """Queue `event_type` for each of the operator's live endpoints that wants it (an endpoint
-    with no `events` filter wants every event); one delivery and job per endpoint."""
+    with no `events` filter wants every event); one delivery and job per endpoint. Translations
+    of the event (`also_as`) are queued with it."""
+    deliveries = _emit(session, now=now, operator_id=operator_id, event_type=event_type, data=data)
+    for translation in _TRANSLATIONS.get(event_type, ()):
+        translated = translation(data, now)
+        if translated is not None:
+            other, other_data = translated
+            deliveries += _emit(
+                session, now=now, operator_id=operator_id, event_type=other, data=other_data
+            )
+    return deliveries
+
+
+def _emit(
+    session: Session,
+    *,
+    now: datetime,
+    operator_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+) -> list[WebhookDelivery]:
     operator = operator_info(session, operator_id)
     if not operator.has_webhook_endpoints:
         return []
+    explicit = event_type in _EXPLICIT_ONLY
     targets = [
         target
         for target in repository.live_endpoints(session, operator_id)
-        if not target.events or event_type in target.events
+        if event_type in target.events or (not target.events and not explicit)
     ]
     if not targets:
         return []

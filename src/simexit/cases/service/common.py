@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import repository
+from simexit.cases import listeners, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.states import CaseStatus, Trigger, transition
 from simexit.lines import repository as line_repository
@@ -79,6 +79,8 @@ def apply(
             event_type=event,
             data=case_summary(case),
         )
+    if target is not previous:
+        listeners.changed(session, case, previous, now)
     log.info(
         f"case.{trigger.value}", case_id=str(case.id), reference=case.reference, status=target.value
     )
@@ -117,6 +119,7 @@ def decide(
     facts = line_facts(
         line,
         subscriber_sim_count=line_repository.subscriber_line_count(session, line.subscriber_id),
+        today=today,
     )
     return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
 
@@ -155,5 +158,10 @@ def notify(
         subject_id=str(case.id),
         language=case.language,
         contacts=subscriber.addresses,
-        context={"reference": case.reference, "case_type": case.type, **(context or {})},
+        context={
+            "reference": case.reference,
+            "case_type": case.type,
+            "suspend_until": case.suspend_until.isoformat() if case.suspend_until else None,
+            **(context or {}),
+        },
     )

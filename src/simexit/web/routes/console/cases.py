@@ -13,7 +13,7 @@ from pydantic import field_validator
 from sqlalchemy.orm import Session as DbSession
 
 from simexit.audit.service import events_for
-from simexit.cases import repository
+from simexit.cases import repository, teardown
 from simexit.cases import service as cases
 from simexit.cases.service.common import today_for
 from simexit.cases.service.review import REJECTION_REASONS
@@ -54,6 +54,28 @@ from simexit.web.texts import (
 from simexit.web.views import OPEN_FOR_SLA, actor_text, case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
+
+# The teardown steps (`cases.teardown.STEPS`) and their states, as the case page names them.
+TEARDOWN_STEP = {
+    "bar_outgoing": N_("Bar the line in the network"),
+    "hss_deactivate": N_("Disable the subscriber in the network"),
+    "esim_release": N_("Release the eSIM profile"),
+    "billing_close": N_("Close the billing account"),
+    "settlement": N_("Settle the balance"),
+    "line_terminated": N_("Mark the line cancelled"),
+    "line_ported": N_("Mark the number ported out"),
+    "line_suspended": N_("Mark the line paused"),
+    "line_resumed": N_("Lift the pause in the network"),
+    "line_reactivated": N_("Enable the subscriber in the network again"),
+}
+STEP_STATE = {
+    "pending": N_("Not done yet"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+}
+
+# A case shows its steps once they may have started.
+TEARDOWN_SHOWN = frozenset({CaseStatus.executing, CaseStatus.completed, CaseStatus.failed})
 
 # After these the agent is done with the case and goes on to the next one in the queue.
 MOVES_ON = frozenset({"approve", "reject", "withdraw", "retry"})
@@ -208,6 +230,11 @@ def detail(
             "label": label,
             "error": error,
             "erasure": erasure_state(db, t, case.subscriber_id),
+            "teardown": teardown.progress(case.type, repository.teardown_records(db, case.id))
+            if case.status in TEARDOWN_SHOWN
+            else [],
+            "step_labels": TEARDOWN_STEP,
+            "step_states": STEP_STATE,
             "assignee": assignee,
             "assignable": status in OPEN,
             "colleagues": (

@@ -1,7 +1,7 @@
 """cases carry the staff member working them: the console's claim and assign
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-04 19:00:00
 
 In place on both back ends: a batch copy of `cases` would be refused by SQLite's foreign keys
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
