@@ -119,7 +119,8 @@ class TestMoney:
         ("commitment_kind", "start", "today", "expected"),
         [
             ("smartphone", date(2026, 4, 20), date(2026, 11, 20), "255.00"),  # 325 - 7 x 10
-            ("smartphone", date(2026, 4, 20), date(2026, 11, 19), "265.00"),  # 6 months completed
+            # Six months served by the request, seven by the end of the billing cycle: 325 - 7 x 10
+            ("smartphone", date(2026, 4, 20), date(2026, 11, 19), "255.00"),
             ("basic", date(2026, 1, 5), date(2026, 11, 5), "110.00"),  # 150 - 10 x 4
             (
                 "smartphone",
@@ -151,6 +152,27 @@ class TestMoney:
             (item,) = decision.charges
             assert item.code == "early_exit_fee"
             assert item.evidence[0].sources == ("att_etf", "att_etf14")
+
+    def test_att_fee_counts_the_months_served_until_the_line_ends(
+        self, registry: PackRegistry
+    ) -> None:
+        """Started 10 May, asked on 1 December: seven months are served by the end date (the
+        end of the billing cycle; 325 - 7 x 10), though only six by the day of the request."""
+        line = line_for(
+            "us/att",
+            commitment_start=date(2026, 5, 10),
+            commitment_end=date(2028, 5, 10),
+            commitment_kind="smartphone",
+        )
+        decision = evaluate(
+            registry.get("us/att"),
+            line,
+            request(channel=Channel.web, requested_date=date(2026, 12, 14)),
+            date(2026, 12, 1),
+        )
+        assert decision.effective_date is not None
+        assert decision.effective_date >= date(2026, 12, 10)
+        assert decision.total_due == money("255.00", "USD")
 
     def test_att_device_instalments_fall_due(self, registry: PackRegistry) -> None:
         line = line_for("us/att", device_instalment_balance=money("480.00", "USD"))

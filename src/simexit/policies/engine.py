@@ -328,7 +328,8 @@ def _early_exit(
         return
     fee: Money | None = None
     if rule.type is EarlyExitType.etf_linear and rule.amount is not None:
-        months = completed_months(start, today) if start is not None else 0
+        # The fee falls with each month served until the line ends, not until the request.
+        months = completed_months(start, effective) if start is not None else 0
         fee = rule.amount
         if rule.decrement_per_month is not None:
             fee = (
