@@ -194,6 +194,38 @@ class TestMoney:
         # effective 2026-04-10: 3 of 12 months earned, 9/12 of the benefit remains
         assert decision.charges[0].amount == money("900.00", "NOK")
 
+    def test_a_norwegian_exit_fee_is_capped_at_the_remaining_monthly_fees(
+        self, registry: PackRegistry
+    ) -> None:
+        """EEA: no more than the lower of the pro-rata benefit and the fees left (issue 22)."""
+        line = line_for(
+            "no/ice",
+            commitment_start=date(2026, 1, 10),
+            commitment_end=date(2027, 1, 10),
+            commitment_benefit=money("6000.00", "NOK"),
+            monthly_fee=money("99.00", "NOK"),
+        )
+        decision = evaluate(registry.get("no/ice"), line, request(), date(2026, 4, 9))
+        # 9/12 of 6000 is 4500; nine months of 99 are 891
+        assert [(c.code, c.amount) for c in decision.charges] == [
+            ("early_exit_fee", money("891.00", "NOK"))
+        ]
+
+    def test_a_commitment_of_unknown_kind_goes_to_a_person_where_fees_differ_by_kind(
+        self, registry: PackRegistry
+    ) -> None:
+        line = line_for(
+            "us/att",
+            commitment_start=date(2026, 4, 20),
+            commitment_end=date(2028, 4, 20),
+            commitment_kind=None,
+        )
+        decision = evaluate(
+            registry.get("us/att"), line, request(channel=Channel.web), date(2026, 11, 20)
+        )
+        assert "commitment_kind_unknown" in [r.code for r in decision.review_reasons]
+        assert decision.charges == ()
+
     @pytest.mark.parametrize(
         ("balance", "bonus", "refund", "forfeit"),
         [

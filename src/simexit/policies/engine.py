@@ -305,6 +305,11 @@ def _early_exit(
     start = line.commitment_start
     if end is None or effective is None or effective >= end:
         return
+    if line.commitment_kind is None and any(r.applies_to != "any" for r in rules.early_exit):
+        # The pack's fees depend on what the commitment was for; without it a person decides.
+        evidence = tuple(r.evidence for r in rules.early_exit)
+        work.reviews.append(Finding("commitment_kind_unknown", {}, evidence))
+        return
     rule = _choose_early_exit(rules, line.commitment_kind)
     if rule is None or rule.type is EarlyExitType.none:
         if rule is not None:
@@ -342,6 +347,8 @@ def _early_exit(
             total = max(completed_months(start, end), 1)
             remaining = max(total - completed_months(start, effective), 0)
             fee = prorate(line.commitment_benefit, remaining, total)
+            if rule.capped_at_remaining_fees:
+                fee = _capped_at_remaining_fees(fee, line, effective, end, rule, work)
     elif rule.type is EarlyExitType.remaining_fees:
         if line.monthly_fee is None:
             work.reviews.append(Finding("monthly_fee_unknown", {}, (rule.evidence,)))
@@ -356,6 +363,19 @@ def _early_exit(
     if rule.admin_fee is not None and rule.admin_fee.minor > 0:
         work.decided_by(rule.evidence)
         work.charges.append(MoneyItem("early_exit_admin_fee", rule.admin_fee, (rule.evidence,)))
+
+
+def _capped_at_remaining_fees(
+    fee: Money, line: LineFacts, effective: date, end: date, rule: EarlyExit, work: _Work
+) -> Money:
+    """The lower of the pro-rata benefit and the monthly fees left until the commitment ends."""
+    if line.monthly_fee is None:
+        work.reviews.append(Finding("monthly_fee_unknown", {}, (rule.evidence,)))
+        return fee
+    remaining_fees = Money(
+        line.monthly_fee.minor * completed_months(effective, end), line.monthly_fee.currency
+    )
+    return min(fee, remaining_fees)
 
 
 def _debts_and_fees(

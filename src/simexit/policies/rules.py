@@ -77,6 +77,7 @@ class EarlyExit:
     admin_fee: Money | None
     free_window_days: int | None
     evidence: Evidence
+    capped_at_remaining_fees: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ def compile_rules(doc: PackDocument) -> CompiledRules:
             ),
             free_window_days=ev.value.free_window_days,
             evidence=evidence_of(f"cancellation.commitment.early_exit.{i}", ev),
+            capped_at_remaining_fees=ev.value.cap == "remaining_fees",
         )
         for i, ev in enumerate(c.commitment.early_exit)
     )

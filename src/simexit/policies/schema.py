@@ -186,6 +186,9 @@ class EarlyExitRule(Strict):
     decrement_per_month: Amount | None = None
     admin_fee: Amount | None = None
     free_window_days: Days | None = None  # no fee when cancelled within this many days of the start
+    # "remaining_fees": never more than the monthly fees left until the commitment ends (the EEA
+    # cap on compensation: the lower of the pro-rata benefit and the remaining fees).
+    cap: Literal["none", "remaining_fees"] = "none"
 
 
 class Commitment(Strict):

@@ -330,6 +330,9 @@ FINDINGS = {
     ),
     "commitment_benefit_unknown": N_("A person checks the early exit amount."),
     "monthly_fee_unknown": N_("A person checks the monthly fee used for the early exit amount."),
+    "commitment_kind_unknown": N_(
+        "A person checks what the commitment was for, which decides the early exit amount."
+    ),
     "identity_method_differs": N_(
         "The operator normally asks for another kind of ID check; a person confirms it."
     ),

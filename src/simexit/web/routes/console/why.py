@@ -17,6 +17,7 @@ REVIEW_SHORT = {
     "unverified_policy_value": N_("Rule not confirmed: {rules}"),
     "commitment_benefit_unknown": N_("Early exit amount unknown"),
     "monthly_fee_unknown": N_("Monthly fee unknown"),
+    "commitment_kind_unknown": N_("Commitment kind unknown"),
     "identity_method_differs": N_("Other ID check used"),
     "instalment_plan_needed": N_("Instalment plan needed"),
 }
