@@ -48,8 +48,17 @@ def run_on(db: Database, day: date, now: datetime) -> int:
     return run_pending(db, now=at, worker_id="test")
 
 
-def settled_with_refund(db: Database, ctx: CaseContext, world: World, now: datetime) -> Case:
-    """A termination with a refund, taken through a store's ID check, approval and execution."""
+def settled_with_refund(
+    db: Database,
+    ctx: CaseContext,
+    world: World,
+    now: datetime,
+    *,
+    settlement: SettlementChoice = SettlementChoice.refund,
+    transfer_to: str | None = None,
+) -> Case:
+    """A termination with a refund (or another settlement), taken through a store's ID check,
+    approval and execution."""
     with db.session() as session:
         case = cases.open_case(
             session,
@@ -59,9 +68,16 @@ def settled_with_refund(db: Database, ctx: CaseContext, world: World, now: datet
             case_type=RequestType.terminate,
             channel=Channel.store,
             now=now,
-            settlement=SettlementChoice.refund,
+            settlement=settlement,
+            transfer_to_msisdn=transfer_to,
         ).case
         case_id = case.id
+    return approve_and_complete(db, ctx, world, case_id, now)
+
+
+def approve_and_complete(
+    db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now: datetime
+) -> Case:
     with db.session() as session:
         cases.attest_identity(
             session,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
@@ -155,8 +156,57 @@ def _settle(session: Session, case: Case, line: Line, now: datetime) -> None:
         post("prepaid_refund", "prepaid_liability", "payout_due", preview.refund.minor)
         post("prepaid_transfer", "prepaid_liability", "transfer_to_line", preview.transfer.minor)
         post("prepaid_forfeit", "prepaid_liability", "operator_revenue", preview.forfeit.minor)
+        if preview.transfer.minor > 0 and _credit_transfer_target(session, case, line, now):
+            post(
+                "transfer_credited", "transfer_to_line", "prepaid_liability", preview.transfer.minor
+            )
     line.balance_minor = 0
     line.bonus_balance_minor = 0
+
+
+def _credit_transfer_target(session: Session, case: Case, line: Line, now: datetime) -> bool:
+    """The moved balance lands on the subscriber's other line (checked at opening; checked
+    again here, as the line may have ended since). Not there: it stays on `transfer_to_line`
+    for an agent, and the case's audit says so."""
+    preview = case.preview
+    assert preview is not None  # noqa: S101 - the caller checked
+    target = session.scalars(
+        select(Line)
+        .where(Line.operator_id == case.operator_id, Line.msisdn == case.transfer_to_msisdn)
+        .with_for_update()
+    ).first()
+    usable = (
+        target is not None
+        and target.id != line.id
+        and target.subscriber_id == line.subscriber_id
+        and target.status is LineStatus.active
+        and target.currency == line.currency
+    )
+    if not usable or target is None:
+        audit.record(
+            session,
+            operator_id=case.operator_id,
+            actor=SYSTEM,
+            action="case.transfer_not_credited",
+            subject_type="case",
+            subject_id=case.id,
+            at=now,
+            changes={"amount": preview.transfer.as_str(), "to": case.transfer_to_msisdn},
+        )
+        return False
+    target.balance_minor += preview.transfer.minor
+    target.updated_at = now
+    audit.record(
+        session,
+        operator_id=target.operator_id,
+        actor=SYSTEM,
+        action="line.balance_credited",
+        subject_type="line",
+        subject_id=target.id,
+        at=now,
+        changes={"amount": preview.transfer.as_str(), "from_case": case.reference},
+    )
+    return True
 
 
 def _end_line(session: Session, case: Case, line: Line, now: datetime) -> None:
