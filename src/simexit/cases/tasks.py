@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import flows, network, repository
+from simexit.cases import charges, flows, network, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import GatewaysByOperator
 from simexit.cases.service.common import notify, today_for
@@ -316,6 +316,30 @@ def sim_return_reminders(
                     "due_date": _sim_return_due(case, line),
                 },
             )
+
+
+@periodic("lines.sim_non_return_fees", every=timedelta(hours=6), per_operator=True)
+def sim_non_return_fees(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
+    """A SIM still not back after the pack's deadline costs the fee the preview showed (frozen
+    on the case): posted once on the termination case's ledger."""
+    for operator in _operators(session, operator_id):
+        today = today_for(operator, now)
+        lines = session.scalars(
+            select(Line)
+            .where(
+                Line.operator_id == operator.id,
+                Line.status.in_([LineStatus.terminated, LineStatus.number_released]),
+                Line.sim_return_required.is_(True),
+                Line.sim_returned_at.is_(None),
+            )
+            .limit(SCAN_BATCH)
+        )
+        for line in lines:
+            case = repository.latest_completed(session, line_id=line.id, case_type="terminate")
+            if case is not None:
+                charges.post_sim_non_return_fee(session, case, today=today, now=now)
 
 
 @periodic("privacy.retention_purge", every=timedelta(hours=24), per_operator=True)

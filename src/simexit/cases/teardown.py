@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
+from simexit.cases import charges
 from simexit.cases.ports import Gateways
 from simexit.lines.states import LineStatus, SuspensionFlag, suspensions_in_year
 from simexit.models import Case, LedgerEntry, Line
@@ -311,6 +312,7 @@ def _audit_line(
 BAR = Step("bar_outgoing", remote=_bar, operation="network.bar_outgoing")
 BILLING_CLOSE = Step("billing_close", remote=_close_billing, operation="billing.close_account")
 SETTLEMENT = Step("settlement", local=_settle)
+CHARGES = Step("charges", local=charges.post_preview_charges)
 
 STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
     "terminate": (
@@ -322,7 +324,7 @@ STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
         Step("line_terminated", local=_end_line),
     ),
     "port_out": (BILLING_CLOSE, SETTLEMENT, Step("line_ported", local=_ported)),
-    "suspend": (BAR, Step("line_suspended", local=_suspend)),
+    "suspend": (BAR, CHARGES, Step("line_suspended", local=_suspend)),
     "resume": (
         Step(
             "line_resumed",
@@ -338,6 +340,7 @@ STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
             local=_reactivated,
             operation="network.reactivate",
         ),
+        CHARGES,
     ),
 }
 

@@ -62,6 +62,7 @@ TEARDOWN_STEP = {
     "esim_release": N_("Release the eSIM profile"),
     "billing_close": N_("Close the billing account"),
     "settlement": N_("Settle the balance"),
+    "charges": N_("Post the fees shown before"),
     "line_terminated": N_("Mark the line cancelled"),
     "line_ported": N_("Mark the number ported out"),
     "line_suspended": N_("Mark the line paused"),
