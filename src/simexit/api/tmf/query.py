@@ -41,6 +41,7 @@ def filters_of(
             raise FilterNotSupported(
                 f"cannot filter on {name!r}; filters: {', '.join(sorted(allowed))}",
                 field=f"query.{name}",
+                supported=", ".join(sorted(allowed)) or "none",
             )
         values = [value] if name in unsplit else value.split(",")
         found.setdefault(name, []).extend(v for v in values if v)
