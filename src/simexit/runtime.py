@@ -45,6 +45,7 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.privacy.tasks",
     "simexit.imports.tasks",
     "simexit.provisioning.tasks",
+    "simexit.refunds.tasks",
 )
 
 
@@ -203,10 +204,12 @@ class Runtime:
         from simexit.cases import tasks as case_tasks
         from simexit.imports import tasks as import_tasks
         from simexit.jobs import tasks as job_tasks
+        from simexit.refunds import tasks as refund_tasks
 
         import_task_modules()
         case_tasks.install(self.cases, self.gateways)
         import_tasks.install(self.packs, self.cases.secret_key)
+        refund_tasks.install(self.cases, lambda code: self.gateways.for_operator(code).payments)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))
         audit_tasks.install(self.audit_signing_key, self.audit_checkpoint_sinks())

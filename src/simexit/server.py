@@ -97,6 +97,7 @@ def mount_portal(app: FastAPI, runtime: Runtime) -> bool:
         return False
     app.include_router(web.create_web_router(runtime))
     web.mount_static(app)
+    web.install_error_pages(app, runtime)  # HTML, not problem+json, for a wrong page address
     return True
 
 

@@ -42,9 +42,24 @@ from simexit import migrate
 from simexit.api.app import create_app
 from simexit.api.ratelimit import RateLimits
 from simexit.api.v1.paging import CURSOR_PATTERN
+from simexit.api.v1.payouts import EXAMPLE_MESSAGE_ID
 from simexit.api.validators import E164_FORMAT, E164_PATTERN, ICCID_FORMAT, ICCID_PATTERN
 from simexit.config import Environment, Settings
-from simexit.models import Line, Operator, Reseller, StaffUser, WebhookDelivery
+from simexit.integrations.simulated import SIMULATED_DEBTOR
+from simexit.models import (
+    Case,
+    LedgerEntry,
+    Line,
+    Operator,
+    RefundDestination,
+    Reseller,
+    StaffUser,
+    WebhookDelivery,
+)
+from simexit.principals import SYSTEM
+from simexit.refunds import service as refunds
+from simexit.refunds.destinations import Destination, DestinationKind
+from simexit.refunds.sealing import Sealer
 from simexit.runtime import Runtime
 from simexit.seed.demo import seed_demo
 from tests.api.conftest import TestClient
@@ -58,7 +73,7 @@ CHECKS = [
 ]
 PHASES = ["examples", "coverage", "fuzzing", "stateful"]
 # POST /v1/imports takes a file as text: schemathesis sends a generated string as it is.
-for _media in ("text/csv", "application/x-ndjson"):
+for _media in ("text/csv", "application/x-ndjson", "application/xml"):
     schemathesis.serializer.alias(_media, "text/plain")
 # Refusals of well-formed requests by rules no JSON Schema can hold: a secret (the code), the
 # state of a verification, the server's clock. They are counted apart (`Figures.by_rule`), not
@@ -74,6 +89,8 @@ RULES_OF_STATE = frozenset(
         # A code by e-mail or SMS to a subscriber with no address of that kind on file (the
         # provisioned fuzz subscriber has none); the request's method is one the schema lists.
         "verification_method_not_allowed",
+        # The bank's status report is an XML document: no JSON Schema says what a pain.002 is.
+        "invalid_status_report",
     }
 )
 # Field rules of provisioning that hang on the operator or on today, not on the request's shape:
@@ -98,6 +115,23 @@ FIELD_RULES_OF_STATE = frozenset(
         "positive",
         "required",  # a PUT by external id that creates needs what a create needs
         "matches_path",
+        # Refund destinations: check digits and bank registries, the operator's pack (which
+        # ways and account forms it allows), the subscriber's other lines.
+        "check_digit",
+        "iban",
+        "bic",
+        "aba_routing",
+        "ru_bic",
+        "payout_method_not_allowed",
+        "account_format_not_used",
+        "line_of_subscriber",
+        "line_active",
+        # A balance request: what the operator's pack offers, the operator's other lines.
+        "settlement_not_offered",
+        "transfer_target_unknown",
+        "transfer_target_same_line",
+        "transfer_target_other_subscriber",
+        "transfer_target_inactive",
     }
 )
 EXTERNAL_ID = "FUZZ-1"  # a subscriber and a line of the operator carry it
@@ -124,6 +158,7 @@ class SeededIds:
     subscriber_ids: list[str] = field(default_factory=list)
     external_ids: list[str] = field(default_factory=list)
     clock_ids: list[str] = field(default_factory=list)
+    batch_ids: list[str] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[str]]:
         """Real values per parameter or body field name."""
@@ -144,6 +179,7 @@ class SeededIds:
             "external_id": self.external_ids,
             "subscriber_external_id": self.external_ids,
             "clock_id": self.clock_ids,
+            "batch_id": self.batch_ids,
         }
 
 
@@ -238,7 +274,38 @@ def seed(
             ids.cursors.append(page["next_cursor"])
     ids.case_ids.append(str(uuid.uuid4()))  # and one that is nobody's
     _deliveries(runtime, ids)
+    _payout_batch(runtime, ids, operator, now)
     return key, ids
+
+
+def _payout_batch(runtime: Runtime, ids: SeededIds, operator: str, now: datetime) -> None:
+    """A refund owed on one of the caller's cases, with its destination, written into a payout
+    file named as the status-report example of the API's schema says (its OrgnlMsgId)."""
+    with runtime.db.session() as session:
+        found = session.scalars(select(Operator).where(Operator.code == operator)).one()
+        case = session.scalars(select(Case).where(Case.operator_id == found.id).limit(1)).one()
+        for account, amount in (("prepaid_liability", 10000), ("payout_due", -10000)):
+            session.add(
+                LedgerEntry(
+                    operator_id=found.id, case_id=case.id, kind="prepaid_refund",
+                    account=account, amount_minor=amount, currency=found.currency, created_at=now,
+                )
+            )  # fmt: skip
+        destination = Destination(DestinationKind.no_account, "Kari Nordmann", "86011117947")
+        session.add(
+            RefundDestination(
+                case_id=case.id, operator_id=found.id, kind=destination.kind.value,
+                masked=destination.masked, given_by="fuzz", updated_at=now,
+                sealed=Sealer(runtime.cases.secret_key).seal(destination, bound_to=str(case.id)),
+            )
+        )  # fmt: skip
+        session.flush()
+        exported = refunds.export_batch(
+            session, runtime.cases, actor=SYSTEM, operator=found, currency=found.currency,
+            debtor=SIMULATED_DEBTOR, execution_date=now.date(), now=now,
+        )  # fmt: skip
+        exported.batch.message_id = EXAMPLE_MESSAGE_ID
+        ids.batch_ids += [str(exported.batch.id), str(uuid.uuid4())]
 
 
 def _admin_ids(session: Any, ids: SeededIds, own: uuid.UUID) -> None:

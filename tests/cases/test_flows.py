@@ -48,6 +48,7 @@ def _approved(
     *,
     case_type: RequestType = RequestType.terminate,
     settlement: SettlementChoice | None = None,
+    suspend_until: date | None = None,
 ) -> uuid.UUID:
     """Through a store with an ID check (a channel every pack allows), then an agent's approval."""
     with db.session() as session:
@@ -60,6 +61,7 @@ def _approved(
             channel=Channel.store,
             now=now,
             settlement=settlement,
+            suspend_until=suspend_until,
         ).case
     with db.session() as session:
         cases.attest_identity(

@@ -111,7 +111,7 @@ def test_quarantine_end_releases_the_number(
         assert line.status == "number_released"
         assert line.number_released_at is not None
         actions = [e.action for e in events_for(session, subject_type="line", subject_id=line.id)]
-    assert actions == ["line.number_released"]
+    assert actions == ["line.number_released", "line.network_remove"]  # then out of the HLR
 
 
 def test_unreturned_sim_gets_one_reminder(

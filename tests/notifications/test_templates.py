@@ -27,7 +27,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "verification.code": {"code": "482913", "expiry_minutes": 10},
     "case.blocked": {
         "reference": "NO-2026-000123",
-        "blockers": ["unpaid_balance", "port_out_pending", "x_new"],
+        "blockers": ["unpaid_bills", "port_pending", "x_new"],
     },
     "case.approved": {
         "reference": "NO-2026-000123",
@@ -44,7 +44,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "case.reminder": {
         "reference": "NO-2026-000123",
-        "reminder": "sim_not_returned",
+        "reminder": "sim_return",
         "due_date": date(2027, 1, 15),
     },
     "case.rejected": {
@@ -54,6 +54,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "case.failed": {"reference": "NO-2026-000123"},
     "case.withdrawn": {"reference": "NO-2026-000123"},
     "esim.deleted_line_active": {"msisdn": "+4741234567"},
+    "line.pause_ended": {
+        "msisdn": "+4741234567",
+        "suspend_until": "2026-12-01",
+        "still_barred": True,
+    },
     "operator.message": {"content": "Planned maintenance tonight 01:00-03:00.", "subject": None},
 }
 
@@ -186,3 +191,43 @@ def test_latin_sms_stay_gsm7(kind: str, language: str) -> None:
         else CONTEXTS[kind]
     )
     assert detect_encoding(render(kind, language, context).sms) is SmsEncoding.gsm7
+
+
+class TestCaseTypes:
+    """Only a termination (or a port) ends the subscription; a pause or resume never says so."""
+
+    @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+    @pytest.mark.parametrize("case_type", ["suspend", "resume", "reactivate"])
+    def test_approved_and_completed_never_say_the_subscription_ends(
+        self, language: str, case_type: str
+    ) -> None:
+        ending = render("case.approved", language, CONTEXTS["case.approved"])
+        context = {**CONTEXTS["case.approved"], "case_type": case_type}
+        approved = render("case.approved", language, context)
+        completed = render("case.completed", language, {**CONTEXTS["case.completed"], **context})
+        ending_sentence = ending.paragraphs[1]  # "… Your subscription ends on …"
+        assert ending_sentence not in approved.text
+        assert render("case.completed", language, CONTEXTS["case.completed"]).subject != (
+            completed.subject
+        )
+
+    def test_a_pause_says_when_it_starts_and_ends(self) -> None:
+        context = {
+            **CONTEXTS["case.approved"],
+            "case_type": "suspend",
+            "suspend_until": "2027-02-01",
+        }
+        text = render("case.approved", "en", context).text
+        assert "paused from December 31, 2026" in text
+        assert "The pause ends on February 1, 2027" in text
+        assert "subscription ends" not in text
+
+    def test_a_port_says_the_number_moves(self) -> None:
+        context = {**CONTEXTS["case.completed"], "case_type": "port_out"}
+        message = render("case.completed", "en", context)
+        assert message.subject == "Your number has moved"
+        assert "held until" not in message.text  # the number went with the subscriber
+
+    def test_a_rejection_reason_code_becomes_words(self) -> None:
+        context = {"reference": "NO-1", "reason": "duplicate_request"}
+        assert "The reason: Duplicate request" in render("case.rejected", "en", context).text

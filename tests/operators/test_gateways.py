@@ -4,7 +4,6 @@ no database; the environment is a dict handed in."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,8 +127,8 @@ class TestAGoodFile:
     ("text", "expected"),
     [
         pytest.param(
-            '[operators.telenor-no]\nnetwork = { adapter = "osmo-hlr" }',
-            "operator telenor-no, port network: unknown adapter 'osmo-hlr' (known: lab, lab-hlr, simulated)",
+            '[operators.telenor-no]\nnetwork = { adapter = "osmo-hrl" }',
+            "operator telenor-no, port network: unknown adapter 'osmo-hrl' (known: lab, lab-hlr, osmo-hlr, simulated)",
             id="unknown adapter",
         ),
         pytest.param(
@@ -311,22 +310,29 @@ class TestTheReadmeExample:
         path.write_text(block[: block.index("```")], encoding="utf-8")
         return path
 
-    def test_it_is_refused_today_with_the_line_the_readme_quotes(self, tmp_path: Path) -> None:
+    def test_a_misspelt_adapter_is_refused_with_the_line_the_readme_quotes(
+        self, tmp_path: Path
+    ) -> None:
         path = self.example(tmp_path)
+        path.write_text(path.read_text(encoding="utf-8").replace("osmo-hlr", "osmo-hrl"))
         with pytest.raises(GatewayConfigError) as caught:
             load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
-        quoted = "operator telenor-no, port network: unknown adapter 'osmo-hlr' (known: simulated)"
+        quoted = (
+            "operator telenor-no, port network: unknown adapter 'osmo-hrl' "
+            "(known: osmo-hlr, simulated)"
+        )
         assert str(caught.value) == f"invalid gateways file {path}: {quoted}"
         assert quoted in self.README.read_text(encoding="utf-8")
 
-    def test_it_loads_once_the_adapter_is_registered(self, tmp_path: Path) -> None:
-        registry = lab_registry()
-        osmo = replace(
-            registry, network={**registry.network, "osmo-hlr": registry.network["lab-hlr"]}
-        )
-        plan = load_gateway_plan(self.example(tmp_path), catalog=osmo.catalog(), environ=ENV)
-        telenor = plan.for_operator("telenor-no")
-        assert telenor.ports[Port.network].adapter == "osmo-hlr"
-        assert telenor.channels == ("sms", "email")
+    def test_it_loads_with_the_real_registry(self, tmp_path: Path) -> None:
+        plan = load_gateway_plan(self.example(tmp_path), catalog=REGISTRY.catalog(), environ=ENV)
+        network = plan.for_operator("telenor-no").ports[Port.network]
+        assert network.adapter == "osmo-hlr"
+        assert network.options.model_dump() == {
+            "host": "hlr.telenor.example",
+            "port": 4259,
+            "timeout_seconds": 5.0,
+        }
+        assert plan.for_operator("telenor-no").channels == ("sms", "email")
         assert plan.default.sandbox is True
-        assert telenor.sandbox is False
+        assert plan.for_operator("telenor-no").sandbox is False

@@ -325,6 +325,8 @@ class TestGates:
         ("overrides", "until", "expected"),
         [
             ({"suspensions_this_year": 2}, None, "suspension_limit_reached"),
+            # "at most twice per number": earlier years count too (`counted_per: number`).
+            ({"suspensions_total": 2}, None, "suspension_limit_reached"),
             ({}, date(2027, 1, 1), "suspension_too_long"),
             ({"commitment_end": date(2027, 1, 1)}, None, "suspension_not_during_commitment"),
             ({"status": LineStatus.suspended}, None, "line_status_not_allowed"),
@@ -342,6 +344,16 @@ class TestGates:
             registry.get("no/ice"), line, request(RT.suspend, suspend_until=until), date(2026, 6, 1)
         )
         assert codes(decision.blockers) == [expected]
+
+    def test_a_yearly_limit_forgets_earlier_years(self, registry: PackRegistry) -> None:
+        """Telenor counts per calendar year: five suspensions in earlier years do not block."""
+        pack = registry.get("no/telenor")
+        assert pack.document.suspension.counted_per.value == "calendar_year"
+        line = line_for("no/telenor", suspensions_total=5, suspensions_this_year=0)
+        decision = evaluate(
+            pack, line, request(RT.suspend, suspend_until=date(2026, 7, 1)), date(2026, 6, 1)
+        )
+        assert "suspension_limit_reached" not in codes(decision.blockers)
 
     def test_ice_suspension_within_limits_is_approved(self, registry: PackRegistry) -> None:
         line = line_for("no/ice", suspensions_this_year=1)
@@ -493,3 +505,9 @@ class TestChecklistAndAlternatives:
             ("suspend", 182),
         ]
         assert decision.sim_return_required is False
+
+    def test_a_data_card_gets_its_own_backup_step(self, registry: PackRegistry) -> None:
+        line = line_for("no/ice", kind=LineKind.data_only)
+        decision = evaluate(registry.get("no/ice"), line, request(), date(2026, 6, 1))
+        assert "backup_data_card" in codes(decision.checklist)
+        assert "backup_sim_contacts" not in codes(decision.checklist)

@@ -7,7 +7,7 @@ from simexit.clock import utc_now
 from simexit.principals import Actor, ActorType
 from simexit.runtime import Runtime
 from simexit.staff import service
-from simexit.web.security import SESSION_COOKIE
+from simexit.web.security import STAFF_SESSION_COOKIE
 from tests.web.client import WebClient
 from tests.web.test_sign_in import AGENT, PASSWORD, attempt
 
@@ -29,13 +29,13 @@ def test_disabling_ends_the_session_and_refuses_the_right_password(
     client: WebClient, runtime: Runtime
 ) -> None:
     _signed_in(client)
-    cookie = client.cookies[SESSION_COOKIE]
+    cookie = client.cookies[STAFF_SESSION_COOKIE]
     with runtime.db.session() as session:
         staff = service.staff_by_email(session, AGENT)
         service.disable_staff(
             session, actor=ADMIN, operator_id=None, staff_id=staff.id, now=utc_now()
         )
-    client.cookies.set(SESSION_COOKIE, cookie)
+    client.cookies.set(STAFF_SESSION_COOKIE, cookie)
     _sent_to_login(client)
     refused = attempt(client, AGENT, PASSWORD)
     assert refused.status_code == 400  # answered as a wrong password: nothing to probe

@@ -428,7 +428,57 @@ class TestConsole:
                 served, agent, f"{page}/approve", form(agent, page, note="ok")
             )
         assert_never_blocked(outcome)
+        # A decision moves on to the next case in the queue (or the queue), saying what it was.
+        assert outcome.location.endswith(f"?decided={case.id}")
+
+    def test_assign(self, served: Served) -> None:
+        line, operator = served.next_line("case")
+        with web_client(served) as agent:
+            staff_sign_in(agent, f"agent@{operator}.demo")
+            opened = submit(
+                agent,
+                "/console/open",
+                "/console/open",
+                {
+                    "line_id": str(line.id),
+                    "channel": "phone",
+                    "method": "id_document",
+                    "consent_read": "yes",
+                },
+            )
+            assert opened.status_code == 303, opened.text
+            page = opened.headers["location"]
+            outcome = post_under_lock(
+                served, agent, f"{page}/assign", form(agent, page, assignee="me")
+            )
+        assert_never_blocked(outcome)
         assert outcome.location == page
+
+    def test_bulk_decision(self, served: Served) -> None:
+        line, operator = served.next_line("review")
+        with web_client(served) as client, web_client(served) as agent:
+            sign_in(served, client, line)
+            case = submitted_case(served, client, line)
+            staff_sign_in(agent, f"agent@{operator}.demo")
+            data = form(agent, "/console", action="approve", case_id=str(case.id))
+            outcome = post_under_lock(served, agent, "/console/bulk", data)
+        assert_never_blocked(outcome, status=200)  # the page of outcomes, one per case
+
+    def test_open_for_a_caller(self, served: Served) -> None:
+        line, operator = served.next_line("case")
+        with web_client(served) as agent:
+            staff_sign_in(agent, f"agent@{operator}.demo")
+            data = form(
+                agent,
+                "/console/open",
+                line_id=str(line.id),
+                channel="phone",
+                method="id_document",
+                consent_read="yes",
+            )
+            outcome = post_under_lock(served, agent, "/console/open", data)
+        assert_never_blocked(outcome)
+        assert outcome.location.startswith("/console/cases/")
 
     def test_sim_return(self, served: Served) -> None:
         line, operator = served.next_line("case")

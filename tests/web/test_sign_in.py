@@ -23,7 +23,7 @@ from simexit.signin import throttle
 from simexit.web.app import create_web_app
 from simexit.web.rendering import WebState
 from simexit.web.routes.console.login import subject_key
-from simexit.web.security import SESSION_COOKIE, safe_next
+from simexit.web.security import SESSION_COOKIE, STAFF_SESSION_COOKIE, safe_next
 from tests.web.client import WebClient, latest_code
 from tests.web.conftest import web_line
 
@@ -193,11 +193,11 @@ class TestSameWorkOnEveryPath:
 class TestLogout:
     def test_the_old_staff_cookie_no_longer_works(self, client: WebClient) -> None:
         assert attempt(client, AGENT, PASSWORD).status_code == 303
-        cookie = client.cookies[SESSION_COOKIE]
+        cookie = client.cookies[STAFF_SESSION_COOKIE]
         assert client.get("/console").status_code == 200
         token = client.csrf("/console")
         assert client.post("/console/logout", data={"csrf_token": token}).status_code == 303
-        client.cookies.set(SESSION_COOKIE, cookie)
+        client.cookies.set(STAFF_SESSION_COOKIE, cookie)
         replayed = client.get("/console")
         assert replayed.status_code == 303
         assert replayed.headers["location"].startswith("/console/login")
@@ -220,7 +220,48 @@ class TestLogout:
         self, client: WebClient, runtime: Runtime
     ) -> None:
         assert attempt(client, AGENT, PASSWORD).status_code == 303
-        client.cookies.set(SESSION_COOKIE, client.cookies[SESSION_COOKIE] + "x")
+        forged = client.cookies[STAFF_SESSION_COOKIE] + "x"
+        client.cookies.clear()
+        client.cookies.set(STAFF_SESSION_COOKIE, forged)
+        assert client.get("/console").status_code == 303
+
+
+class TestSeparateSessions:
+    """The portal and the console keep their own cookies: one browser can hold both."""
+
+    def test_a_subscriber_signing_in_and_out_leaves_the_agent_signed_in(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        assert attempt(client, AGENT, PASSWORD).status_code == 303
+        staff_cookie = [c for c in client.cookies.jar if c.name == STAFF_SESSION_COOKIE]
+        assert [c.path for c in staff_cookie] == ["/console"]
+        msisdn = web_line(runtime).msisdn
+        client.submit("/login", "/login", {"identifier": msisdn})
+        client.submit("/login/code", "/login/code", {"code": latest_code(runtime.db, msisdn)})
+        assert client.get("/my").status_code == 200
+        assert client.get("/console").status_code == 200
+        assert client.submit("/my", "/logout", {}).status_code == 303
+        assert client.get("/my").status_code == 303
+        assert client.get("/console").status_code == 200
+
+    def test_the_agent_signing_out_leaves_the_subscriber_signed_in(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        msisdn = web_line(runtime).msisdn
+        client.submit("/login", "/login", {"identifier": msisdn})
+        client.submit("/login/code", "/login/code", {"code": latest_code(runtime.db, msisdn)})
+        assert attempt(client, AGENT, PASSWORD).status_code == 303
+        token = client.csrf("/console")
+        assert client.post("/console/logout", data={"csrf_token": token}).status_code == 303
+        assert client.get("/console").status_code == 303
+        assert client.get("/my").status_code == 200
+
+    def test_a_staff_cookie_does_not_sign_anyone_in_to_the_portal(self, client: WebClient) -> None:
+        assert attempt(client, AGENT, PASSWORD).status_code == 303
+        staff = client.cookies[STAFF_SESSION_COOKIE]
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, staff)
+        assert client.get("/my").status_code == 303
         assert client.get("/console").status_code == 303
 
 

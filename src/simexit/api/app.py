@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from simexit.api import errors, health, hooks, tmf, v1
+from simexit.api import docs, errors, health, hooks, tmf, v1
 from simexit.api.body_guard import BodyGuardMiddleware
 from simexit.api.headers import SecurityHeadersMiddleware
 from simexit.api.metrics import ApiMetrics
@@ -47,8 +47,8 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None,  # `api.docs` serves it, with no CDN
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
@@ -57,6 +57,7 @@ def create_app(
     metrics = ApiMetrics(runtime)
     app.state.metrics = metrics
     errors.install(app)
+    docs.install(app, openapi_url="/openapi.json")
     app.include_router(health.router)
     for module_router in v1.routers:  # straight onto the app: see `v1`
         app.include_router(module_router)

@@ -399,6 +399,101 @@ FIELD_CATALOG: Final[dict[str, M]] = {
         "Больше неоплаченных счетов по номеру.",
         "超过了该线路的未付账单。",
     ),
+    # refund destinations (refunds.destinations) and balance requests (cases intake)
+    "check_digit": _m(
+        "The check digit does not match.",
+        "Kontrollsifferet stemmer ikke.",
+        "Контрольная цифра не совпадает.",
+        "校验位不符。",
+    ),
+    "no_account_length": _m(
+        "Must be 11 digits.", "Må være 11 sifre.", "Должно быть 11 цифр.", "必须是 11 位数字。"
+    ),
+    "us_account_length": _m(
+        "Must be 4 to 17 digits.",
+        "Må være 4 til 17 sifre.",
+        "Должно быть от 4 до 17 цифр.",
+        "必须是 4 到 17 位数字。",
+    ),
+    "ru_account_length": _m(
+        "Must be 20 digits.", "Må være 20 sifre.", "Должно быть 20 цифр.", "必须是 20 位数字。"
+    ),
+    "ru_bic": _m(
+        "Must be the bank's 9-digit BIC, starting 04.",
+        "Må være bankens 9-sifrede BIC som begynner med 04.",
+        "Должен быть 9-значный БИК банка, начинающийся с 04.",
+        "必须是银行的 9 位 BIC，以 04 开头。",
+    ),
+    "aba_routing": _m(
+        "Is not a valid 9-digit ABA routing number.",
+        "Er ikke et gyldig 9-sifret ABA-rutingnummer.",
+        "Неверный 9-значный маршрутный номер ABA.",
+        "不是有效的 9 位 ABA 路由号码。",
+    ),
+    "iban": _m(
+        "Is not a valid IBAN.", "Er ikke et gyldig IBAN.", "Неверный IBAN.", "不是有效的 IBAN。"
+    ),
+    "bic": _m("Is not a valid BIC.", "Er ikke en gyldig BIC.", "Неверный BIC.", "不是有效的 BIC。"),
+    "card_token": _m(
+        "Must be the payment provider's card token, never a card number.",
+        "Må være betalingsleverandørens kort-token, aldri et kortnummer.",
+        "Нужен токен карты от платёжного провайдера, а не номер карты.",
+        "必须是支付服务商的卡令牌，不能是卡号。",
+    ),
+    "payout_method_not_allowed": _m(
+        "The operator's rules do not allow refunds this way.",
+        "Operatørens regler tillater ikke tilbakebetaling på denne måten.",
+        "Правила оператора не допускают возврат этим способом.",
+        "运营商的规则不允许以此方式退款。",
+    ),
+    "account_format_not_used": _m(
+        "Banks of the operator's country do not use this account form (use: {options}).",
+        "Banker i operatørens land bruker ikke denne kontoformen (bruk: {options}).",
+        "Банки страны оператора не используют такую форму счёта (используйте: {options}).",
+        "运营商所在国家的银行不使用此账户格式（请使用：{options}）。",
+    ),
+    "line_of_subscriber": _m(
+        "Must be another line of the same subscriber.",
+        "Må være et annet abonnement hos samme kunde.",
+        "Должен быть другой номер того же абонента.",
+        "必须是同一用户的另一条线路。",
+    ),
+    "line_active": _m(
+        "Must be an active line other than the one ending.",
+        "Må være et aktivt abonnement, ikke det som avsluttes.",
+        "Должен быть действующий номер, а не тот, что закрывается.",
+        "必须是除正在注销线路之外的有效线路。",
+    ),
+    "settlement_not_offered": _m(
+        "The operator's rules do not offer this for the balance.",
+        "Operatørens regler tilbyr ikke dette for saldoen.",
+        "Правила оператора не предусматривают этого для остатка.",
+        "运营商的规则不为余额提供此选项。",
+    ),
+    "transfer_target_unknown": _m(
+        "No line of this operator has this number.",
+        "Ingen linje hos denne operatøren har dette nummeret.",
+        "У этого оператора нет такого номера.",
+        "该运营商没有此号码的线路。",
+    ),
+    "transfer_target_same_line": _m(
+        "Is the line that ends.",
+        "Er abonnementet som avsluttes.",
+        "Это закрываемый номер.",
+        "这是正在注销的线路。",
+    ),
+    "transfer_target_other_subscriber": _m(
+        "Must be a line of the same subscriber.",
+        "Må være et abonnement hos samme kunde.",
+        "Должен быть номер того же абонента.",
+        "必须是同一用户的线路。",
+    ),
+    "transfer_target_inactive": _m(
+        "Must be an active line.",
+        "Må være et aktivt abonnement.",
+        "Должен быть действующий номер.",
+        "必须是有效线路。",
+    ),
 }
 
 

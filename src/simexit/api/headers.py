@@ -1,8 +1,8 @@
 """Security headers on every API response, and a framing-proof page for the API's own docs.
 
-JSON answers get `nosniff` and, over https, HSTS. `/docs` and `/redoc` are HTML pages that load
-their script from a CDN and start it inline, so they get their own policy: nothing may frame
-them, and they may load only what those pages need.
+JSON answers get `nosniff` and, over https, HSTS. `/docs` is an HTML page that loads Swagger
+UI from this server (`api.docs`) and starts it inline, so it gets its own policy: nothing may
+frame it, and it may load only what it needs, from here.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HSTS: Final = "max-age=31536000; includeSubDomains"
 DOC_PATHS: Final = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 DOCS_POLICY: Final = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
 

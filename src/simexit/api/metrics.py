@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from simexit.cases import repository
 from simexit.clock import utc_now
 from simexit.jobs import admin as jobs
+from simexit.kit.gateway_metrics import GatewayCalls
 from simexit.runtime import Runtime
 
 log = structlog.get_logger()
@@ -90,6 +91,7 @@ class ApiMetrics:
         )
         self.registry.register(CasesByState(runtime))
         self.registry.register(JobQueue(runtime))
+        self.registry.register(GatewayCalls())
 
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -43,7 +43,21 @@ class ConcurrentChange(Conflict):
     code = "concurrent_change"
 
 
+class CaseClosed(Conflict):
+    """A closed case is nobody's work any more: it cannot be claimed or assigned."""
+
+    code = "case_closed"
+
+
+class AssigneeNotFound(InvalidInput):
+    """The staff member named is not one of the case's operator's active staff."""
+
+    code = "assignee_not_found"
+
+
 __all__ = [
+    "AssigneeNotFound",
+    "CaseClosed",
     "CaseNotFound",
     "ConcurrentChange",
     "ConsentRequired",

@@ -1,262 +1,210 @@
-"""Executing an approved case: the teardown steps, the settlement and the line's new state.
+"""Executing an approved case: the teardown steps (`cases.teardown`), one exchange at a time.
 
-Each step is recorded in `teardown_steps` when it succeeds, in the same transaction as its effect
-on simexit's rows, so a re-run (a retried job, a worker that died mid-way, an agent's retry) skips
-what is done and repeats only what is not. Remote calls are idempotent by their interfaces
-(barring twice, cancelling an order already unavailable), which covers a crash between the remote
-call and the commit.
+Each run of the `cases.execute` job is one exchange (`jobs.registry.Exchange`):
+
+1. `plan_step` reads, in a read-only transaction, the first step not done and what its remote
+   call needs (`teardown.StepTarget`);
+2. `call_step` makes that call with no transaction open, within the adapter's timeout (shorter
+   than the job's lease), and turns the peer's refusal into an `Outcome`;
+3. `record_step` writes, in one short transaction with the job's done mark, the outcome and the
+   step's done mark, the step's own effect on simexit's rows, and the local steps that follow;
+   then it queues the job for the next remote step, a retry with back-off, or completes the case.
+
+A step that exhausts its tries fails the case with the step's name and the peer's error; an
+agent's retry starts a new execution attempt, which resumes at that step (done steps are
+skipped). Remote calls are idempotent by their interfaces, so a crash between the call and the
+commit makes the next run repeat the call harmlessly, and the step is recorded once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simexit.audit import service as audit
+from simexit.cases import repository
 from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import CaseStatus, Trigger
-from simexit.lines.states import LineStatus, SuspensionFlag
+from simexit.cases.teardown import Outcome, Step, StepTarget, flags_after, next_step, steps_for
+from simexit.kit.gateway_metrics import gateway_call
 from simexit.models import Case, LedgerEntry, Line, TeardownStep
+from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 
 log = structlog.get_logger()
 
-Step = Callable[[Session, Case, Line, Gateways, datetime], None]
+MAX_DETAIL = 500
 
 
-def _bar(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    gw.network.bar_outgoing(imsi=line.imsi, msisdn=line.msisdn)
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    """The next step of one execution attempt (`case.attempts`) and its target. `step` None:
+    every step is done; `blocked` set: the case must fail without calling anyone."""
+
+    case_id: uuid.UUID
+    operator_id: uuid.UUID
+    execution: int
+    step: str | None
+    target: StepTarget
+    step_try: int = 1
+    blocked: str | None = None
 
 
-def _deactivate(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    gw.network.deactivate(imsi=line.imsi, msisdn=line.msisdn)
-
-
-def _release_esim(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    if line.kind == "esim" and line.iccid:
-        gw.esim.cancel_order(iccid=line.iccid, eid=line.eid, matching_id=line.smdp_order_id)
-
-
-def _close_billing(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    gw.billing.close_account(line_ref=str(line.id), billing_end=case.billing_end_date)
-
-
-def _settle(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    """Double entry: every amount moves between two accounts, so a case's entries sum to zero."""
-    preview = case.preview
-    currency = line.currency
-
-    def post(kind: str, debit: str, credit: str, minor: int) -> None:
-        if minor <= 0:
-            return
-        session.add(
-            LedgerEntry(
-                operator_id=case.operator_id,
-                case_id=case.id,
-                kind=kind,
-                account=debit,
-                amount_minor=minor,
-                currency=currency,
-                created_at=now,
-            )
-        )
-        session.add(
-            LedgerEntry(
-                operator_id=case.operator_id,
-                case_id=case.id,
-                kind=kind,
-                account=credit,
-                amount_minor=-minor,
-                currency=currency,
-                created_at=now,
-            )
-        )
-
-    if preview is not None:
-        for charge in preview.charges:
-            post(charge.code, "subscriber_receivable", "operator_revenue", charge.amount.minor)
-        post("prepaid_refund", "prepaid_liability", "payout_due", preview.refund.minor)
-        post("prepaid_transfer", "prepaid_liability", "transfer_to_line", preview.transfer.minor)
-        post("prepaid_forfeit", "prepaid_liability", "operator_revenue", preview.forfeit.minor)
-    line.balance_minor = 0
-    line.bonus_balance_minor = 0
-
-
-def _end_line(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    before = line.status
-    line.status = LineStatus.terminated
-    line.terminated_on = case.effective_date
-    preview = case.preview
-    line.quarantine_until = preview.quarantine_until if preview else None
-    line.reactivation_deadline = preview.reactivation_deadline if preview else None
-    line.sim_return_required = (
-        preview is not None and preview.sim_return_required and line.kind != "esim"
-    )
-    line.updated_at = now
-    _audit_line(
-        session,
-        line,
-        now,
-        "line.terminated",
-        before,
-        {"quarantine_until": str(line.quarantine_until)},
-    )
-
-
-def _suspend(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    flags = set(line.suspension_flags or [])
-    before = line.status
-    if SuspensionFlag.voluntary.value not in flags:
-        flags.add(SuspensionFlag.voluntary.value)
-        line.suspensions_this_year += 1
-    line.suspension_flags = sorted(flags)
-    line.status = LineStatus.suspended
-    line.suspended_since = line.suspended_since or case.effective_date
-    line.updated_at = now
-    _audit_line(session, line, now, "line.suspended", before, {"flags": line.suspension_flags})
-
-
-def _resume(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    flags = set(line.suspension_flags or []) - {SuspensionFlag.voluntary.value}
-    before = line.status
-    line.suspension_flags = sorted(flags)
-    line.status = LineStatus.suspended if flags else LineStatus.active
-    if not flags:
-        line.suspended_since = None
-        gw.network.reactivate(imsi=line.imsi, msisdn=line.msisdn)
-    line.updated_at = now
-    _audit_line(session, line, now, "line.resumed", before, {"flags": line.suspension_flags})
-
-
-def _reactivate(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    gw.network.reactivate(imsi=line.imsi, msisdn=line.msisdn)
-    before = line.status
-    line.status = LineStatus.active
-    line.terminated_on = line.quarantine_until = line.reactivation_deadline = None
-    line.updated_at = now
-    _audit_line(session, line, now, "line.reactivated", before, {})
-
-
-def _ported(session: Session, case: Case, line: Line, gw: Gateways, now: datetime) -> None:
-    before = line.status
-    line.status = LineStatus.number_released
-    line.port_pending = False
-    line.terminated_on = case.effective_date
-    line.number_released_at = now
-    line.updated_at = now
-    _audit_line(session, line, now, "line.ported_out", before, {})
-
-
-def _audit_line(
-    session: Session, line: Line, now: datetime, action: str, before: str, changes: dict[str, Any]
-) -> None:
-    audit.record(
-        session,
-        operator_id=line.operator_id,
-        actor=SYSTEM,
-        action=action,
-        subject_type="line",
-        subject_id=line.id,
-        at=now,
-        changes={"status": [before, line.status], **changes},
-    )
-
-
-STEPS: dict[str, tuple[tuple[str, Step], ...]] = {
-    "terminate": (
-        ("bar_outgoing", _bar),
-        ("hss_deactivate", _deactivate),
-        ("esim_release", _release_esim),
-        ("billing_close", _close_billing),
-        ("settlement", _settle),
-        ("line_terminated", _end_line),
-    ),
-    "port_out": (
-        ("billing_close", _close_billing),
-        ("settlement", _settle),
-        ("line_ported", _ported),
-    ),
-    "suspend": (("bar_outgoing", _bar), ("line_suspended", _suspend)),
-    "resume": (("line_resumed", _resume),),
-    "reactivate": (("line_reactivated", _reactivate),),
-}
-
-
-def _done_steps(session: Session, case: Case) -> dict[str, TeardownStep]:
-    return {
-        s.step: s
-        for s in session.scalars(select(TeardownStep).where(TeardownStep.case_id == case.id))
-    }
+ExecutionStatus = Literal["completed", "failed", "retry", "next", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
 class ExecutionOutcome:
-    """`retry_step` set: a step failed and has attempts left; the caller schedules another run.
-    The failed attempt is committed with the outcome, so the count survives the retry."""
+    """`next_step` is the step the caller queues a run for: the next remote step ("next") or the
+    one that failed and has tries left ("retry", `step_try` the try it failed on)."""
 
-    status: str  # completed | failed | retry | skipped
-    retry_step: str | None = None
-    attempts: int = 0
+    status: ExecutionStatus
+    next_step: str | None = None
+    step_try: int = 0
 
 
-def execute_case(
-    session: Session, case: Case, *, gateways: Gateways, now: datetime, max_attempts: int
-) -> ExecutionOutcome:
-    """Run the steps not yet done. A step that fails leaves the case executing while it has
-    attempts left; after that the case is `failed` and waits for an agent's retry."""
-    if case.status != CaseStatus.executing:
-        log.info("case.execute.skipped", case_id=str(case.id), status=case.status)
-        return ExecutionOutcome("skipped")
-    line = session.get(Line, case.line_id, with_for_update=True)
+def plan_step(session: Session, *, case_id: uuid.UUID, step_try: int = 1) -> StepPlan | None:
+    """Read-only: what the next run must call, or None when the case is not executing."""
+    case = session.get(Case, case_id)
+    if case is None or case.status != CaseStatus.executing:
+        log.info("case.execute.skipped", case_id=str(case_id), status=case and case.status)
+        return None
+    line = session.get(Line, case.line_id)
     if line is None:  # lines are never deleted; a missing one is a broken database
         raise RuntimeError(f"case {case.id} points at a missing line")
+    target = StepTarget(
+        case_id=str(case.id),
+        case_type=case.type,
+        operator_code=operator_info(session, case.operator_id).code,
+        line_ref=str(line.id),
+        msisdn=line.msisdn,
+        imsi=line.imsi,
+        kind=line.kind,
+        iccid=line.iccid,
+        eid=line.eid,
+        smdp_order_id=line.smdp_order_id,
+        billing_end=case.billing_end_date,
+        flags_after=tuple(sorted(flags_after(case.type, set(line.suspension_flags or [])))),
+    )
+    blocked = None
     if case.type == "terminate" and line.port_pending:
         # The port started after approval: ending the line now would lose the subscriber's number.
-        fail_case(
-            session,
-            case,
-            now,
-            "port_pending: a port-out started for this number; the port ends the line",
-        )
+        blocked = "port_pending: a port-out started for this number; the port ends the line"
+    step = next_step(case.type, _done(session, case.id))
+    return StepPlan(
+        case_id=case.id,
+        operator_id=case.operator_id,
+        execution=case.attempts,
+        step=step.name if step else None,
+        target=target,
+        step_try=step_try,
+        blocked=blocked,
+    )
+
+
+def call_step(plan: StepPlan, gateways: Gateways) -> Outcome | None:
+    """The step's remote call, with no transaction open. Never raises for the peer's failures."""
+    if plan.blocked is not None or plan.step is None:
+        return None
+    step = _step(plan.target.case_type, plan.step)
+    if step.remote is None or step.operation is None:
+        return Outcome.succeeded()
+    port, _, operation = step.operation.partition(".")
+    try:
+        with gateway_call(gateway=port, adapter=getattr(gateways, port), operation=operation):
+            return Outcome.succeeded(step.remote(gateways, plan.target))
+    except GatewayError as error:
+        return Outcome.failed(str(error) or type(error).__name__, retryable=error.retryable)
+    except (OSError, TimeoutError) as error:  # an adapter that let a socket error through
+        return Outcome.failed(f"{type(error).__name__}: {error}", retryable=True)
+
+
+def record_step(
+    session: Session,
+    *,
+    plan: StepPlan,
+    outcome: Outcome | None,
+    now: datetime,
+    max_attempts: int,
+) -> ExecutionOutcome:
+    """Write the outcome of `plan`'s call, re-checked under the case's lock."""
+    case = session.get(Case, plan.case_id, with_for_update=True, populate_existing=True)
+    if case is None or case.status != CaseStatus.executing or case.attempts != plan.execution:
+        # Another run finished it, or an agent's retry began a new attempt: nothing to record.
+        log.info("case.execute.stale", case_id=str(plan.case_id), step=plan.step)
+        return ExecutionOutcome("skipped")
+    line = session.get(Line, case.line_id, with_for_update=True, populate_existing=True)
+    if line is None:
+        raise RuntimeError(f"case {case.id} points at a missing line")
+    if plan.blocked is not None:
+        fail_case(session, case, now, plan.blocked)
         return ExecutionOutcome("failed")
-    steps = _done_steps(session, case)
-    for name, step in STEPS[case.type]:
-        record = steps.get(name)
-        if record is not None and record.status == "done":
-            continue
-        if record is None:
-            record = TeardownStep(
-                case_id=case.id, step=name, status="pending", attempts=0, updated_at=now
-            )
-            session.add(record)
-        record.attempts += 1
-        record.updated_at = now
-        try:
-            with session.begin_nested():
-                step(session, case, line, gateways, now)
-        except GatewayError as error:
-            record.status, record.detail = "failed", str(error)[:500]
-            session.flush()
-            log.warning(
-                "case.step_failed",
-                case_id=str(case.id),
-                step=name,
-                attempts=record.attempts,
-                error=str(error),
-            )
-            if error.retryable and record.attempts < max_attempts:
-                return ExecutionOutcome("retry", retry_step=name, attempts=record.attempts)
-            fail_case(session, case, now, f"{name}: {error}")
-            return ExecutionOutcome("failed", retry_step=name, attempts=record.attempts)
-        record.status, record.detail = "done", None
+    records = repository.teardown_rows(session, case.id)
+    done = {name for name, r in records.items() if r.status == "done"}
+    current = next_step(case.type, done)
+    if current is None:
+        return _complete(session, case, line, now)
+    if plan.step != current.name or outcome is None:
+        # A duplicate run (a worker killed after the commit) recorded this step already.
+        log.info("case.execute.duplicate", case_id=str(case.id), step=plan.step)
+        return ExecutionOutcome("skipped")
+    record = records.get(current.name) or _new_record(session, case.id, current.name, now)
+    record.attempts += 1
+    record.updated_at = now
+    if not outcome.ok:
+        error = outcome.detail or "failed"
+        record.status, record.detail = "failed", error[:MAX_DETAIL]
         session.flush()
+        log.warning(
+            "case.step_failed",
+            case_id=str(case.id),
+            step=current.name,
+            attempts=record.attempts,
+            error=error,
+        )
+        if outcome.retryable and plan.step_try < max_attempts:
+            return ExecutionOutcome("retry", next_step=current.name, step_try=plan.step_try)
+        fail_case(session, case, now, f"{current.name}: {error}")
+        return ExecutionOutcome("failed", next_step=current.name, step_try=plan.step_try)
+    _mark_done(session, case, line, current, record, outcome.detail, now)
+    # The steps that follow with nothing to call are recorded in this same transaction.
+    while (following := next_step(case.type, done | {current.name})) is not None:
+        if following.remote is not None:
+            session.flush()
+            return ExecutionOutcome("next", next_step=following.name)
+        done.add(current.name)
+        current = following
+        record = records.get(current.name) or _new_record(session, case.id, current.name, now)
+        record.attempts += 1
+        _mark_done(session, case, line, current, record, None, now)
+    return _complete(session, case, line, now)
+
+
+def _mark_done(
+    session: Session,
+    case: Case,
+    line: Line,
+    step: Step,
+    record: TeardownStep,
+    answer: str | None,
+    now: datetime,
+) -> None:
+    if step.local is not None:
+        step.local(session, case, line, now)
+    record.status, record.detail = "done", None
+    record.outcome = (answer or "done")[:MAX_DETAIL]
+    record.updated_at = now
+    session.flush()
+    log.info("case.step_done", case_id=str(case.id), step=step.name, outcome=record.outcome)
+
+
+def _complete(session: Session, case: Case, line: Line, now: datetime) -> ExecutionOutcome:
     apply(session, case, Trigger.execution_succeeded, actor=SYSTEM, now=now)
     case.completed_at = case.closed_at = now
     notify(
@@ -274,6 +222,21 @@ def execute_case(
     return ExecutionOutcome("completed")
 
 
+def _step(case_type: str, name: str) -> Step:
+    return next(s for s in steps_for(case_type) if s.name == name)
+
+
+def _done(session: Session, case_id: uuid.UUID) -> set[str]:
+    records = repository.teardown_rows(session, case_id)
+    return {name for name, r in records.items() if r.status == "done"}
+
+
+def _new_record(session: Session, case_id: uuid.UUID, name: str, now: datetime) -> TeardownStep:
+    record = TeardownStep(case_id=case_id, step=name, status="pending", attempts=0, updated_at=now)
+    session.add(record)
+    return record
+
+
 def fail_case(session: Session, case: Case, now: datetime, reason: str) -> None:
     apply(session, case, Trigger.execution_failed, actor=SYSTEM, now=now, note=reason)
     case.failure_reason = reason
@@ -288,4 +251,12 @@ def ledger_balances(session: Session, case: Case) -> bool:
     return all(v == 0 for v in totals.values())
 
 
-__all__ = ["ExecutionOutcome", "execute_case", "fail_case", "ledger_balances"]
+__all__ = [
+    "ExecutionOutcome",
+    "StepPlan",
+    "call_step",
+    "fail_case",
+    "ledger_balances",
+    "plan_step",
+    "record_step",
+]

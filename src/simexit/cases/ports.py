@@ -17,13 +17,19 @@ from simexit.verification.ports import IdentityProvider
 
 
 class NetworkGateway(Protocol):
-    """The HSS/HLR: bar a subscriber's services and remove it from the network."""
+    """The HSS/HLR: bar a subscriber's services and remove it from the network.
+
+    `bar_outgoing` bars (a suspension, the first step of a termination); `deactivate` ends
+    service at the termination's date; `reactivate` lifts both; `remove` deletes the subscriber
+    when the number leaves quarantine. Each is idempotent."""
 
     def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None: ...
 
     def deactivate(self, *, imsi: str | None, msisdn: str) -> None: ...
 
     def reactivate(self, *, imsi: str | None, msisdn: str) -> None: ...
+
+    def remove(self, *, imsi: str | None, msisdn: str) -> None: ...
 
 
 class EsimGateway(Protocol):

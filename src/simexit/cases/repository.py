@@ -7,17 +7,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from simexit.cases.errors import CaseNotFound
+from simexit.cases.outcomes import OutcomeFact
 from simexit.cases.states import OPEN, CaseStatus
+from simexit.cases.teardown import StepRecord
 from simexit.errors import NotFound
 from simexit.lines.errors import LineNotFound
-from simexit.models import Case, ReferenceCounter, Verification
+from simexit.models import (
+    Case,
+    Line,
+    PortOut,
+    ReferenceCounter,
+    StaffUser,
+    Subscriber,
+    TeardownStep,
+    Verification,
+)
 from simexit.operators.repository import OperatorInfo, operator_info
 from simexit.prepared import Prepared
 from simexit.principals import Actor
@@ -181,6 +194,34 @@ def verifications_of(session: Session, case_id: uuid.UUID) -> list[Verification]
     )
 
 
+def speak_to_subscriber_in(session: Session, subscriber_id: uuid.UUID, language: str) -> int:
+    """The subscriber's open cases send their next messages in `language`; how many changed."""
+    result = session.execute(
+        update(Case)
+        .where(
+            Case.subscriber_id == subscriber_id,
+            Case.status.in_([s.value for s in OPEN]),
+            Case.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Case | None] | None:
+    """The line's pending port-out and the case that carries it out, if any."""
+    port = session.scalars(
+        select(PortOut)
+        .where(PortOut.line_id == line_id, PortOut.status == "pending")
+        .order_by(PortOut.requested_at.desc())
+        .limit(1)
+    ).first()
+    if port is None:
+        return None
+    return port, (session.get(Case, port.case_id) if port.case_id is not None else None)
+
+
 def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:
     try:
         return operator_info(session, operator_id)
@@ -259,3 +300,225 @@ def _create_sequence(session: Session, key: dict[str, object], sequence: str) ->
     # PostgreSQL reads other sessions' catalogue changes when it next takes a relation lock;
     # until then this session's name look-up may still miss the new sequence.
     session.execute(_ACCEPT_CATALOGUE_CHANGES)
+
+
+def teardown_rows(session: Session, case_id: uuid.UUID) -> dict[str, TeardownStep]:
+    """The recorded teardown steps of a case, by step name (loaded for change)."""
+    rows = session.scalars(select(TeardownStep).where(TeardownStep.case_id == case_id))
+    return {r.step: r for r in rows}
+
+
+def teardown_records(session: Session, case_id: uuid.UUID) -> dict[str, StepRecord]:
+    """The recorded teardown steps of a case, by step name, as plain values."""
+    return {
+        name: StepRecord(r.step, r.status, r.attempts, r.outcome, r.detail, r.updated_at)
+        for name, r in teardown_rows(session, case_id).items()
+    }
+
+
+def latest_completed(session: Session, *, line_id: uuid.UUID, case_type: str) -> Case | None:
+    """The line's most recently completed case of this type."""
+    return session.scalars(
+        select(Case)
+        .where(Case.line_id == line_id, Case.type == case_type, Case.status == CaseStatus.completed)
+        .order_by(Case.completed_at.desc())
+        .limit(1)
+    ).first()
+
+
+# -- the console's queue ------------------------------------------------------------------------
+
+# The position after a row of the due-date order: (sla_due_date or None, created_at, id).
+QueueAfter = tuple[date | None, datetime, uuid.UUID]
+UNASSIGNED = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """What the agent narrowed the queue to; empty fields narrow nothing."""
+
+    statuses: Sequence[str] = ()
+    case_type: str | None = None
+    search: str | None = None  # a reference, a number (or its digits), part of a name
+    reason_code: str | None = None
+    channel: str | None = None
+    overdue_on: date | None = None  # only cases whose answer was due before this day
+    overdue_statuses: Sequence[str] = ()
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    due_before: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    case: Case
+    msisdn: str
+    subscriber_name: str | None
+    assignee_name: str | None
+
+
+_NUMBER_CHARACTERS = frozenset("0123456789 +-()")
+
+
+def _number_digits(term: str) -> str | None:
+    """The digits of a term written as a phone number (`+47 900 00 123`), else None."""
+    if not term or any(ch not in _NUMBER_CHARACTERS for ch in term):
+        return None
+    digits = "".join(ch for ch in term if ch.isdigit())
+    return digits if len(digits) >= 3 else None
+
+
+def _searched(statement: Select[Any], search: str) -> Select[Any]:
+    """Cases whose reference starts with, whose number contains the digits of (when `search` is
+    written as a number), or whose subscriber's name contains `search` (case-insensitively)."""
+    term = search.strip()
+    matches = [
+        Case.reference.startswith(term.upper(), autoescape=True),
+        func.lower(Subscriber.full_name).contains(term.lower(), autoescape=True),
+    ]
+    digits = _number_digits(term)
+    if digits is not None:
+        matches.append(Line.msisdn.contains(digits, autoescape=True))
+    return statement.where(or_(*matches))
+
+
+def queue_statement(
+    actor: Actor, query: QueueQuery, *, after: QueueAfter | None = None, limit: int = 50
+) -> Select[Any]:
+    """The queue in due order (earliest answer first, undated last, then oldest): one page of
+    (case, number, subscriber's name, assignee's name) after the position `after`."""
+    joined = cast(
+        "Select[Any]",
+        select(Case, Line.msisdn, Subscriber.full_name, StaffUser.full_name)
+        .join(Line, Line.id == Case.line_id)
+        .join(Subscriber, Subscriber.id == Case.subscriber_id)
+        .outerjoin(StaffUser, StaffUser.id == Case.assignee_id),
+    )
+    statement = scope(joined, actor, Case)
+    if query.statuses:
+        statement = statement.where(Case.status.in_(list(query.statuses)))
+    if query.case_type:
+        statement = statement.where(Case.type == query.case_type)
+    if query.reason_code:
+        statement = statement.where(Case.reason_code == query.reason_code)
+    if query.channel:
+        statement = statement.where(Case.channel == query.channel)
+    if query.overdue_on is not None:
+        statement = statement.where(
+            Case.sla_due_date < query.overdue_on,
+            Case.status.in_(list(query.overdue_statuses)),
+        )
+    if query.due_before is not None:
+        statement = statement.where(Case.sla_due_date <= query.due_before)
+    if query.unassigned:
+        statement = statement.where(Case.assignee_id.is_(None))
+    elif query.assignee_id is not None:
+        statement = statement.where(Case.assignee_id == query.assignee_id)
+    if query.search and query.search.strip():
+        statement = _searched(statement, query.search)
+    if after is not None:
+        statement = statement.where(_after_in_due_order(after))
+    return statement.order_by(
+        Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id
+    ).limit(limit)
+
+
+def queue_page(
+    session: Session,
+    actor: Actor,
+    query: QueueQuery,
+    *,
+    after: QueueAfter | None = None,
+    limit: int = 50,
+) -> list[QueueRow]:
+    """One page of the queue (`queue_statement`); fetch `limit + 1` to know whether more
+    follow."""
+    statement = queue_statement(actor, query, after=after, limit=limit)
+    return [
+        QueueRow(case, msisdn, name, assignee)
+        for case, msisdn, name, assignee in session.execute(statement).all()
+    ]
+
+
+def _after_in_due_order(after: QueueAfter) -> ColumnElement[bool]:
+    due, created, last_id = after
+    later_same_due = or_(
+        Case.created_at > created, and_(Case.created_at == created, Case.id > last_id)
+    )
+    if due is None:  # undated rows come last: only later undated ones follow
+        return and_(Case.sla_due_date.is_(None), later_same_due)
+    return or_(
+        Case.sla_due_date.is_(None),
+        Case.sla_due_date > due,
+        and_(Case.sla_due_date == due, later_same_due),
+    )
+
+
+def next_in_queue(
+    session: Session,
+    actor: Actor,
+    *,
+    statuses: Sequence[str],
+    staff_id: uuid.UUID,
+    exclude: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """The case an agent should take next: the earliest due one that is theirs or nobody's."""
+    statement = scope(select(Case.id), actor, Case).where(
+        Case.status.in_(list(statuses)),
+        or_(Case.assignee_id.is_(None), Case.assignee_id == staff_id),
+    )
+    if exclude is not None:
+        statement = statement.where(Case.id != exclude)
+    statement = statement.order_by(
+        Case.sla_due_date.is_(None), Case.sla_due_date, Case.created_at, Case.id
+    ).limit(1)
+    found: uuid.UUID | None = session.scalars(statement).first()
+    return found
+
+
+def staff_of_operator(session: Session, operator_id: uuid.UUID) -> list[StaffUser]:
+    """Who a case of the operator may be assigned to: its staff that are not disabled."""
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.operator_id == operator_id, StaffUser.disabled_at.is_(None))
+            .order_by(StaffUser.full_name, StaffUser.id)
+        )
+    )
+
+
+def outcome_facts(session: Session, actor: Actor, *, since: datetime) -> list[OutcomeFact]:
+    """The operator's cases opened since `since`, as the outcomes summary reads them (columns
+    only, no entities: a year of cases is a few thousand small rows)."""
+    statement = cast(
+        "Select[Any]",
+        select(
+            Case.type,
+            Case.status,
+            Case.reason_code,
+            Case.channel,
+            Line.product_name,
+            Line.plan,
+            Case.created_at,
+            Case.submitted_at,
+            Case.decided_at,
+            Case.blockers,
+        ).join(Line, Line.id == Case.line_id),
+    )
+    statement = scope(statement, actor, Case).where(Case.created_at >= since)
+    return [
+        OutcomeFact(
+            type=str(kind),
+            status=str(status),
+            reason_code=reason,
+            channel=channel,
+            product=product or str(plan),
+            created_at=created,
+            submitted_at=submitted,
+            decided_at=decided,
+            blocker_codes=tuple(f.code for f in blockers or ()),
+        )
+        for kind, status, reason, channel, product, plan, created, submitted, decided, blockers in (
+            session.execute(statement).all()
+        )
+    ]

@@ -18,20 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
-from simexit.cases import flows, repository
+from simexit.cases import flows, network, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import GatewaysByOperator
 from simexit.cases.service.common import notify, today_for
 from simexit.cases.service.execution import begin_execution
 from simexit.cases.service.review import expire
 from simexit.cases.states import CaseStatus
+from simexit.cases.teardown import Outcome
 from simexit.jobs import enqueue
-from simexit.jobs.registry import exponential, job, periodic
+from simexit.jobs.registry import Exchange, exchange_job, exponential, job, periodic
 from simexit.lines import repository as line_repository
-from simexit.lines.states import LineStatus
+from simexit.lines import service as lines_service
+from simexit.lines.states import LineStatus, SuspensionFlag
 from simexit.models import Case, Line, Operator
 from simexit.operators import clocks as operator_clocks
-from simexit.operators.repository import operator_info
 from simexit.principals import SYSTEM
 from simexit.privacy import service as privacy
 
@@ -70,27 +71,60 @@ def _fail_on_dead(session: Session, *, now: datetime, error: str, case_id: str, 
         flows.fail_case(session, case, now, f"internal error: {error}")
 
 
-@job("cases.execute", max_attempts=5, on_dead=_fail_on_dead)
-def execute(session: Session, *, now: datetime, case_id: str) -> None:
-    ctx = context()
-    case = session.get(Case, uuid.UUID(case_id), with_for_update=True)
-    if case is None:
-        log.warning("case.execute.missing", case_id=case_id)
+def _plan_execution(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
+    case_id: str,
+    step_try: int = 1,
+    **_: Any,  # `step`: the step the run was queued for, for the console's job list only
+) -> flows.StepPlan | None:
+    return flows.plan_step(session, case_id=uuid.UUID(case_id), step_try=step_try)
+
+
+def _call_execution(plan: flows.StepPlan) -> Outcome | None:
+    gateways = context().gateways.for_operator(plan.target.operator_code)
+    return flows.call_step(plan, gateways)
+
+
+def _record_execution(
+    session: Session,
+    *,
+    now: datetime,
+    plan: flows.StepPlan | None,
+    result: Outcome | None,
+) -> None:
+    if plan is None:
         return
-    gateways = ctx.gateways.for_operator(operator_info(session, case.operator_id).code)
-    outcome = flows.execute_case(
-        session, case, gateways=gateways, now=now, max_attempts=ctx.cases.teardown_max_attempts
+    ctx = context()
+    outcome = flows.record_step(
+        session, plan=plan, outcome=result, now=now, max_attempts=ctx.cases.teardown_max_attempts
     )
-    if outcome.status == "retry":
-        enqueue(
-            session,
-            "cases.execute",
-            now=now,
-            run_at=now + STEP_BACKOFF.delay(outcome.attempts),
-            dedup_key=f"cases.execute:{case.id}:{case.attempts}:{outcome.retry_step}:{outcome.attempts}",
-            operator_id=case.operator_id,
-            case_id=case_id,
-        )
+    if outcome.status not in {"next", "retry"} or outcome.next_step is None:
+        return
+    retry = outcome.status == "retry"
+    step_try = outcome.step_try + 1 if retry else 1
+    enqueue(
+        session,
+        "cases.execute",
+        now=now,
+        run_at=now + STEP_BACKOFF.delay(outcome.step_try) if retry else now,
+        dedup_key=f"cases.execute:{plan.case_id}:{plan.execution}:{outcome.next_step}:{step_try}",
+        operator_id=plan.operator_id,
+        case_id=str(plan.case_id),
+        step=outcome.next_step,
+        step_try=step_try,
+    )
+
+
+# One step per run (see `cases.flows`): the job's own attempts cover crashes of the handler; a
+# peer's failures are counted per step and retried by queueing the step again with back-off.
+exchange_job(
+    "cases.execute",
+    Exchange(_plan_execution, _call_execution, _record_execution),
+    max_attempts=5,
+    on_dead=_fail_on_dead,
+)
 
 
 def _operators(session: Session, only: uuid.UUID | None = None) -> list[Operator]:
@@ -201,6 +235,50 @@ def release_numbers(
                 at=now,
                 changes={"status": ["terminated", "number_released"]},
             )
+            # The subscriber leaves the HLR/HSS too: a call of its own, after this commit.
+            enqueue(
+                session,
+                network.REMOVE_JOB,
+                now=now,
+                dedup_key=f"{network.REMOVE_JOB}:{line.id}",
+                operator_id=line.operator_id,
+                line_id=str(line.id),
+            )
+
+
+@periodic("lines.resume_due", every=timedelta(hours=1), per_operator=True)
+def resume_due(session: Session, *, now: datetime, operator_id: uuid.UUID | None = None) -> None:
+    """A voluntary suspension ends on its `suspend_until`: the flag is cleared (which unbars
+    the line in the network when no other flag holds it) and the subscriber is told."""
+    for operator in _operators(session, operator_id):
+        today = today_for(operator, now)
+        for line in line_repository.voluntary_suspensions_ending(
+            session, operator_id=operator.id, on_or_before=today, limit=SCAN_BATCH
+        ):
+            until = line.voluntary_until
+            case = repository.latest_completed(session, line_id=line.id, case_type="suspend")
+            resumed = lines_service.set_suspension_flag(
+                session,
+                actor=SYSTEM,
+                line_id=line.id,
+                flag=SuspensionFlag.voluntary,
+                active=False,
+                now=now,
+                note=f"suspend_until {until}",
+            )
+            resumed.voluntary_until = None
+            if case is not None:
+                notify(
+                    session,
+                    case,
+                    "line.pause_ended",
+                    now=now,
+                    context={
+                        "msisdn": resumed.msisdn,
+                        "suspend_until": until.isoformat() if until else today.isoformat(),
+                        "still_barred": bool(resumed.suspension_flags),
+                    },
+                )
 
 
 @periodic("lines.sim_return_reminders", every=timedelta(hours=6), per_operator=True)
@@ -272,3 +350,55 @@ def _sim_return_due(case: Case, line: Line) -> str | None:
     if deadline is None and line.terminated_on is not None:
         deadline = line.terminated_on + timedelta(days=30)
     return deadline.isoformat() if deadline is not None else None
+
+
+# --- the network side of a line's own changes (`cases.network`) ---------------------------------
+
+
+def _plan_network(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
+    line_id: str,
+    **_: Any,
+) -> network.NetworkChange | None:
+    return network.plan_sync(session, line_id=uuid.UUID(line_id))
+
+
+def _plan_removal(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001
+    line_id: str,
+    **_: Any,
+) -> network.NetworkChange | None:
+    return network.plan_removal(session, line_id=uuid.UUID(line_id))
+
+
+def _call_network(change: network.NetworkChange) -> Outcome:
+    return network.call(change, context().gateways.for_operator(change.operator_code))
+
+
+def _record_network(
+    session: Session,
+    *,
+    now: datetime,
+    plan: network.NetworkChange | None,
+    result: Outcome | None,
+) -> None:
+    if plan is not None and result is not None:
+        network.record(session, change=plan, outcome=result, now=now)
+
+
+exchange_job(
+    network.SYNC_JOB,
+    Exchange(_plan_network, _call_network, _record_network),
+    max_attempts=10,
+    backoff=exponential(base_seconds=30, cap_seconds=3600),
+)
+exchange_job(
+    network.REMOVE_JOB,
+    Exchange(_plan_removal, _call_network, _record_network),
+    max_attempts=10,
+    backoff=exponential(base_seconds=60, cap_seconds=6 * 3600),
+)

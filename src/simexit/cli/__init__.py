@@ -30,6 +30,7 @@ def _register() -> None:
         "import": ("simexit.cli.imports", "Bulk import of a subscriber base."),
         "clock": ("simexit.cli.clock", "Test clocks of sandbox operators: show, advance."),
         "lines": ("simexit.cli.lines", "Lines: list them with their situation."),
+        "payouts": ("simexit.cli.payouts", "Refund payouts: destinations, pain.001, pain.002."),
     }
     import importlib
 

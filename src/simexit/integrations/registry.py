@@ -24,6 +24,11 @@ from simexit.cases.ports import (
     NetworkGateway,
     OssGateway,
 )
+from simexit.integrations.osmo_hlr.client import OsmoHlrClient, OsmoHlrOptions
+from simexit.integrations.payments.credit_transfer import (
+    CreditTransferOptions,
+    CreditTransferPayments,
+)
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -91,11 +96,17 @@ def _make(adapters: Mapping[str, Adapter[Any, T]], choice: AdapterChoice) -> T:
 
 
 REGISTRY = GatewayRegistry(
-    network={SIMULATED: simulated(SimulatedHss)},
+    network={
+        SIMULATED: simulated(SimulatedHss),
+        "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
+    },
     esim={SIMULATED: simulated(SimulatedSmdp)},
     oss={SIMULATED: simulated(SimulatedOss)},
     billing={SIMULATED: simulated(SimulatedBilling)},
-    payments={SIMULATED: simulated(SimulatedPayments)},
+    payments={
+        SIMULATED: simulated(SimulatedPayments),
+        "pain001": Adapter(options=CreditTransferOptions, build=CreditTransferPayments),
+    },
     identity={SIMULATED: simulated(SimulatedIdentity)},
 )
 

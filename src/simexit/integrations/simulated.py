@@ -37,6 +37,8 @@ from simexit.cases.ports import (
     OssGateway,
     ServiceOrder,
 )
+from simexit.refunds.destinations import Destination, DestinationKind
+from simexit.refunds.pain001 import Debtor
 from simexit.refunds.ports import PaymentGateway, Payout
 from simexit.verification.ports import (
     IdentityCheckStart,
@@ -50,6 +52,7 @@ from simexit.verification.ports import (
 class SimulatedHss:
     barred: set[str] = field(default_factory=set)
     deactivated: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -73,9 +76,16 @@ class SimulatedHss:
 
     def reactivate(self, *, imsi: str | None, msisdn: str) -> None:
         with self._lock:
+            self._maybe_fail("reactivate")
             self.calls.append(("reactivate", msisdn))
             self.deactivated.discard(msisdn)
             self.barred.discard(msisdn)
+
+    def remove(self, *, imsi: str | None, msisdn: str) -> None:
+        with self._lock:
+            self._maybe_fail("remove")
+            self.calls.append(("remove", msisdn))
+            self.removed.add(msisdn)
 
 
 @dataclass
@@ -122,6 +132,12 @@ class SimulatedOss:
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
+SIMULATED_DEBTOR = Debtor(
+    name="Simulated operator (refund account)",
+    account=Destination(DestinationKind.iban, "Simulated operator", "NO9386011117947", "DABANO22"),
+)
+
+
 @dataclass
 class SimulatedPayments:
     """Payouts by payout id: {payout id: (reference, payout)}."""
@@ -146,6 +162,10 @@ class SimulatedPayments:
             reference = f"SIMPAY-{len(self.payouts) + 1:06d}"
             self.payouts[payout.payout_id] = (reference, payout)
             return reference
+
+    def debtor(self, currency: str) -> Debtor | None:
+        # A sandbox pays refunds in every currency from one demo account (a valid IBAN).
+        return SIMULATED_DEBTOR
 
 
 @dataclass

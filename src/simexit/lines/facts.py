@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from simexit.kit.money import Money
+from simexit.lines.states import suspensions_in_year
 from simexit.models import Line
 from simexit.policies.model import LineFacts, LineKind, Plan
 
@@ -11,7 +14,10 @@ def _money(minor: int | None, currency: str) -> Money | None:
     return None if minor is None else Money(minor, currency)
 
 
-def line_facts(line: Line, *, subscriber_sim_count: int = 1) -> LineFacts:
+def line_facts(
+    line: Line, *, subscriber_sim_count: int = 1, today: date | None = None
+) -> LineFacts:
+    """`today` (the operator's) makes a count of an earlier year read as none this year."""
     currency = line.currency
     return LineFacts(
         kind=LineKind(line.kind),
@@ -35,7 +41,12 @@ def line_facts(line: Line, *, subscriber_sim_count: int = 1) -> LineFacts:
         linked_services=tuple(line.linked_services or ()),
         port_pending=line.port_pending,
         suspended_since=line.suspended_since,
-        suspensions_this_year=line.suspensions_this_year,
+        suspensions_this_year=suspensions_in_year(
+            line.suspensions_this_year,
+            counted_year=line.suspensions_counted_year,
+            year=today.year if today is not None else None,
+        ),
+        suspensions_total=max(line.suspensions_total, line.suspensions_this_year),
         terminated_on=line.terminated_on,
         subscriber_sim_count=subscriber_sim_count,
         signed_up_channel=line.signed_up_channel,

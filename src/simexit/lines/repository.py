@@ -195,3 +195,21 @@ def erase_line_identifiers(session: Session, *, subscriber_id: uuid.UUID) -> int
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def voluntary_suspensions_ending(
+    session: Session, *, operator_id: uuid.UUID, on_or_before: date, limit: int
+) -> list[Line]:
+    """Suspended lines whose voluntary suspension ends by `on_or_before`, locked for change."""
+    statement = (
+        select(Line)
+        .where(
+            Line.operator_id == operator_id,
+            Line.status == LineStatus.suspended,
+            Line.voluntary_until <= on_or_before,
+        )
+        .order_by(Line.voluntary_until, Line.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return list(session.scalars(statement))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.errors import Conflict, InvalidInput
+from simexit.jobs import enqueue
 from simexit.lines import repository as line_repository
 from simexit.lines.errors import LineNotFound, NotPermitted
 from simexit.lines.states import LineStatus, SuspensionFlag, status_for_flags
@@ -41,6 +42,8 @@ class ReturnedInFuture(InvalidInput):
 # Profile events after which the phone no longer uses the line, although the contract runs on.
 PROFILE_GONE_EVENTS = frozenset({"deleted", "disabled"})
 BILLED_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
+# Bars or unbars the line in the HLR/HSS after the commit (handled in `cases.network`).
+NETWORK_SYNC_JOB = "lines.network_sync"
 
 
 class LineNotEsim(Conflict):
@@ -206,6 +209,8 @@ def set_suspension_flag(
     if sorted(flags) == before_flags:
         return line
     line.suspension_flags = sorted(flags)
+    if flag is SuspensionFlag.voluntary and not active:
+        line.voluntary_until = None  # resumed: nothing left for the scheduler to end
     line.status = status_for_flags(line.status, {SuspensionFlag(f) for f in flags})
     line.suspended_since = (line.suspended_since or now.date()) if flags else None
     line.updated_at = now
@@ -224,6 +229,14 @@ def set_suspension_flag(
         note=note,
         request_id=request_id,
     )
+    if bool(flags) != bool(before_flags):  # barred while any flag is set
+        enqueue(
+            session,
+            NETWORK_SYNC_JOB,
+            now=now,
+            operator_id=line.operator_id,
+            line_id=str(line.id),
+        )
     if line.status != before_status:
         webhooks.emit(
             session,

@@ -7,7 +7,7 @@ from enum import StrEnum
 # One definition: the policy engine reads a line's status as one of its facts.
 from simexit.policies.model import LineStatus
 
-__all__ = ["LIVE", "LineStatus", "SuspensionFlag", "status_for_flags"]
+__all__ = ["LIVE", "LineStatus", "SuspensionFlag", "status_for_flags", "suspensions_in_year"]
 
 
 class SuspensionFlag(StrEnum):
@@ -27,3 +27,11 @@ def status_for_flags(current: LineStatus, flags: set[SuspensionFlag]) -> LineSta
 
 # A line that still has a contract: counted against per-person SIM limits.
 LIVE = frozenset({LineStatus.active, LineStatus.suspended, LineStatus.pending_termination})
+
+
+def suspensions_in_year(count: int, *, counted_year: int | None, year: int | None) -> int:
+    """The line's suspensions in `year`: its counter is for `counted_year` (None: a count given
+    by the operator's BSS, taken as the current year's), so a count of an earlier year is 0."""
+    if counted_year is None or year is None or counted_year == year:
+        return count
+    return 0

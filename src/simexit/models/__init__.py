@@ -74,3 +74,7 @@ from simexit.models.tmf_order import (  # noqa: E402
 )
 
 __all__ += ["TmfMessage", "TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]
+
+from simexit.models.payout import Payout, PayoutBatch, RefundDestination  # noqa: E402
+
+__all__ += ["Payout", "PayoutBatch", "RefundDestination"]

@@ -99,6 +99,8 @@ class DecisionDocument(_JsonDocument[Decision]):
 class FindingsDocument(_JsonDocument[tuple[Finding, ...]]):
     """Findings (blockers, review reasons) as a JSON list, read back as `Finding`s."""
 
+    cache_ok = True  # SQLAlchemy asks each subclass itself
+
     def process_bind_param(self, value: tuple[Finding, ...] | None, dialect: Dialect) -> Any:
         return None if value is None else [finding_to_dict(f) for f in value]
 

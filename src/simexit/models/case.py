@@ -42,6 +42,8 @@ class Case(Base):
         Index("ix_cases_operator_status_due", "operator_id", "status", "sla_due_date"),
         Index("ix_cases_status_effective", "status", "effective_date"),
         Index("ix_cases_operator_created", "operator_id", "created_at", "id"),
+        # The console's queue: "mine" and "unassigned" per operator, in due order.
+        Index("ix_cases_operator_assignee_due", "operator_id", "assignee_id", "sla_due_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -50,6 +52,9 @@ class Case(Base):
     subscriber_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscribers.id"), index=True)
     reseller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resellers.id"), index=True)
     parent_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    # The staff member working the case (claimed or assigned in the console); None = nobody yet.
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reference: Mapped[str] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))

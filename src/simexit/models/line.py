@@ -63,6 +63,11 @@ class Line(Base):
     signed_up_channel: Mapped[str | None] = mapped_column(String(20))
     suspended_since: Mapped[date | None] = mapped_column(Date)
     suspensions_this_year: Mapped[int] = mapped_column(Integer, default=0)
+    # The calendar year `suspensions_this_year` counts (None: as the BSS gave it, this year's).
+    suspensions_counted_year: Mapped[int | None] = mapped_column(Integer)
+    suspensions_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The day a voluntary suspension ends (its case's `suspend_until`): the scheduler resumes it.
+    voluntary_until: Mapped[date | None] = mapped_column(Date, index=True)
     terminated_on: Mapped[date | None] = mapped_column(Date)
     quarantine_until: Mapped[date | None] = mapped_column(Date)
     reactivation_deadline: Mapped[date | None] = mapped_column(Date)

@@ -51,7 +51,9 @@ class TeardownStep(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     step: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20))  # done|failed
+    status: Mapped[str] = mapped_column(String(20))  # pending|done|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    detail: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(String(500))  # the last error, while failed
+    # What the peer answered when the step was done ("barred", "cancelled", an order id).
+    outcome: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -29,28 +29,54 @@ GREETING = N_("Hello,")
 SIGN_OFF = N_("Kind regards,")
 DEFAULT_SENDER = N_("Customer service")
 
+# One sentence per blocker code of the policy engine (`policies.engine`); a test enumerates
+# the engine's codes and fails on any without one here.
 BLOCKER_SENTENCES = {
-    "unpaid_balance": N_(
+    "unpaid_bills": N_(
         "There is an unpaid balance on the account. Please pay it, or ask us about a payment plan."
     ),
-    "port_out_pending": N_(
+    "port_pending": N_(
         "Your number is being moved to another operator. That move ends this subscription by "
         "itself, so no separate cancellation is needed."
     ),
-    "minimum_topup_age": N_(
+    "min_topup_age": N_(
         "The line was topped up only recently. Please try again when the waiting period is over."
     ),
-    "missing_consent": N_("We still need your confirmation that you want to go ahead."),
-    "identity_not_verified": N_(
-        "We could not confirm your identity yet. Please complete the verification step."
+    "line_status_not_allowed": N_("The line cannot take this request in its current state."),
+    "channel_not_allowed": N_(
+        "This operator does not take this request this way. The operator's guide shows the ways that work."
     ),
+    "transfer_number_missing": N_("We need the number that should receive the remaining balance."),
+    "suspension_not_allowed": N_("This operator does not offer pausing a line."),
+    "suspension_limit_reached": N_(
+        "The line has already been paused as many times this year as the operator allows."
+    ),
+    "suspension_too_long": N_("The pause you asked for is longer than the operator allows."),
+    "suspension_not_during_commitment": N_(
+        "The line cannot be paused during its commitment period."
+    ),
+    "reactivation_not_offered": N_("This operator does not reactivate cancelled lines."),
+    "reactivation_window_over": N_("The time in which the line could be reactivated is over."),
+    "sim_limit_reached": N_("You already hold as many SIM cards as the rules allow."),
 }
 UNKNOWN_BLOCKER = N_(
     "Something on the line needs a closer look (code {code}). Our customer service can help."
 )
 
+# One sentence per rejection reason an agent can choose (`cases.service.review`).
+REJECTION_SENTENCES = {
+    "identity_not_confirmed": N_("Identity could not be confirmed"),
+    "not_account_holder": N_("Not the account holder"),
+    "unpaid_bills": N_("Unpaid bills"),
+    "duplicate_request": N_("Duplicate request"),
+    "fraud_suspected": N_("Suspected fraud"),
+    "policy_not_met": N_("The operator's rules are not met"),
+    "other": N_("Other reason"),
+}
+
+# Keyed by the `reminder` code the scanners send (`cases.tasks`).
 REMINDER_SENTENCES = {
-    "sim_not_returned": N_(
+    "sim_return": N_(
         "We have not received the SIM card yet. Please send it back by {due_date} to avoid a fee."
     ),
     "verification_pending": N_(
@@ -207,44 +233,86 @@ def _blocked(w: _Writer) -> Parts:
     )
 
 
+# What an approval means, by case type: only a termination ends the subscription.
+APPROVED_SENTENCES = {
+    "terminate": N_(
+        "Your request {reference} is approved. Your subscription ends on {effective_date}."
+    ),
+    "suspend": N_(
+        "Your request {reference} is approved. Your line is paused from {effective_date}."
+    ),
+    "resume": N_(
+        "Your request {reference} is approved. Your line works again from {effective_date}."
+    ),
+    "port_out": N_(
+        "Your request {reference} is approved. Your number moves to your new operator on {effective_date}, and that ends this subscription."
+    ),
+    "reactivate": N_(
+        "Your request {reference} is approved. Your line is active again from {effective_date}."
+    ),
+}
+PAUSED_UNTIL = N_("The pause ends on {date}, and the line then works as before.")
+# Subject and sentence of a completed request, by case type.
+COMPLETED_SUBJECTS = {
+    "terminate": N_("Your subscription has ended"),
+    "suspend": N_("Your line is paused"),
+    "resume": N_("Your line works again"),
+    "port_out": N_("Your number has moved"),
+    "reactivate": N_("Your line is active again"),
+}
+COMPLETED_SENTENCES = {
+    "terminate": N_("Your request {reference} is complete, and the subscription has ended."),
+    "suspend": N_("Your request {reference} is complete: the line is paused."),
+    "resume": N_("Your request {reference} is complete: the line works again."),
+    "port_out": N_(
+        "Your request {reference} is complete: the number has moved to your new operator, and this subscription has ended."
+    ),
+    "reactivate": N_("Your request {reference} is complete: the line is active again."),
+}
+ENDS_SUBSCRIPTION = frozenset({"terminate", "port_out"})
+
+
+def _case_type(w: _Writer) -> str:
+    kind = str(w.context.get("case_type") or "terminate")
+    return kind if kind in APPROVED_SENTENCES else "terminate"
+
+
 def _approved(w: _Writer) -> Parts:
     ref, effective = w.require("reference"), w.date("effective_date")
-    body = [
-        w(
-            N_("Your request {reference} is approved. Your subscription ends on {effective_date}."),
-            reference=ref,
-            effective_date=effective,
-        )
-    ]
+    kind = _case_type(w)
+    sentence = w(APPROVED_SENTENCES[kind], reference=ref, effective_date=effective)
+    body = [sentence]
+    if kind == "suspend" and w.context.get("suspend_until"):
+        body.append(w(PAUSED_UNTIL, date=w.date("suspend_until")))
     if int(w.context.get("amount_due_minor") or 0) > 0:
         body.append(w(N_("Amount still to pay: {amount}."), amount=w.money("amount_due_minor")))
     if int(w.context.get("refund_minor") or 0) > 0:
         body.append(w(N_("You will get a refund of {amount}."), amount=w.money("refund_minor")))
-    body.append(w(N_("Until then you can use the line as usual.")))
-    return (
-        w(N_("Your request {reference} is approved"), reference=ref),
-        body,
+    if kind in ENDS_SUBSCRIPTION:
+        body.append(w(N_("Until then you can use the line as usual.")))
+    sms = (
         w(
             N_("Your request {reference} is approved. The subscription ends on {effective_date}."),
             reference=ref,
             effective_date=effective,
-        ),
+        )
+        if kind == "terminate"
+        else sentence
     )
+    return (w(N_("Your request {reference} is approved"), reference=ref), body, sms)
 
 
 def _completed(w: _Writer) -> Parts:
     ref = w.require("reference")
-    body = [
-        w(
-            N_("Your request {reference} is complete, and the subscription has ended."),
-            reference=ref,
-        )
-    ]
+    kind = _case_type(w)
+    body = [w(COMPLETED_SENTENCES[kind], reference=ref)]
+    if kind == "suspend" and w.context.get("suspend_until"):
+        body.append(w(PAUSED_UNTIL, date=w.date("suspend_until")))
     if int(w.context.get("refund_minor") or 0) > 0:
         body.append(
             w(N_("A refund of {amount} is on its way to you."), amount=w.money("refund_minor"))
         )
-    if w.context.get("quarantine_until"):
+    if kind == "terminate" and w.context.get("quarantine_until"):
         body.append(
             w(
                 N_(
@@ -253,17 +321,19 @@ def _completed(w: _Writer) -> Parts:
                 date=w.date("quarantine_until"),
             )
         )
-    body.append(w(N_("Thank you for having been with us.")))
-    return (
-        w(N_("Your subscription has ended")),
-        body,
+    if kind in ENDS_SUBSCRIPTION:
+        body.append(w(N_("Thank you for having been with us.")))
+    sms = (
         w(
             N_(
                 "Your subscription has ended (request {reference}). Thank you for having been with us."
             ),
             reference=ref,
-        ),
+        )
+        if kind == "terminate"
+        else body[0]
     )
+    return (w(COMPLETED_SUBJECTS[kind]), body, sms)
 
 
 def _reminder(w: _Writer) -> Parts:
@@ -278,7 +348,8 @@ def _reminder(w: _Writer) -> Parts:
 
 
 def _rejected(w: _Writer) -> Parts:
-    ref, reason = w.require("reference"), w.require("reason")
+    ref, code = w.require("reference"), str(w.require("reason"))
+    reason = w(REJECTION_SENTENCES[code]) if code in REJECTION_SENTENCES else code
     return (
         w(N_("We could not accept your request {reference}"), reference=ref),
         [
@@ -300,15 +371,17 @@ def _rejected(w: _Writer) -> Parts:
 
 def _failed(w: _Writer) -> Parts:
     ref = w.require("reference")
+    what = (
+        N_("Something went wrong on our side while we were ending your subscription ({reference}).")
+        if _case_type(w) in ENDS_SUBSCRIPTION
+        else N_(
+            "Something went wrong on our side while we were carrying out your request ({reference})."
+        )
+    )
     return (
         w(N_("A delay with your request {reference}"), reference=ref),
         [
-            w(
-                N_(
-                    "Something went wrong on our side while we were ending your subscription ({reference})."
-                ),
-                reference=ref,
-            ),
+            w(what, reference=ref),
             w(
                 N_(
                     "You do not need to do anything. Our team knows about it and will finish the work, and we will write to you when it is done."
@@ -369,6 +442,27 @@ def _esim_deleted(w: _Writer) -> Parts:
     )
 
 
+def _pause_ended(w: _Writer) -> Parts:
+    """The scheduler ended a voluntary suspension on its last day (`cases.tasks.resume_due`)."""
+    msisdn, until = w.require("msisdn"), w.date("suspend_until")
+    still_barred = bool(w.context.get("still_barred"))
+    body = [
+        w(
+            N_("The pause you asked for on {msisdn} ended on {date}."),
+            msisdn=msisdn,
+            date=until,
+        ),
+        w(N_("The line is on hold for another reason. Our customer service can tell you more."))
+        if still_barred
+        else w(N_("The line works again, and billing continues as before.")),
+    ]
+    return (
+        w(N_("The pause on {msisdn} has ended"), msisdn=msisdn),
+        body,
+        w(N_("The pause on {msisdn} ended on {date}."), msisdn=msisdn, date=until),
+    )
+
+
 def _operator_message(w: _Writer) -> Parts:
     """A message the operator wrote itself (TMF681 `communicationMessage`), sent as written."""
     content = str(w.require("content"))
@@ -386,6 +480,7 @@ TEMPLATES: dict[str, Builder] = {
     "case.failed": _failed,
     "case.withdrawn": _withdrawn,
     "esim.deleted_line_active": _esim_deleted,
+    "line.pause_ended": _pause_ended,
     "operator.message": _operator_message,
 }
 

@@ -9,7 +9,7 @@ whether the operator is a sandbox:
 
     [operators.telenor-no]
     sandbox = false
-    network = { adapter = "osmo-hlr", host = "10.0.0.5", password_env = "TELENOR_HSS_PASSWORD" }
+    network = { adapter = "osmo-hlr", host = "10.0.0.5" }
 
 A port an operator's section leaves out is the default section's; a port neither names is
 simulated. Secrets are never in the file: an adapter's secret option `password` is given as

@@ -510,12 +510,23 @@ def _suspension(
     limit = rules.suspension_times_per_year
     if limit is not None:
         work.decided_by(rules.suspension_times_ev)
-        if line.suspensions_this_year >= limit:
+        per_number = rules.suspension_counted_per == "number"
+        if per_number:
+            work.decided_by(rules.suspension_counted_per_ev)
+        # A number's total is at least its count this year (a BSS may give only the latter).
+        times = (
+            max(line.suspensions_total, line.suspensions_this_year)
+            if per_number
+            else line.suspensions_this_year
+        )
+        if times >= limit:
             work.blockers.append(
                 Finding(
                     "suspension_limit_reached",
-                    {"times": line.suspensions_this_year, "limit": limit},
-                    (rules.suspension_times_ev,),
+                    {"times": times, "limit": limit},
+                    (rules.suspension_times_ev, rules.suspension_counted_per_ev)
+                    if per_number
+                    else (rules.suspension_times_ev,),
                 )
             )
     max_days = rules.suspension_max_days
@@ -619,6 +630,9 @@ def _checklist(
         add(Finding("keep_line_until_port_completes", {}))
     if line.kind is LineKind.physical_sim:
         add(Finding("backup_sim_contacts", {}))
+    elif line.kind is LineKind.data_only:
+        # A data card sits in a router, tablet or car: what it holds goes when the line closes.
+        add(Finding("backup_data_card", {}))
     services = line.linked_services
     if services:
         two_factor = sorted(s for s in services if s in TWO_FACTOR_SERVICES)

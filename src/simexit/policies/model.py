@@ -102,7 +102,8 @@ class LineFacts:
     ] = ()  # autopay_card, third_party_billing, two_factor, bankid, gosuslugi, ...
     port_pending: bool = False
     suspended_since: date | None = None
-    suspensions_this_year: int = 0
+    suspensions_this_year: int = 0  # in the current calendar year
+    suspensions_total: int = 0  # over the number's life with this operator
     terminated_on: date | None = None
     subscriber_sim_count: int = 1  # lines the subscriber holds across operators, where known (RU)
     signed_up_channel: str | None = None  # "online", "store", ... (California's online-cancel gate)

@@ -155,6 +155,8 @@ class CompiledRules:
     suspension_max_days_ev: Evidence
     suspension_times_per_year: int | None
     suspension_times_ev: Evidence
+    suspension_counted_per: str
+    suspension_counted_per_ev: Evidence
     suspension_fee: Money
     suspension_fee_ev: Evidence
     suspension_during_commitment: bool
@@ -287,6 +289,8 @@ def compile_rules(doc: PackDocument) -> CompiledRules:
         suspension_max_days_ev=evidence_of("suspension.max_days", s.max_days),
         suspension_times_per_year=s.times_per_year.value,
         suspension_times_ev=evidence_of("suspension.times_per_year", s.times_per_year),
+        suspension_counted_per=s.counted_per.value,
+        suspension_counted_per_ev=evidence_of("suspension.counted_per", s.counted_per),
         suspension_fee=_money0("suspension.fee", s.fee.value, cur),
         suspension_fee_ev=evidence_of("suspension.fee", s.fee),
         suspension_during_commitment=s.during_commitment.value,

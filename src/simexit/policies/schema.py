@@ -217,6 +217,9 @@ class BalanceOnCancel(Strict):
     methods: tuple[Literal["bank_transfer", "same_operator_number", "card"], ...] = ()
 
 
+AccountFormat = Literal["no_account", "iban", "us_account", "ru_account"]
+
+
 class InactivityRule(Strict):
     trigger: Literal["no_topup", "no_chargeable_event", "zero_balance"]
     after_days: Days
@@ -231,6 +234,11 @@ class Prepaid(Strict):
     ]  # EECC art. 106(6): remaining credit refunded on request when switching
     min_days_since_last_topup: Ev[Days | None]
     inactivity: tuple[Ev[InactivityRule], ...] = ()
+    # The bank account forms the country's banks take for a refund by `bank_transfer`; empty:
+    # not researched, so a bank refund cannot be captured and goes to an agent.
+    refund_account_formats: Ev[tuple[AccountFormat, ...]] = Ev[tuple[AccountFormat, ...]](
+        value=(), status=EvidenceStatus.unverified
+    )
 
 
 class Porting(Strict):
@@ -264,6 +272,11 @@ class Suspension(Strict):
     times_per_year: Ev[Days | None]
     fee: Ev[Amount]
     during_commitment: Ev[bool] = Ev[bool](value=True)
+    # What `times_per_year` counts: suspensions in the calendar year, or over the number's life
+    # ("at most twice per number").
+    counted_per: Ev[Literal["calendar_year", "number"]] = Ev[Literal["calendar_year", "number"]](
+        value="calendar_year"
+    )
 
 
 class Reactivation(Strict):

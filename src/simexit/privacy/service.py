@@ -5,7 +5,7 @@ digits; every message sent to one of their addresses (recipient and text); their
 number, ICCID, IMSI and EID; on their cases the comment, the balance-transfer destination (the
 number a remaining balance was paid out to) and the consent text (it names the number); on their
 verifications the identity evidence an agent recorded (document type, last digits, note) and the
-masked code destination. simexit stores no uploaded files: identity documents are checked by an
+masked code destination; the account details of their refund destinations. simexit stores no uploaded files: identity documents are checked by an
 agent and only that evidence is kept. The ledger and the audit trail stay: they hold ids and
 amounts, not names. Each erasure is one `subscriber.erased` audit row with what it reached.
 """
@@ -29,6 +29,7 @@ from simexit.notifications import service as notifications
 from simexit.policies.pack import Pack
 from simexit.principals import SYSTEM, Actor
 from simexit.privacy.errors import LinesStillActive
+from simexit.refunds import repository as refund_repository
 
 log = structlog.get_logger()
 
@@ -52,6 +53,8 @@ def erase_subscriber(
         "lines": line_repository.erase_line_identifiers(session, subscriber_id=subscriber.id),
         "cases": _erase_cases(session, subscriber.id),
         "verifications": _erase_verifications(session, subscriber.id),
+        "refund_destinations": refund_repository.erase_destinations(session, subscriber.id),
+        "payouts_unscheduled": refund_repository.unschedule_payouts_of(session, subscriber.id, now),
     }
     subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
     subscriber.push_token = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from simexit.errors import Conflict, InvalidFields, InvalidInput, NotFound
-from simexit.provisioning.rules import FieldProblem
+from simexit.errors import Conflict, InvalidInput, NotFound
+from simexit.kit.problems import invalid
+
+__all__ = ["ExternalIdTaken", "IccidTaken", "OperatorRequired", "SubscriberNotFound", "invalid"]
 
 
 class SubscriberNotFound(NotFound):
@@ -22,9 +24,3 @@ class OperatorRequired(InvalidInput):
     """A platform-wide caller (the CLI, the system) must say which operator it provisions for."""
 
     code = "operator_required"
-
-
-def invalid(problems: list[FieldProblem], *, prefix: str = "body") -> InvalidFields:
-    return InvalidFields(
-        [(p.field, p.rule, p.detail, dict(p.params)) for p in problems], prefix=prefix
-    )

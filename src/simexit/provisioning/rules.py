@@ -35,7 +35,6 @@ id_document_number, account_pin.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import uuid
@@ -49,17 +48,9 @@ from stdnum.iso7064 import mod_97_10
 
 from simexit.kit.money import Money, MoneyError, exponent_of
 from simexit.kit.numbers import is_e164_mobile, luhn_valid
+from simexit.kit.problems import FieldProblem as FieldProblem  # the rules report these
 from simexit.lines.states import LineStatus, SuspensionFlag
 from simexit.policies.model import LineKind, Plan
-
-
-@dataclass(frozen=True, slots=True)
-class FieldProblem:
-    field: str  # the public field name, e.g. "msisdn"
-    rule: str  # a stable code; the API translates by it
-    detail: str  # an English sentence
-    # Values the translated sentence fills in (e.g. {"currency": "NOK"}); all strings.
-    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

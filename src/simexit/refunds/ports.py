@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from simexit.refunds.pain001 import Debtor
+
 
 @dataclass(frozen=True, slots=True)
 class Payout:
@@ -23,7 +25,13 @@ class Payout:
 
 
 class PaymentGateway(Protocol):
-    """Pay out a refund; the answer is the provider's reference for it (the same reference
-    again for a payout it already has). Raises `simexit.errors.GatewayError`."""
+    """`pay_out`: pay a refund to the card the subscriber paid with; the answer is the
+    provider's reference for it (the same reference again for a payout it already has). Raises
+    `simexit.errors.GatewayError`.
+
+    `debtor`: the operator's account that credit-transfer files (pain.001) pay refunds in this
+    currency from, or None when the operator has none configured."""
 
     def pay_out(self, payout: Payout) -> str: ...
+
+    def debtor(self, currency: str) -> Debtor | None: ...

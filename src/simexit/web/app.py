@@ -8,14 +8,15 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from simexit.runtime import Runtime
+from simexit.web.errors import install_error_pages
 from simexit.web.rendering import WebState
-from simexit.web.routes import console, guides, portal
+from simexit.web.routes import assets, console, guides, portal
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
 
 
-SCREENS = (guides.router, *portal.ROUTERS, *console.ROUTERS)
+SCREENS = (assets.router, guides.router, *portal.ROUTERS, *console.ROUTERS)
 
 
 def create_web_router(runtime: Runtime) -> APIRouter:
@@ -45,4 +46,5 @@ def create_web_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="simexit portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(create_web_router(runtime))
     mount_static(app)
+    install_error_pages(app, runtime)
     return app

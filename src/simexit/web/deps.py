@@ -22,12 +22,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session as DbSession
 from starlette.datastructures import FormData
 
+from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.models import StaffUser
-from simexit.transactions import run_read
+from simexit.transactions import run_read, run_write
 from simexit.web import clocks
+from simexit.web import subscriber_auth as auth
 from simexit.web.forms import FormErrors, WebForm
-from simexit.web.i18n import Texts
+from simexit.web.i18n import Texts, explicit_language
 from simexit.web.pages import csrf_refused, error_page, not_found
 from simexit.web.rendering import Session, WebState
 from simexit.web.security import CSRF_FIELD, ShowPage, csrf_valid, forwarded_client
@@ -149,6 +151,13 @@ async def subscriber_session(state: WebState, request: Request) -> Session:
         # Back to the page asked for once signed in.
         raise ShowPage(state.redirect(request, "portal:login", query=back_here(request)))
     clocks.act_for_subscribers(state.runtime.db, session.subscriber_ids)
+    chosen = explicit_language(request) if request.query_params.get("lang") else None
+    if chosen is not None:
+        # A choice made with the switcher sticks: it becomes the account's language too.
+        ids = session.subscriber_ids
+        await run_write(
+            state.runtime.db, lambda db: auth.set_language(db, ids, chosen, now=utc_now())
+        )
     return session
 
 
@@ -165,8 +174,13 @@ class SubscriberPost(Post):
 
 
 async def subscriber_post(post: PostDep) -> SubscriberPost:
+    """Its texts are the pages': the request's choice, else the account's language (a refusal
+    in the browser's language on a page in the account's would be two languages at once)."""
     session = await subscriber_session(post.state, post.request)
-    return SubscriberPost(post.state, post.request, post.t, post.form, session)
+    ids = session.subscriber_ids
+    language = await run_read(post.db, lambda db: auth.account_language(db, ids))
+    t = post.state.texts(post.request, language)
+    return SubscriberPost(post.state, post.request, t, post.form, session)
 
 
 SubscriberPostDep = Annotated[SubscriberPost, Depends(subscriber_post)]

@@ -30,16 +30,32 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's "mark for extraction" con
 
 
 def resolve_language(request: Request, account_language: str | None = None) -> str:
-    for candidate in (
-        request.query_params.get("lang"),
-        request.cookies.get(LANG_COOKIE),
-        account_language,
-    ):
+    for candidate in (explicit_language(request), account_language):
         if candidate:
             found = normalize_language(candidate)
             if found is not None:
                 return found
     return negotiate_language(request.headers.get("accept-language"))
+
+
+_NONE = "x-none"
+
+
+def explicit_language(request: Request) -> str | None:
+    """The language the person chose: the switcher's `?lang=`, then the cookie it set."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        found = normalize_language(candidate) if candidate else None
+        if found is not None:
+            return found
+    return None
+
+
+def browser_language(request: Request) -> str | None:
+    """The browser's language where it names one we have (None, not a default, otherwise)."""
+    header = request.headers.get("accept-language")
+    # A marker first: it is what the negotiation falls back to when nothing in the header fits.
+    found = negotiate_language(header, (_NONE, *SUPPORTED_LANGUAGES))
+    return None if found == _NONE else found
 
 
 @dataclass(frozen=True)

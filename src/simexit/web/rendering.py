@@ -24,12 +24,15 @@ from simexit.transactions import run_read, run_write
 from simexit.verification.throttle import CodeLimits
 from simexit.web.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Texts, resolve_language
 from simexit.web.security import (
+    CONSOLE_PATH,
     CSRF_FIELD,
     LANG_COOKIE,
     SESSION_COOKIE,
+    STAFF_SESSION_COOKIE,
     Signer,
     csrf_seed,
     derive_key,
+    session_cookie_of,
     set_cookie,
     trusted_networks,
 )
@@ -86,8 +89,10 @@ class WebState:
         return found
 
     def session_token(self, request: Request) -> str | None:
-        """The session token of the request's cookie, if the cookie is ours and not expired."""
-        payload = self.signer.loads(request.cookies.get(SESSION_COOKIE), now=time.time())
+        """The session token of the request's cookie (the console's or the portal's, by the
+        page's path), if the cookie is ours and not expired."""
+        name, _path = session_cookie_of(request.url.path)
+        payload = self.signer.loads(request.cookies.get(name), now=time.time())
         token = None if payload is None else payload.get("t")
         return token if isinstance(token, str) and token else None
 
@@ -112,7 +117,12 @@ class WebState:
     ) -> None:
         seconds = int(session_lifetime(session).total_seconds())
         payload: dict[str, Any] = {"t": token, "exp": time.time() + seconds}
-        set_cookie(request, response, SESSION_COOKIE, self.signer.dumps(payload), max_age=seconds)
+        name, path = (
+            (STAFF_SESSION_COOKIE, CONSOLE_PATH)
+            if session.kind == "staff"
+            else (SESSION_COOKIE, "/")
+        )
+        set_cookie(request, response, name, self.signer.dumps(payload), max_age=seconds, path=path)
 
     async def sign_out(self, request: Request, response: Response) -> None:
         """Revoke the session row, so a copy of the cookie stops working too, and drop the
@@ -122,7 +132,8 @@ class WebState:
             await run_write(
                 self.runtime.db, lambda db: web_sessions.revoke_principal(db, token, now=utc_now())
             )
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        name, path = session_cookie_of(request.url.path)
+        response.delete_cookie(name, path=path)
 
     # -- pages --------------------------------------------------------------------------------
 

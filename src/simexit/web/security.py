@@ -19,7 +19,11 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-SESSION_COOKIE = "sx_session"
+SESSION_COOKIE = "sx_session"  # a subscriber's, for the portal
+# A staff member's, sent to the console only: signing in to the portal in another tab (or out of
+# it) leaves the agent signed in, and the portal never sees the staff token.
+STAFF_SESSION_COOKIE = "sx_console"
+CONSOLE_PATH = "/console"
 CSRF_COOKIE = "sx_csrf"
 LANG_COOKIE = "sx_lang"
 CSRF_FIELD = "csrf_token"
@@ -120,7 +124,13 @@ def is_https(request: Request) -> bool:
 
 
 def set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int | None
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+    path: str = "/",
 ) -> None:
     response.set_cookie(
         name,
@@ -129,8 +139,16 @@ def set_cookie(
         httponly=True,
         samesite="lax",
         secure=is_https(request),
-        path="/",
+        path=path,
     )
+
+
+def session_cookie_of(path: str) -> tuple[str, str]:
+    """The session cookie a page at `path` reads, and the path it is set for: the console's
+    own below `/console`, the subscriber's everywhere else."""
+    if path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
+        return STAFF_SESSION_COOKIE, CONSOLE_PATH
+    return SESSION_COOKIE, "/"
 
 
 class ShowPage(Exception):

@@ -19,9 +19,12 @@ import phonenumbers
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from simexit.audit import service as audit
+from simexit.cases import repository as case_repository
 from simexit.models import LoginChallenge, Subscriber
 from simexit.notifications import service as notifications
 from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
+from simexit.principals import Actor, ActorType
 from simexit.verification import codes
 
 CODE_TTL = timedelta(minutes=10)
@@ -210,3 +213,40 @@ def subscribers_by_ids(session: Session, ids: tuple[uuid.UUID, ...]) -> list[Sub
             )
         )
     )
+
+
+def account_language(session: Session, ids: tuple[uuid.UUID, ...]) -> str | None:
+    """The stored language of the first of the session's accounts."""
+    first = session.get(Subscriber, ids[0]) if ids else None
+    return first.language if first is not None else None
+
+
+def set_language(
+    session: Session, ids: tuple[uuid.UUID, ...], language: str, *, now: datetime
+) -> bool:
+    """The person chose `language` (or signed in reading it): it becomes the stored language of
+    each of their accounts and of their open cases, so messages follow it. Whether anything
+    changed."""
+    changed = False
+    for subscriber in subscribers_by_ids(session, ids):
+        if subscriber.language == language:
+            continue
+        before, subscriber.language = subscriber.language, language
+        cases = case_repository.speak_to_subscriber_in(session, subscriber.id, language)
+        audit.record(
+            session,
+            operator_id=subscriber.operator_id,
+            actor=Actor(
+                ActorType.subscriber,
+                str(subscriber.id),
+                operator_id=subscriber.operator_id,
+                subscriber_id=subscriber.id,
+            ),
+            action="subscriber.language_changed",
+            subject_type="subscriber",
+            subject_id=subscriber.id,
+            at=now,
+            changes={"language": [before, language], "open_cases": cases},
+        )
+        changed = True
+    return changed

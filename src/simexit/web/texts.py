@@ -6,9 +6,11 @@ formatted with named `{placeholders}` after translation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from babel.lists import format_list
 
 from simexit.guides import GuideRule
 from simexit.kit.money import Money
@@ -115,6 +117,9 @@ AUDIT = {
     "case.reject": N_("Not approved"),
     "case.withdraw": N_("Withdrawn"),
     "case.expire": N_("Expired"),
+    "case.claim": N_("Taken on by a staff member"),
+    "case.assign": N_("Assigned to a staff member"),
+    "case.unassign": N_("Handed back to the queue"),
     "case.execute": N_("Closing of the line started"),
     "case.execution_succeeded": N_("Line closed"),
     "case.execution_failed": N_("Closing the line failed; staff will retry"),
@@ -208,9 +213,59 @@ NEXT_STEP = {
     "superseded": N_("A newer request replaced this one."),
 }
 
+# The next step where a case type other than a termination says something else.
+NEXT_STEP_BY_TYPE = {
+    "suspend": {
+        "approved": N_(
+            "Nothing more to do. The line pauses on the date shown; until then you can still withdraw."
+        ),
+        "executing": N_(
+            "The line is being paused now. You will get a confirmation when it is done."
+        ),
+        "completed": N_("The line is paused. It works again when the pause ends."),
+    },
+    "resume": {
+        "approved": N_("Nothing more to do. The line works again from the date shown."),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_("The line works again."),
+    },
+    "reactivate": {
+        "approved": N_("Nothing more to do. The line is active again from the date shown."),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_("The line is active again."),
+    },
+    "port_out": {
+        "approved": N_(
+            "Nothing more to do. The number moves to your new operator on the date shown."
+        ),
+        "executing": N_("Your request is being carried out now. You will get a confirmation."),
+        "completed": N_(
+            "The number has moved to your new operator, and this subscription has ended."
+        ),
+    },
+}
+# What the date of a case means, by its type ("Subscription ends" only where it does).
+EFFECTIVE_LABEL = {
+    "terminate": N_("Subscription ends"),
+    "suspend": N_("Pause starts"),
+    "resume": N_("Line works again from"),
+    "reactivate": N_("Line active again from"),
+    "port_out": N_("Number moves on"),
+}
+WHEN_APPROVED = N_("When the request is approved (answer expected by {date})")
+
+
+def next_step(t: Texts, case_type: str, status: str) -> str:
+    by_type = NEXT_STEP_BY_TYPE.get(case_type, {})
+    return t.gettext(by_type[status]) if status in by_type else label(t, NEXT_STEP, status)
+
+
 FINDINGS = {
     "backup_sim_contacts": N_(
         "Copy the contacts and messages stored on the SIM card to your phone or the cloud."
+    ),
+    "backup_data_card": N_(
+        "Save what the device with the data card keeps (messages, settings, the hotspot name and password) before the line closes."
     ),
     "move_two_factor": N_(
         "Move logins that send codes to this number (for example {services}) to another number first."
@@ -328,6 +383,14 @@ DEVICE = {
 }
 
 
+def list_text(t: Texts, items: Sequence[str], *, either: bool = False) -> str:
+    """Items joined the way the page's language joins a list ("A, B and C"; "A、B和C"), or
+    offered as alternatives ("A, B or C") with `either`."""
+    if not items:
+        return ""
+    return format_list(list(items), style="or" if either else "standard", locale=t.language)
+
+
 def money_text(t: Texts, value: Any, currency: str | None = None) -> str:
     """Money as a pack or finding gives it: `{"minor", "currency"}` or a decimal string."""
     if isinstance(value, Mapping):
@@ -348,9 +411,9 @@ def _params(t: Texts, params: Mapping[str, Any], currency: str | None) -> dict[s
         elif isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
             out[key] = t.date(value)
         elif isinstance(value, list) and key == "services":
-            out[key] = ", ".join(label(t, LINKED_SERVICE, str(v)) for v in value)
+            out[key] = list_text(t, [label(t, LINKED_SERVICE, str(v)) for v in value])
         elif isinstance(value, list):
-            out[key] = ", ".join(str(v) for v in value)
+            out[key] = list_text(t, [str(v) for v in value])
         else:
             out[key] = "" if value is None else str(value)
     return out
@@ -379,7 +442,7 @@ def guide_rule_text(t: Texts, rule: GuideRule) -> list[str]:
     if code == "channels":
         rows = []
         for row in value or ():
-            methods = ", ".join(label(t, METHOD, m) for m in row["identity"])
+            methods = list_text(t, [label(t, METHOD, m) for m in row["identity"]], either=True)
             text = t(
                 N_("{channel}: identity checked with {methods}."),
                 channel=label(t, CHANNEL, row["channel"]),
@@ -393,7 +456,7 @@ def guide_rule_text(t: Texts, rule: GuideRule) -> list[str]:
         return [
             t(
                 N_("To cancel, you prove who you are with {methods}."),
-                methods=", ".join(label(t, METHOD, m) for m in value or ()),
+                methods=list_text(t, [label(t, METHOD, m) for m in value or ()], either=True),
             )
         ]
     if code == "effective_rule":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
+from zoneinfo import ZoneInfo
 
 from simexit.cases.states import CaseStatus
 from simexit.models import AuditEvent, Case
@@ -115,14 +116,19 @@ class TimelineEntry:
     note: str | None
 
 
-def timeline(t: Texts, events: list[AuditEvent], *, staff_view: bool) -> list[TimelineEntry]:
-    """Audit rows as sentences; staff also see who acted (a role word, plus the staff e-mail)."""
+def timeline(
+    t: Texts, events: list[AuditEvent], *, staff_view: bool, timezone: str = "UTC"
+) -> list[TimelineEntry]:
+    """Audit rows as sentences; staff also see who acted (a role word, plus the staff e-mail).
+    Times are shown in `timezone` (the operator's), with its abbreviation."""
+    zone = ZoneInfo(timezone)
     out = []
     for event in events:
         who = actor_text(t, f"{event.actor_type}:{event.actor_id}") if staff_view else ""
+        at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(zone)
         out.append(
             TimelineEntry(
-                when=t.date(event.at.date()) + " " + event.at.strftime("%H:%M") + " UTC",
+                when=f"{t.date(at.date())} {at.strftime('%H:%M %Z')}",
                 what=label(t, AUDIT, event.action),
                 who=who,
                 note=event.note if staff_view else None,

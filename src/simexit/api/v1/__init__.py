@@ -15,6 +15,7 @@ from simexit.api.v1 import (
     imports,
     lines,
     operators,
+    payouts,
     port_outs,
     provisioned_lines,
     resellers,
@@ -41,5 +42,6 @@ routers: list[APIRouter] = [
         webhooks,
         test_clocks,
         imports,
+        payouts,
     )
 ]

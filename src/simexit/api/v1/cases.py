@@ -22,6 +22,7 @@ from simexit.api.transaction import Reply, Transaction
 from simexit.api.v1.paging import CURSOR_PATTERN, decode_cursor, page_of
 from simexit.api.v1.schemas import (
     CaseCreate,
+    CaseDetail,
     CaseList,
     CaseRead,
     EventList,
@@ -31,6 +32,7 @@ from simexit.api.v1.schemas import (
     RejectCreate,
     ResubmitCreate,
     SubmitCreate,
+    TeardownStepRead,
     VerificationConfirm,
     VerificationCreate,
     VerificationRead,
@@ -38,7 +40,7 @@ from simexit.api.v1.schemas import (
 )
 from simexit.api.validators import BoundedDate
 from simexit.audit import service as audit
-from simexit.cases import repository
+from simexit.cases import repository, teardown
 from simexit.cases import service as case_service
 from simexit.cases.service import VerificationOutcome
 from simexit.cases.states import (
@@ -130,11 +132,16 @@ def list_cases(
 
 
 @router.get(
-    "/{case_id}", name="get_case", response_model=CaseRead, responses=responses(401, 404, 422)
+    "/{case_id}", name="get_case", response_model=CaseDetail, responses=responses(401, 404, 422)
 )
-def get_case(case_id: uuid.UUID, session: ReadSessionDep, actor: ActorDep) -> CaseRead:
+def get_case(case_id: uuid.UUID, session: ReadSessionDep, actor: ActorDep) -> CaseDetail:
+    """The case, with its teardown steps and their state."""
     case = repository.get_case(session, actor, case_id)
-    return CaseRead.of(case, actions_for(case, actor))
+    steps = teardown.progress(case.type, repository.teardown_records(session, case.id))
+    return CaseDetail(
+        **CaseRead.of(case, actions_for(case, actor)).model_dump(),
+        teardown_steps=[TeardownStepRead.of(s) for s in steps],
+    )
 
 
 @router.get(

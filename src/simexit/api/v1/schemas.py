@@ -21,6 +21,7 @@ from simexit.api.validators import (
     ShortText,
 )
 from simexit.cases.states import CaseStatus
+from simexit.cases.teardown import StepState
 from simexit.kit.money import Money as MoneyValue
 from simexit.lines.states import SuspensionFlag
 from simexit.models import AuditEvent, Case, Line, Operator, PortOut, Verification
@@ -392,6 +393,33 @@ class CaseRead(BaseModel):
             actions=actions,
             preview=Preview.of(case.preview) if case.preview else None,
         )
+
+
+class TeardownStepRead(BaseModel):
+    step: str = Field(description="The step's name, e.g. `bar_outgoing`, `esim_release`.")
+    state: Literal["pending", "done", "failed"]
+    attempts: int = Field(description="How many times the step was tried, over all retries.")
+    outcome: str | None = Field(description="What the peer answered when the step was done.")
+    error: str | None = Field(description="The peer's error of the last try, while failed.")
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, state: StepState) -> TeardownStepRead:
+        return cls(
+            step=state.name,
+            state=state.state,
+            attempts=state.attempts,
+            outcome=state.outcome,
+            error=state.error,
+            updated_at=state.updated_at,
+        )
+
+
+class CaseDetail(CaseRead):
+    teardown_steps: list[TeardownStepRead] = Field(
+        description="The steps that carry out the case in the operator's systems, in order, "
+        "with their state: a failed case names its failed step and the peer's error."
+    )
 
 
 class CaseList(BaseModel):

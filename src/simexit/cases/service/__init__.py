@@ -1,6 +1,7 @@
 """Case use cases, split by family. Each takes the session first, never commits, and leaves an
 audit row (and its jobs) for every state change it makes."""
 
+from simexit.cases.service.assignment import assign
 from simexit.cases.service.intake import (
     ConfirmResult,
     IssuedCode,
@@ -21,6 +22,7 @@ __all__ = [
     "OpenResult",
     "VerificationOutcome",
     "approve",
+    "assign",
     "attest_identity",
     "confirm_verification",
     "expire",

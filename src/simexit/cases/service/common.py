@@ -119,6 +119,7 @@ def decide(
     facts = line_facts(
         line,
         subscriber_sim_count=line_repository.subscriber_line_count(session, line.subscriber_id),
+        today=today,
     )
     return evaluate(pack, facts, request, today, strict=ctx.policy_strict)
 
@@ -157,5 +158,10 @@ def notify(
         subject_id=str(case.id),
         language=case.language,
         contacts=subscriber.addresses,
-        context={"reference": case.reference, "case_type": case.type, **(context or {})},
+        context={
+            "reference": case.reference,
+            "case_type": case.type,
+            "suspend_until": case.suspend_until.isoformat() if case.suspend_until else None,
+            **(context or {}),
+        },
     )

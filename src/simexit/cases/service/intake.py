@@ -22,6 +22,7 @@ from simexit.cases.errors import (
 )
 from simexit.cases.service.common import apply, decide, notify, request_for, today_for
 from simexit.cases.service.execution import on_approved
+from simexit.cases.service.settlement_request import check_settlement_request
 from simexit.cases.states import CaseStatus, Trigger
 from simexit.lines import repository as line_repository
 from simexit.lines.errors import NotPermitted
@@ -114,6 +115,7 @@ def open_case(
         suspend_until=suspend_until,
     )
     decision = decide(session, ctx, line=line, request=request, today=today_for(operator, now))
+    check_settlement_request(session, line, decision, settlement, transfer_to_msisdn)
     year = today_for(operator, now).year
     number = repository.next_reference_number(session, operator.id, year)
     case = Case(
@@ -483,14 +485,16 @@ def submit(
             context={"blockers": [b.code for b in case.blockers]},
         )
         return case
-    notify(
-        session,
-        case,
-        "case.received",
-        now=now,
-        context={"expected_date": _iso(case.effective_date or case.sla_due_date or now.date())},
-    )
     if decision.outcome is Outcome.review or review_extra:
+        # "Received, answer by" only where a person decides: an approved case gets "Approved"
+        # alone, and the answer is due by the SLA date, not the date the request takes effect.
+        notify(
+            session,
+            case,
+            "case.received",
+            now=now,
+            context={"expected_date": _iso(case.sla_due_date or today_for(operator, now))},
+        )
         case.review_reasons = (*case.review_reasons, *review_extra)
         apply(
             session,

@@ -35,7 +35,7 @@ REJECTION_REASONS = frozenset(
 )
 
 
-def _require_staff(actor: Actor, action: str) -> None:
+def require_staff(actor: Actor, action: str) -> None:
     if actor.type in {ActorType.subscriber, ActorType.reseller} or (
         actor.type is ActorType.integrator and actor.reseller_id is not None
     ):
@@ -52,7 +52,7 @@ def approve(
     note: str | None = None,
 ) -> Case:
     case = repository.get_case(session, actor, case_id, for_update=True)
-    _require_staff(actor, "approve")  # after loading: a caller who cannot see the case gets 404
+    require_staff(actor, "approve")  # after loading: a caller who cannot see the case gets 404
     apply(session, case, Trigger.approve, actor=actor, now=now, note=note)
     case.decision_note = note
     line = line_repository.get_line(session, actor, case.line_id, for_update=True)
@@ -78,7 +78,7 @@ def reject(
     note: str | None = None,
 ) -> Case:
     case = repository.get_case(session, actor, case_id, for_update=True)
-    _require_staff(actor, "reject")
+    require_staff(actor, "reject")
     if reason_code not in REJECTION_REASONS:
         raise InvalidInput(
             f"{reason_code!r} is not one of {', '.join(sorted(REJECTION_REASONS))}", field="reason"
@@ -185,7 +185,7 @@ def retry(
 ) -> Case:
     """Operations run a failed teardown again; completed steps are skipped."""
     case = repository.get_case(session, actor, case_id, for_update=True)
-    _require_staff(actor, "retry")
+    require_staff(actor, "retry")
     apply(session, case, Trigger.retry, actor=actor, now=now, note=note)
     case.failure_reason = None
     enqueue_execution(session, case, now=now)

@@ -1,8 +1,25 @@
 """The agent console: staff login, review queue, case detail and decisions, SIM returns, jobs, sink."""
 
-from simexit.web.routes.console import cases, erasure, login, operations
+from simexit.web.routes.console import (
+    cases,
+    erasure,
+    intake,
+    login,
+    operations,
+    outcomes,
+    queue,
+)
 from simexit.web.routes.console.permissions import ROLE_TRIGGERS, permitted_actions
 
-ROUTERS = (login.router, erasure.router, cases.router, operations.router)
+# The queue's own case routes (assign) come before the generic `/console/cases/{id}/{action}`.
+ROUTERS = (
+    login.router,
+    erasure.router,
+    queue.router,
+    intake.router,
+    cases.router,
+    operations.router,
+    outcomes.router,
+)
 
 __all__ = ["ROLE_TRIGGERS", "ROUTERS", "permitted_actions"]

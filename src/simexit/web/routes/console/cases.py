@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import field_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from simexit.audit.service import events_for
-from simexit.cases import repository
+from simexit.cases import repository, teardown
 from simexit.cases import service as cases
 from simexit.cases.service.common import today_for
 from simexit.cases.service.review import REJECTION_REASONS
-from simexit.cases.states import CaseStatus, Trigger
+from simexit.cases.sla import sla_clock
+from simexit.cases.states import OPEN, CaseStatus, Trigger
 from simexit.errors import DomainError, NotFound
 from simexit.models import Line, StaffUser, Subscriber
 from simexit.principals import StaffRole
@@ -28,16 +27,19 @@ from simexit.verification.methods import ATTESTED_METHODS, Method
 from simexit.verification.states import VerificationStatus
 from simexit.web.deps import Page, PageDep, StaffDep, StaffPost, StaffPostDep
 from simexit.web.forms import FormErrors, WebForm, refuse, trimmed, trimmed_or_none
-from simexit.web.i18n import N_
+from simexit.web.i18n import N_, Texts
 from simexit.web.rendering import is_htmx
 from simexit.web.routes.common import now
+from simexit.web.routes.console import why
 from simexit.web.routes.console.erasure import erasure_state
 from simexit.web.routes.console.permissions import (
+    ASSIGNING_ROLES,
     can_attest,
     can_resubmit,
     permitted_actions,
     staff_actor,
 )
+from simexit.web.routes.console.sla import clock_text
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
     CASE_TYPE,
@@ -45,23 +47,39 @@ from simexit.web.texts import (
     METHOD,
     REASONS,
     REJECTION,
-    ROLE,
     STATUS,
     VERIFICATION_STATUS,
     label,
 )
-from simexit.web.views import actor_text, case_findings, is_overdue, preview_view, timeline
+from simexit.web.views import OPEN_FOR_SLA, actor_text, case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
-QUEUE_STATUSES = (
-    "in_review",
-    "blocked",
-    "submitted",
-    "failed",
-    "approved",
-    "awaiting_verification",
-)
+# The teardown steps (`cases.teardown.STEPS`) and their states, as the case page names them.
+TEARDOWN_STEP = {
+    "bar_outgoing": N_("Bar the line in the network"),
+    "hss_deactivate": N_("Disable the subscriber in the network"),
+    "esim_release": N_("Release the eSIM profile"),
+    "billing_close": N_("Close the billing account"),
+    "settlement": N_("Settle the balance"),
+    "line_terminated": N_("Mark the line cancelled"),
+    "line_ported": N_("Mark the number ported out"),
+    "line_suspended": N_("Mark the line paused"),
+    "line_resumed": N_("Lift the pause in the network"),
+    "line_reactivated": N_("Enable the subscriber in the network again"),
+}
+STEP_STATE = {
+    "pending": N_("Not done yet"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+}
+
+# A case shows its steps once they may have started.
+TEARDOWN_SHOWN = frozenset({CaseStatus.executing, CaseStatus.completed, CaseStatus.failed})
+
+# After these the agent is done with the case and goes on to the next one in the queue.
+MOVES_ON = frozenset({"approve", "reject", "withdraw", "retry"})
+NEXT_STATUSES = ("in_review",)
 NOT_PERMITTED = N_("You may not do that with this case now.")
 CANNOT_ATTEST = N_("This identity check cannot be recorded now.")
 
@@ -121,58 +139,23 @@ class NotPermitted(Exception):
     """The staff member may not take this action on the case as it is now."""
 
 
-@router.get("/console", name="console:queue", response_class=HTMLResponse, response_model=None)
-async def queue(page: PageDep, staff: StaffDep) -> Response:
-    query = page.request.query_params
-    status, case_type, due_raw = (
-        query.get("status", ""),
-        query.get("type", ""),
-        query.get("due_before", ""),
-    )
+def decided_notice(
+    db: DbSession, page: Page, staff: StaffUser, t: Texts, *, on_next: bool
+) -> str | None:
+    """What the previous page decided (`?decided=<case id>` after a decision moved on)."""
+    raw = page.request.query_params.get("decided", "")
+    if not raw:
+        return None
     try:
-        due_before = date.fromisoformat(due_raw) if due_raw else None
-    except ValueError:
-        due_before = None
-    statuses = [status] if status in STATUS else list(QUEUE_STATUSES)
-
-    def read(db: DbSession) -> tuple[list[Any], dict[uuid.UUID, Line], date]:
-        rows = repository.list_cases(
-            db,
-            staff_actor(staff),
-            statuses=statuses,
-            case_type=case_type if case_type in CASE_TYPE else None,
-            due_before=due_before,
-            order="due",
-            limit=100,
-        )
-        today = today_for(repository.operator(db, staff.operator_id), now())
-        ids = [c.line_id for c in rows]
-        lines = (
-            {line.id: line for line in db.scalars(select(Line).where(Line.id.in_(ids)))}
-            if rows
-            else {}
-        )
-        return rows, lines, today
-
-    rows, lines, today = await run_read(page.db, read)
-    t = page.texts(staff.language)
-    return page.render(
-        "console/_queue_table.html" if is_htmx(page.request) else "console/queue.html",
-        {
-            "staff": staff,
-            "rows": rows,
-            "lines": lines,
-            "status": status,
-            "type": case_type,
-            "due_before": due_raw,
-            "statuses": STATUS,
-            "types": CASE_TYPE,
-            "label": label,
-            "role": label(t, ROLE, staff.role),
-            "overdue": {c.id for c in rows if is_overdue(c, today)},
-        },
-        t=t,
+        case = repository.get_case(db, staff_actor(staff), uuid.UUID(raw))
+    except (ValueError, NotFound):
+        return None
+    message = (
+        N_("{reference}: {status}. This is the next case in the queue.")
+        if on_next
+        else N_("{reference}: {status}. Nothing else waits for you in the queue.")
     )
+    return t(message, reference=case.reference, status=label(t, STATUS, case.status))
 
 
 def detail(
@@ -194,7 +177,8 @@ def detail(
     verifications = repository.verifications_of(db, case.id)
     events = events_for(db, subject_type="case", subject_id=case.id)
     operator = repository.operator(db, case.operator_id)
-    today = today_for(operator, now())
+    moment = now()
+    today = today_for(operator, moment)
     follow_ups = [
         c
         for c in repository.list_cases(db, staff_actor(staff), line_id=case.line_id)
@@ -207,6 +191,13 @@ def detail(
         for a in permitted_actions(status, role)
         if a is not Trigger.submit or has_identity or status is CaseStatus.blocked
     ]
+    sources = page.state.runtime.packs.get(operator.policy_pack).sources
+    currency = case.preview.currency if case.preview is not None else None
+    clock = sla_clock(case.sla_due_date, timezone=operator.timezone, now=moment)
+    assignee = db.get(StaffUser, case.assignee_id) if case.assignee_id else None
+    next_id = repository.next_in_queue(
+        db, staff_actor(staff), statuses=NEXT_STATUSES, staff_id=staff.id, exclude=case.id
+    )
     return page.render(
         "console/case.html",
         {
@@ -217,6 +208,10 @@ def detail(
             "verifications": verifications,
             "p": preview_view(t, case.preview),
             "f": case_findings(t, case, today),
+            "why_review": why.reasons(t, case.review_reasons, sources, currency),
+            "why_blocked": why.reasons(t, case.blockers, sources, currency),
+            "clock": clock_text(t, clock) if clock and status in OPEN_FOR_SLA else "",
+            "timezone": operator.timezone,
             "timeline": timeline(t, events, staff_view=True),
             "actions": actions,
             "resubmit": can_resubmit(status, role) and not follow_ups,
@@ -235,6 +230,20 @@ def detail(
             "label": label,
             "error": error,
             "erasure": erasure_state(db, t, case.subscriber_id),
+            "teardown": teardown.progress(case.type, repository.teardown_records(db, case.id))
+            if case.status in TEARDOWN_SHOWN
+            else [],
+            "step_labels": TEARDOWN_STEP,
+            "step_states": STEP_STATE,
+            "assignee": assignee,
+            "assignable": status in OPEN,
+            "colleagues": (
+                repository.staff_of_operator(db, staff.operator_id)
+                if role in ASSIGNING_ROLES
+                else []
+            ),
+            "next_id": next_id,
+            "decided": decided_notice(db, page, staff, t, on_next=True),
         },
         t=t,
         status_code=status_code,
@@ -265,7 +274,28 @@ async def act(post: StaffPostDep, case_id: uuid.UUID, action: str) -> Response:
         return post.not_found()
     except DomainError as error:
         return await refused(post, case_id, error.message)
+    if chosen is not None and chosen.value in MOVES_ON:
+        return await _move_on(post, target)
     return post.redirect("console:case", case_id=target)
+
+
+async def _move_on(post: StaffPost, decided: uuid.UUID) -> Response:
+    """After a decision, the next case in the queue (saying what was decided), or the queue."""
+    found = await run_read(
+        post.db,
+        lambda db: repository.next_in_queue(
+            db,
+            staff_actor(post.staff),
+            statuses=NEXT_STATUSES,
+            staff_id=post.staff.id,
+            exclude=decided,
+        ),
+    )
+    if found is None:
+        return post.redirect("console:queue", query={"decided": str(decided)})
+    target = post.state.redirect(post.request, "console:case", case_id=found)
+    location = target.headers.get("location") or target.headers.get("hx-redirect") or ""
+    return post.state.redirect_to(post.request, f"{location}?decided={decided}")
 
 
 async def refused(post: StaffPost, case_id: uuid.UUID, error: str) -> Response:

@@ -23,6 +23,8 @@ CONSOLE_TRIGGERS = (
 )
 # A rejected case may be sent again by anyone who may reject; a failed one by those who may retry.
 RESUBMIT_FROM = {CaseStatus.rejected: Trigger.reject, CaseStatus.failed: Trigger.retry}
+# Who may hand a case to someone else (anyone may claim one for themself).
+ASSIGNING_ROLES = frozenset({StaffRole.supervisor, StaffRole.admin})
 # Who may put a dead job back in the queue.
 JOB_RETRY_ROLES = frozenset({StaffRole.supervisor.value, StaffRole.admin.value})
 

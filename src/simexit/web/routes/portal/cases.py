@@ -17,11 +17,14 @@ from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Line
-from simexit.transactions import run_read, run_write
+from simexit.transactions import run_blocking, run_read, run_write
 from simexit.verification.throttle import TooManyAttempts, count_code_answer
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
 from simexit.web.forms import WebForm, trimmed, trimmed_or_none
-from simexit.web.i18n import N_
+from simexit.web.i18n import N_, Texts
+from simexit.web.pages import error_page
+from simexit.web.receipt import Receipt, build_receipt
+from simexit.web.receipt_pdf import NoFont, render_pdf
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
 from simexit.web.routes.portal.common import (
@@ -37,11 +40,16 @@ from simexit.web.routes.portal.common import (
     shown_code,
     start_code,
 )
+from simexit.web.routes.portal.guidance import WayOut, way_out
 from simexit.web.security import SecureRoute
-from simexit.web.texts import CASE_TYPE, NEXT_STEP, STATUS, label
+from simexit.web.texts import CASE_TYPE, EFFECTIVE_LABEL, STATUS, WHEN_APPROVED, label, next_step
 from simexit.web.views import case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
+
+NO_PDF = N_("The receipt cannot be made as a PDF here. The receipt page shows the same.")
+# Submitted but not decided: the date it would take effect is not known yet.
+UNDECIDED = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus.blocked})
 
 
 class ConfirmForm(WebForm):
@@ -225,24 +233,55 @@ def case_page(
         if status not in {CaseStatus.in_review, CaseStatus.blocked}
         else (case.sla_due_date or case.effective_date)
     )
+    p = preview_view(t, case.preview)
+    blocked_way_out = WayOut()
+    if status in {CaseStatus.blocked, CaseStatus.in_review} and line is not None:
+        blocked_way_out = way_out(
+            t,
+            pack=page.state.runtime.cases.packs.get(operator.policy_pack),
+            line=line,
+            blockers=case.blockers,
+            reviews=case.review_reasons,
+            port=repository.pending_port_out(db, line.id) if line.port_pending else None,
+            currency=case.preview.currency if case.preview is not None else None,
+            for_case=True,
+        )
+    effective_text, undecided_date = p.effective_date, False
+    if (
+        status in UNDECIDED
+        and case.effective_date is not None
+        and case.effective_date <= (case.sla_due_date or today)
+    ):
+        # An "immediate" rule dates the preview today; it takes effect only once approved.
+        effective_text = t(WHEN_APPROVED, date=t.date(case.sla_due_date or today))
+        undecided_date = True  # the last day billed is that day too: not known yet either
     return page.render(
         "portal/case.html",
         {
             "case": case,
             "line": line,
             "operator": operator,
-            "p": preview_view(t, case.preview),
+            "p": p,
+            # A request that ended without taking effect shows no consequences.
+            "show_preview": status not in FINISHED,
+            "effective_label": label(t, EFFECTIVE_LABEL, case.type),
+            "effective_text": effective_text,
+            "hide_billing_end": undecided_date,
+            "ends_line": case.type == "terminate",
+            "pause_until": t.date(case.suspend_until) if case.type == "suspend" else "",
             "f": case_findings(t, case, today),
-            "timeline": timeline(t, events, staff_view=False),
+            "way_out": blocked_way_out,
+            "timeline": timeline(t, events, staff_view=False, timezone=operator.timezone),
             "can_resubmit": status in RESUBMITTABLE,
             "follow_up": follow_up,
-            "next_step": label(t, NEXT_STEP, case.status),
+            "next_step": next_step(t, case.type, case.status),
             "status_label": label(t, STATUS, case.status),
             "type_label": label(t, CASE_TYPE, case.type),
             "can_withdraw": can_withdraw,
             "expected": t.date(expected),
             "error": error,
             "awaiting": status is CaseStatus.awaiting_verification,
+            "has_receipt": case.submitted_at is not None,
         },
         t=t,
         status_code=status_code,
@@ -314,3 +353,61 @@ async def resubmit(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
             post, case_id, post.t(N_("A new request cannot be sent for this one now."))
         )
     return post.redirect("portal:confirm" if awaiting else "portal:case", case_id=fresh_id)
+
+
+# -- receipt ----------------------------------------------------------------------------------
+
+
+def receipt_of(
+    db: DbSession, page: Page, session: Session, case_id: uuid.UUID
+) -> tuple[Texts, Receipt | None]:
+    """The receipt of a sent request in the page's language (None for one never sent)."""
+    t = page.texts(language_of(db, session))
+    _actor, case = load_case(db, session, case_id)
+    line = db.get(Line, case.line_id)
+    if line is None or case.submitted_at is None:
+        return t, None
+    operator = repository.operator(db, case.operator_id)
+    method = repository.passed_verification_method(db, case.id)
+    return t, build_receipt(
+        t, case=case, line=line, operator=operator, identity_method=method, now=now()
+    )
+
+
+@router.get(
+    "/my/cases/{case_id}/receipt",
+    name="portal:receipt",
+    response_class=HTMLResponse,
+    response_model=None,
+)
+async def receipt_page(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    try:
+        t, receipt = await run_read(page.db, lambda db: receipt_of(db, page, session, case_id))
+    except NotFound:
+        return page.not_found()
+    if receipt is None:
+        return page.not_found(t)
+    return page.render("portal/receipt.html", {"receipt": receipt, "case_id": case_id}, t=t)
+
+
+@router.get("/my/cases/{case_id}/receipt.pdf", name="portal:receipt_pdf", response_model=None)
+async def receipt_pdf(page: PageDep, session: SubscriberDep, case_id: uuid.UUID) -> Response:
+    try:
+        t, receipt = await run_read(page.db, lambda db: receipt_of(db, page, session, case_id))
+    except NotFound:
+        return page.not_found()
+    if receipt is None:
+        return page.not_found(t)
+    try:
+        body = await run_blocking(lambda: render_pdf(receipt))  # a second of CPU: off the loop
+    except NoFont:
+        return error_page(page.state, page.request, t, t(NO_PDF), status_code=503)
+    filename = f"receipt-{receipt.rows[0][1]}.pdf"
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

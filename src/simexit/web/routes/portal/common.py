@@ -18,6 +18,7 @@ from simexit.notifications import service as notifications
 from simexit.principals import Actor, ActorType
 from simexit.verification.methods import Method
 from simexit.verification.throttle import CodeLimits, count_code_send, refuse_if_over
+from simexit.web import subscriber_auth as auth
 from simexit.web.i18n import N_, Texts
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
@@ -63,8 +64,7 @@ def owner(db: DbSession, session: Session, subscriber_id: uuid.UUID) -> Actor:
 
 
 def language_of(db: DbSession, session: Session) -> str | None:
-    first = db.get(Subscriber, session.subscriber_ids[0]) if session.subscriber_ids else None
-    return first.language if first else None
+    return auth.account_language(db, session.subscriber_ids)
 
 
 def load_line(db: DbSession, session: Session, line_id: uuid.UUID) -> tuple[Actor, Line]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from simexit.cases import repository
 from simexit.cases import service as cases
+from simexit.cases.service.common import today_for
 from simexit.cases.states import TERMINAL, CaseStatus
 from simexit.errors import DomainError, NotFound
 from simexit.lines import repository as line_repository
@@ -34,6 +35,7 @@ from simexit.web.routes.portal.common import (
     owner,
     start_code,
 )
+from simexit.web.routes.portal.guidance import before_sending, pause_elsewhere, way_out
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
     CASE_TYPE,
@@ -193,12 +195,39 @@ def line_page(
         if c.status not in TERMINAL
     ]
     online = not any(b.code == "channel_not_allowed" for b in decision.blockers)
+    pack = page.state.runtime.cases.packs.get(operator.policy_pack)
+    pause = cases.preview(
+        db,
+        page.state.runtime.cases,
+        actor=actor,
+        line_id=line.id,
+        request=CaseRequest(RequestType.suspend, Channel.web),
+        now=now(),
+    )
+    pause_online = not any(b.code == "channel_not_allowed" for b in pause.blockers)
+    port = repository.pending_port_out(db, line.id) if line.port_pending else None
     return page.render(
         "portal/line.html",
         {
             "line": line,
             "operator": operator,
             "p": preview_view(t, decision),
+            "way_out": way_out(
+                t,
+                pack=pack,
+                line=line,
+                blockers=decision.blockers,
+                reviews=decision.review_reasons,
+                port=port,
+                currency=decision.currency,
+                for_case=False,
+            ),
+            "before": before_sending(
+                t, decision=decision, country=operator.country, today=today_for(operator, now())
+            ),
+            "pause_online": pause_online,
+            "pause_elsewhere": "" if pause_online else pause_elsewhere(t, pack, line),
+            "port_pending": line.port_pending,
             "online": online,
             "existing": existing,
             "reasons": REASONS,

@@ -15,11 +15,11 @@ from simexit.transactions import run_read, run_write
 from simexit.web import subscriber_auth as auth
 from simexit.web.deps import Page, PageDep, PostDep
 from simexit.web.forms import FormErrors, WebForm, refuse, trimmed
-from simexit.web.i18n import N_
+from simexit.web.i18n import N_, browser_language, explicit_language
 from simexit.web.rendering import Session
 from simexit.web.routes.common import client_address, now
 from simexit.web.routes.portal.common import CODE_USED_UP, WRONG_CODE, shown_code
-from simexit.web.security import SecureRoute, safe_next, set_cookie
+from simexit.web.security import LANG_COOKIE, SecureRoute, safe_next, set_cookie
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
@@ -134,6 +134,10 @@ async def code_check(post: PostDep) -> Response:
     key, challenge_id = post.state.login_key, uuid.UUID(str(pending["c"]))
     state = post.state
 
+    # The language the sign-in pages were read in, if the person chose it or the browser named
+    # it: the portal stays in it after sign-in, and the accounts' messages follow it.
+    reading = explicit_language(post.request) or browser_language(post.request)
+
     def checked(db: DbSession) -> tuple[auth.CodeCheck, Session | None, str]:
         """Check the code and, when it is right, start the session in the same transaction."""
         check = auth.check_code(
@@ -141,6 +145,8 @@ async def code_check(post: PostDep) -> Response:
         )
         if check.outcome is not auth.LoginOutcome.passed or not check.subscriber_ids:
             return check, None, ""
+        if reading is not None:
+            auth.set_language(db, check.subscriber_ids, reading, now=now())
         session = Session("subscriber", subscriber_ids=check.subscriber_ids, via=identifier.channel)
         return check, session, state.start_session(db, session)
 
@@ -151,6 +157,8 @@ async def code_check(post: PostDep) -> Response:
             state.redirect_to(post.request, target) if target else post.redirect("portal:lines")
         )
         state.set_session(post.request, response, session, token)
+        if reading is not None:
+            set_cookie(post.request, response, LANG_COOKIE, reading, max_age=365 * 24 * 3600)
         response.delete_cookie(LOGIN_COOKIE, path="/")
         return response
     if check.outcome is auth.LoginOutcome.wrong_code:

@@ -1,0 +1,1 @@
+"""osmo-hlr (Osmocom HLR) over its CTRL interface."""
