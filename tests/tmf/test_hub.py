@@ -156,3 +156,37 @@ class TestProductHub:
             "suspended"
         ]
         assert _deliveries(runtime, "ProductOrderStateChangeEvent") == []
+
+
+class TestChangesMadeElsewhere:
+    def test_a_review_decision_on_v1_moves_the_order_and_tells_the_hub(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        _hub(client, demo.telenor)
+        # Telenor's pack sends a termination with unpaid bills to review: the order is pending.
+        line = next(
+            li
+            for li in lines_of(runtime, "telenor-no", status="active")
+            if li.unpaid_bills_minor > 0 and not li.port_pending
+        )
+        order = client.post(
+            f"{ORDERS}/productOrder",
+            json={
+                "productOrderItem": [
+                    {"id": "1", "action": "delete", "product": {"id": str(line.id)}}
+                ]
+            },
+            headers=demo.telenor,
+        ).json()
+        assert order["state"] == "pending", order
+        case_id = order["productOrderItem"][0]["simexitCase"]["id"]
+        approved = client.post(
+            f"/v1/cases/{case_id}/approve", json={"note": "paid at the till"}, headers=demo.telenor
+        )
+        assert approved.status_code == 200, approved.text
+        after = client.get(f"{ORDERS}/productOrder/{order['id']}", headers=demo.telenor).json()
+        assert after["state"] == "inProgress"
+        sent = _deliveries(runtime, "ProductOrderStateChangeEvent")
+        assert [json.loads(d.body)["data"]["event"]["productOrder"]["state"] for d in sent] == [
+            "inProgress"
+        ]

@@ -212,7 +212,7 @@ class TestReads:
         by_state = client.get(f"{ORDERS}/productOrder?state=rejected", headers=demo.telenor).json()
         assert len(by_state) == 2
         fields = client.get(f"{ORDERS}/productOrder?fields=state", headers=demo.telenor).json()
-        assert set(fields[0]) == {"id", "href", "@type", "state"}
+        assert set(fields[0]) == {"id", "href", "@type", "state", "productOrderItem"}
         refused = client.get(f"{ORDERS}/productOrder?colour=red", headers=demo.telenor)
         assert refused.status_code == 400
         assert refused.json()["code"] == "filter_not_supported"

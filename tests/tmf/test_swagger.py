@@ -83,13 +83,13 @@ def test_the_official_v4_spec_holds(name: str, app: FastAPI, demo: Demo) -> None
     config = schema.config
     config.update(headers={"Authorization": f"Bearer {demo.seed.api_keys['telenor-no']}"})
     config.generation.update(
-        max_examples=10,
+        max_examples=40,
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         deterministic=True,
         database="none",
     )
     config.checks.update(included_check_names=CHECKS)
-    config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    config.phases.update(phases=["examples", "fuzzing"])
     figures = run(schema)
     assert figures.errors == []
     assert figures.requests > 0

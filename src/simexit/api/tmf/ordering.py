@@ -232,6 +232,8 @@ def _uuid(value: str, error: type[OrderNotFound] | type[CancellationNotFound]) -
 # --- productOrder ---------------------------------------------------------------------------
 
 ORDER_FILTERS = ("id", "state", "externalId", "orderDate")
+ORDER_REQUIRED = ("productOrderItem",)  # the v4 spec's `ProductOrder.required`
+CANCEL_REQUIRED = ("productOrder",)
 STATE_SCAN_LIMIT = 10_000  # orders read to filter on the derived state
 
 
@@ -300,7 +302,7 @@ def list_product_orders(
         )
         matching = [v for v in _views(request, session, orders) if v["state"] in states]
         total, views = len(matching), matching[offset : offset + limit]
-    return page_response([select_fields(v, fields) for v in views], total)
+    return page_response([select_fields(v, fields, ORDER_REQUIRED) for v in views], total)
 
 
 def _filter_uuid(value: str) -> uuid.UUID:
@@ -337,7 +339,7 @@ def get_product_order(
 ) -> dict[str, Any]:
     tmf_service.require_api_caller(actor)
     order = repository.get_order(session, actor, _uuid(id, OrderNotFound))
-    return select_fields(_views(request, session, [order])[0], fields)
+    return select_fields(_views(request, session, [order])[0], fields, ORDER_REQUIRED)
 
 
 # --- cancelProductOrder ---------------------------------------------------------------------
@@ -395,7 +397,8 @@ def list_cancel_product_orders(
     filters_of(request, ())
     found, total = repository.list_cancellations(session, actor, offset=offset, limit=limit)
     return page_response(
-        [select_fields(cancellation_view(request, c), fields) for c in found], total
+        [select_fields(cancellation_view(request, c), fields, CANCEL_REQUIRED) for c in found],
+        total,
     )
 
 
@@ -413,7 +416,7 @@ def get_cancel_product_order(
 ) -> dict[str, Any]:
     tmf_service.require_api_caller(actor)
     found = repository.get_cancellation(session, actor, _uuid(id, CancellationNotFound))
-    return select_fields(cancellation_view(request, found), fields)
+    return select_fields(cancellation_view(request, found), fields, CANCEL_REQUIRED)
 
 
 add_hub_routes(router, api="TMF622", event_types=(ORDER_STATE_CHANGE,), prefix=BASE)

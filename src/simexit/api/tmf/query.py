@@ -41,16 +41,21 @@ def filters_of(
             raise FilterNotSupported(
                 f"cannot filter on {name!r}; filters: {', '.join(sorted(allowed))}",
                 field=f"query.{name}",
+                supported=", ".join(sorted(allowed)) or "none",
             )
         values = [value] if name in unsplit else value.split(",")
         found.setdefault(name, []).extend(v for v in values if v)
     return found
 
 
-def select_fields(resource: dict[str, Any], fields: str | None) -> dict[str, Any]:
+def select_fields(
+    resource: dict[str, Any], fields: str | None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Only the `fields` asked for, and always `id`, `href`, `@type` and the attributes the spec
+    makes `required` for the resource (a ProductOrder without `productOrderItem` is invalid)."""
     if not fields:
         return resource
-    wanted = {f.strip() for f in fields.split(",") if f.strip()} | set(ALWAYS)
+    wanted = {f.strip() for f in fields.split(",") if f.strip()} | set(ALWAYS) | set(required)
     return {k: v for k, v in resource.items() if k in wanted}
 
 
@@ -65,9 +70,8 @@ def tmf_time(value: Any) -> str | None:
     a space when a client sends the value back as a filter)."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    text: str = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return text
+    text: str = value.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")  # isoformat pads the year (0240-...), strftime does not
 
 
 def no_content() -> Response:
