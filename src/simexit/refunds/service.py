@@ -127,7 +127,7 @@ def give_destination(
     """Record where the case's refund is paid; refused when the pack does not allow the form,
     the details fail their checks, the case pays no refund, or the money has already left."""
     case = _case(session, actor, case_id, for_update=True)
-    if not _pays_refund(case):
+    if not pays_refund(case):
         raise NoRefundOwed(
             "this case pays out no refund", field="case_id", settlement=case.settlement
         )
@@ -163,7 +163,8 @@ def give_destination(
     )
 
 
-def _pays_refund(case: Case) -> bool:
+def pays_refund(case: Case) -> bool:
+    """Whether the case settles (or has settled) with a refund to pay out."""
     if case.status in _NO_REFUND_STATES or case.settlement not in {None, "refund"}:
         return False
     return case.settlement == "refund" or (

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import field_validator
 from sqlalchemy.orm import Session as DbSession
 
+from simexit.api.field_messages import field_detail
 from simexit.audit.service import events_for
 from simexit.cases import repository, teardown
 from simexit.cases import service as cases
@@ -19,9 +20,10 @@ from simexit.cases.service.common import today_for
 from simexit.cases.service.review import REJECTION_REASONS
 from simexit.cases.sla import sla_clock
 from simexit.cases.states import OPEN, CaseStatus, Trigger
-from simexit.errors import DomainError, NotFound
+from simexit.errors import DomainError, InvalidFields, NotFound
 from simexit.models import Line, StaffUser, Subscriber
 from simexit.principals import StaffRole
+from simexit.refunds import service as refunds
 from simexit.transactions import run_read, run_write
 from simexit.verification.methods import ATTESTED_METHODS, Method
 from simexit.verification.states import VerificationStatus
@@ -39,6 +41,7 @@ from simexit.web.routes.console.permissions import (
     permitted_actions,
     staff_actor,
 )
+from simexit.web.routes.console.refunds import KIND_LABELS, PAYOUT_LABELS, refund_panel
 from simexit.web.routes.console.sla import clock_text
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
@@ -231,6 +234,9 @@ def detail(
             "label": label,
             "error": error,
             "erasure": erasure_state(db, t, case.subscriber_id),
+            "refund": refund_panel(db, page.state.runtime.cases, staff_actor(staff), case),
+            "refund_kinds": KIND_LABELS,
+            "payout_states": PAYOUT_LABELS,
             "teardown": teardown.progress(case.type, repository.teardown_records(db, case.id))
             if case.status in TEARDOWN_SHOWN
             else [],
@@ -259,6 +265,42 @@ def detail(
 )
 async def case_detail(page: PageDep, staff: StaffDep, case_id: uuid.UUID) -> Response:
     return await run_read(page.db, lambda db: detail(db, page, staff, case_id))
+
+
+@router.post(
+    "/console/cases/{case_id}/refund-destination", name="console:refund", response_model=None
+)
+async def give_refund_destination(post: StaffPostDep, case_id: uuid.UUID) -> Response:
+    values = post.values("kind", "holder_name", "account", "bank_id", limit=140)
+    try:
+        await run_write(post.db, lambda db: _give_refund_destination(db, post, case_id, values))
+    except NotFound:
+        return post.not_found()
+    except InvalidFields as invalid:
+        return await refused(post, case_id, _problems_text(post.t, invalid))
+    except DomainError as error:
+        return await refused(post, case_id, error.message)
+    return post.redirect("console:case", case_id=case_id)
+
+
+def _give_refund_destination(
+    db: DbSession, post: StaffPost, case_id: uuid.UUID, values: dict[str, str]
+) -> None:
+    refunds.give_destination(
+        db,
+        post.state.runtime.cases,
+        actor=staff_actor(post.staff),
+        case_id=case_id,
+        values=values,
+        now=now(),
+    )
+
+
+def _problems_text(t: Texts, invalid: InvalidFields) -> str:
+    return " ".join(
+        field_detail(rule, t.language, detail, params)
+        for _field, rule, detail, params in invalid.problems
+    )
 
 
 @router.post("/console/cases/{case_id}/{action}", name="console:act", response_model=None)
