@@ -19,7 +19,7 @@ def test_an_agent_records_where_the_refund_goes(client: WebClient, runtime: Runt
     staff_sign_in(client, "agent@ice-no.demo")
     page_url = f"/console/cases/{case.id}?lang=en"
     page = client.get(page_url).text
-    assert 'action="/console/cases/' in page and "refund-destination" in page
+    assert "refund-destination" in page
     assert '<option value="no_account">Norwegian account number</option>' in page
     assert 'value="card"' not in page  # Norwegian packs pay refunds by bank transfer only
     action = f"/console/cases/{case.id}/refund-destination"
