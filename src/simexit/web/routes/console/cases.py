@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import field_validator
 from sqlalchemy.orm import Session as DbSession
 
-from simexit.api.field_messages import field_detail
 from simexit.audit.service import events_for
 from simexit.cases import repository, teardown
 from simexit.cases import service as cases
@@ -30,6 +29,12 @@ from simexit.verification.states import VerificationStatus
 from simexit.web.deps import Page, PageDep, StaffDep, StaffPost, StaffPostDep
 from simexit.web.forms import FormErrors, WebForm, refuse, trimmed, trimmed_or_none
 from simexit.web.i18n import N_, Texts
+from simexit.web.refund_destination import (
+    KIND_LABELS,
+    PAYOUT_LABELS,
+    problems_text,
+    refund_panel,
+)
 from simexit.web.rendering import is_htmx
 from simexit.web.routes.common import now
 from simexit.web.routes.console import why
@@ -41,7 +46,6 @@ from simexit.web.routes.console.permissions import (
     permitted_actions,
     staff_actor,
 )
-from simexit.web.routes.console.refunds import KIND_LABELS, PAYOUT_LABELS, refund_panel
 from simexit.web.routes.console.sla import clock_text
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
@@ -277,7 +281,7 @@ async def give_refund_destination(post: StaffPostDep, case_id: uuid.UUID) -> Res
     except NotFound:
         return post.not_found()
     except InvalidFields as invalid:
-        return await refused(post, case_id, _problems_text(post.t, invalid))
+        return await refused(post, case_id, problems_text(post.t, invalid))
     except DomainError as error:
         return await refused(post, case_id, error.message)
     return post.redirect("console:case", case_id=case_id)
@@ -293,13 +297,6 @@ def _give_refund_destination(
         case_id=case_id,
         values=values,
         now=now(),
-    )
-
-
-def _problems_text(t: Texts, invalid: InvalidFields) -> str:
-    return " ".join(
-        field_detail(rule, t.language, detail, params)
-        for _field, rule, detail, params in invalid.problems
     )
 
 

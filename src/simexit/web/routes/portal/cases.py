@@ -14,9 +14,10 @@ from simexit.cases import repository
 from simexit.cases import service as cases
 from simexit.cases.service.common import today_for
 from simexit.cases.states import CaseStatus, Trigger, available_triggers
-from simexit.errors import DomainError, NotFound
+from simexit.errors import DomainError, InvalidFields, NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Line
+from simexit.refunds import service as refunds
 from simexit.transactions import run_blocking, run_read, run_write
 from simexit.verification.throttle import TooManyAttempts, count_code_answer
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
@@ -25,6 +26,12 @@ from simexit.web.i18n import N_, Texts
 from simexit.web.pages import error_page
 from simexit.web.receipt import Receipt, build_receipt
 from simexit.web.receipt_pdf import NoFont, render_pdf
+from simexit.web.refund_destination import (
+    KIND_LABELS,
+    PAYOUT_LABELS,
+    problems_text,
+    refund_panel,
+)
 from simexit.web.rendering import Session
 from simexit.web.routes.common import now
 from simexit.web.routes.portal.common import (
@@ -282,6 +289,9 @@ def case_page(
             "error": error,
             "awaiting": status is CaseStatus.awaiting_verification,
             "has_receipt": case.submitted_at is not None,
+            "refund": refund_panel(db, page.state.runtime.cases, actor, case),
+            "refund_kinds": KIND_LABELS,
+            "payout_states": PAYOUT_LABELS,
         },
         t=t,
         status_code=status_code,
@@ -318,6 +328,29 @@ async def withdraw(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
         return await case_refused(
             post, case_id, post.t(N_("This request can no longer be withdrawn."))
         )
+    return post.redirect("portal:case", case_id=case_id)
+
+
+@router.post("/my/cases/{case_id}/refund-destination", name="portal:refund", response_model=None)
+async def give_refund_destination(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    """Where the subscriber wants the refund paid: the same checks as the API and the console."""
+    values = post.values("kind", "holder_name", "account", "bank_id", limit=140)
+    context, session = post.state.runtime.cases, post.session
+
+    def give(db: DbSession) -> None:
+        actor, case = load_case(db, session, case_id)
+        refunds.give_destination(
+            db, context, actor=actor, case_id=case.id, values=values, now=now()
+        )
+
+    try:
+        await run_write(post.db, give)
+    except NotFound:
+        return post.not_found()
+    except InvalidFields as invalid:
+        return await case_refused(post, case_id, problems_text(post.t, invalid))
+    except DomainError as error:
+        return await case_refused(post, case_id, error.message)
     return post.redirect("portal:case", case_id=case_id)
 
 

@@ -1,9 +1,9 @@
-"""Console: where a case's refund goes, as the subscriber says it on the phone or in a shop.
+"""Where a case's refund goes, on the console's and the portal's case pages.
 
-The case page shows the destination (masked) and the payout's state, and, while the money has
+The page shows the destination (masked) and the payout's state, and, while the money has
 not left, a form that records a new one through `refunds.service.give_destination`: the same
 checks as the API (the pack's ways, the account form's check digits), each refusal shown in the
-agent's language."""
+reader's language."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session as DbSession
 
+from simexit.api.field_messages import field_detail
+from simexit.errors import InvalidFields
 from simexit.models import Case, Operator
 from simexit.principals import Actor
 from simexit.refunds import service as refunds
 from simexit.refunds.destinations import BANK_KINDS, METHOD_OF_KIND, DestinationKind
 from simexit.refunds.states import OPEN_FOR_DESTINATION
-from simexit.web.i18n import N_
+from simexit.web.i18n import N_, Texts
 
 KIND_LABELS = {
     "no_account": N_("Norwegian account number"),
@@ -65,4 +67,12 @@ def refund_panel(
         payout_status=status.value if status else None,
         kinds=kinds,
         open=status is None or status in OPEN_FOR_DESTINATION,
+    )
+
+
+def problems_text(t: Texts, invalid: InvalidFields) -> str:
+    """Each refused field's rule, in the page's language."""
+    return " ".join(
+        field_detail(rule, t.language, detail, params)
+        for _field, rule, detail, params in invalid.problems
     )

@@ -1,4 +1,4 @@
-"""The console case page shows where a refund goes and records a new destination, with the same
+"""The console and portal case pages show where a refund goes and record a new destination, with
 checks as the API and each refusal in the agent's language."""
 
 from __future__ import annotations
@@ -51,3 +51,24 @@ def test_a_case_without_a_refund_has_no_refund_form(client: WebClient, runtime: 
         session.execute(update(Case).where(Case.id == case.id).values(settlement="forfeit"))
     staff_sign_in(client, "agent@ice-no.demo")
     assert "refund-destination" not in client.get(f"/console/cases/{case.id}").text
+
+
+def test_the_subscriber_gives_the_destination_on_the_status_page(
+    client: WebClient, runtime: Runtime
+) -> None:
+    case = _submit_case(client, runtime)  # signed in as the line's subscriber
+    with runtime.db.session() as session:
+        session.execute(update(Case).where(Case.id == case.id).values(settlement="refund"))
+    page_url = f"/my/cases/{case.id}?lang=en"
+    assert "Where the refund goes" in client.get(page_url).text
+    action = f"/my/cases/{case.id}/refund-destination"
+    wrong = client.submit(
+        page_url, action, {"kind": "iban", "holder_name": "Kari", "account": "NO9386011117948"}
+    )
+    assert wrong.status_code == 409
+    assert "is not a valid IBAN" in wrong.text
+    saved = client.submit(
+        page_url, action, {"kind": "iban", "holder_name": "Kari", "account": "NO9386011117947"}
+    )
+    assert saved.status_code == 303, saved.text
+    assert "iban •••• 7947" in client.get(page_url).text
