@@ -1,5 +1,5 @@
 """The console and portal case pages show where a refund goes and record a new destination, with
-checks as the API and each refusal in the agent's language."""
+the API's checks and each refusal in the reader's language."""
 
 from __future__ import annotations
 
