@@ -90,8 +90,13 @@ _DIGITS = re.compile(r"\d+")
 EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
 _TOKEN = re.compile(r"[a-z0-9_]{1,40}")
 _REGION = re.compile(r"[A-Z0-9]{1,3}")
-# Explicit classes, not only \s: Python's \s holds \x1c-\x1f, JSON Schema's (and pydantic's) not.
-_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+")
+# One explicit class, no \s: Python's \s holds \x1c-\x1f and U+0085, JSON Schema's (ECMA) holds
+# U+FEFF; spelled out, the rule and the API's published pattern (`EMAIL_PATTERN`) agree.
+EMAIL_CHARACTER: Final = (
+    "[^@\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+)
+EMAIL_PATTERN: Final = f"^{EMAIL_CHARACTER}+@{EMAIL_CHARACTER}+\\.{EMAIL_CHARACTER}+$"
+_EMAIL = re.compile(EMAIL_PATTERN[1:-1])
 _PIN = re.compile(r"\d{4,8}")
 _DOCUMENT = re.compile(r"[A-Z0-9]{4,40}")
 _TRUE = frozenset({"true", "1", "yes"})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
-from simexit.api.tmf.models import TMF_MODEL, ContactPointIn
+from simexit.api.tmf.models import NO_NUL, TMF_MODEL, ContactPointIn
 from simexit.api.tmf.query import (
     FieldsQuery,
     LimitQuery,
@@ -43,14 +43,14 @@ class CommunicationMessageCreate(BaseModel):
 
     model_config = TMF_MODEL
 
-    content: Annotated[str, Field(min_length=1, max_length=2000)]
-    message_type: Annotated[str, Field(min_length=1, max_length=20)] = Field(
+    content: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
+    message_type: Annotated[str, Field(min_length=1, max_length=20, pattern=NO_NUL)] = Field(
         description="SMS or email."
     )
     receiver: Annotated[list[ContactPointIn], Field(max_length=100)]
     sender: ContactPointIn
-    subject: Annotated[str, Field(max_length=300)] | None = None
-    description: Annotated[str, Field(max_length=2000)] | None = None
+    subject: Annotated[str, Field(max_length=300, pattern=NO_NUL)] | None = None
+    description: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | None = None
 
 
 def message_view(request: Request, message: TmfMessage, statuses: dict[str, str]) -> dict[str, Any]:

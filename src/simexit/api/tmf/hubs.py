@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
+from simexit.api.tmf.models import NO_NUL
 from simexit.api.tmf.query import no_content
 from simexit.api.transaction import Reply
 from simexit.models import WebhookEndpoint
@@ -28,8 +29,8 @@ LOOPBACK_ENVIRONMENTS = frozenset({"local", "test"})
 class HubCreate(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    callback: Annotated[str, Field(min_length=1, max_length=500)]
-    query: Annotated[str, Field(max_length=500)] | None = None
+    callback: Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
+    query: Annotated[str, Field(max_length=500, pattern=NO_NUL)] | None = None
 
 
 def _view(

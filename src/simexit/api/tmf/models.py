@@ -11,16 +11,20 @@ from pydantic.alias_generators import to_camel
 
 # TM Forum's camelCase on the wire; unknown attributes are ignored.
 TMF_MODEL = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
-Text = Annotated[str, Field(max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=100)]
-Name = Annotated[str, Field(max_length=200)]
+# PostgreSQL stores no NUL character in text (nor JSONB): refused in the request, with its field.
+NO_NUL = "^[^\\x00]*$"
+Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
+ShortText = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Name = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 
 
 class RelatedPartyIn(BaseModel):
     model_config = TMF_MODEL
 
     id: ShortText
-    referred_type: Annotated[str, Field(min_length=1, max_length=100, alias="@referredType")]
+    referred_type: Annotated[
+        str, Field(min_length=1, max_length=100, alias="@referredType", pattern=NO_NUL)
+    ]
     href: Text | None = None
     name: Name | None = None
     role: Name | None = None
@@ -32,7 +36,7 @@ class NoteIn(BaseModel):
     text: Text
     id: ShortText | None = None
     author: Name | None = None
-    date: Annotated[str, Field(max_length=40)] | None = None
+    date: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
 
 
 class ContactPointIn(BaseModel):
@@ -42,8 +46,8 @@ class ContactPointIn(BaseModel):
 
     id: ShortText | None = None
     name: Name | None = None
-    phone_number: Annotated[str, Field(max_length=30)] | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
+    phone_number: Annotated[str, Field(max_length=30, pattern=NO_NUL)] | None = None
+    email: Annotated[str, Field(max_length=320, pattern=NO_NUL)] | None = None
     app_user_id: Name | None = None
-    ip: Annotated[str, Field(max_length=50)] | None = None
+    ip: Annotated[str, Field(max_length=50, pattern=NO_NUL)] | None = None
     party: RelatedPartyIn | None = None

@@ -25,12 +25,12 @@ from simexit.api.validators import (
     TIMESTAMP_PATTERN,
 )
 from simexit.models import Line, Subscriber
+from simexit.provisioning.rules import EMAIL_PATTERN
 
 # The same rule as `validators.ShortText`: no control characters but tab and line breaks.
 _PRINTABLE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
 # At most 9,999,999.99 (`rules.MAX_AMOUNT_MINOR`) with the two decimals of NOK, USD and RUB.
 AMOUNT_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
 CODE_PATTERN = r"^[a-z0-9_]{1,40}$"
 
 Text100 = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9._~:-]{1,100}$")]
