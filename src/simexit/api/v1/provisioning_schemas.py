@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from simexit.api.v1.schemas import Money
 from simexit.api.validators import (
@@ -161,9 +162,11 @@ class LineFields(_Input):
         None, description="Or the subscriber by the operator's own id."
     )
     external_id: Text100 | None = Field(None, description="The operator's own id (BSS key).")
-    msisdn: Msisdn | None = None
-    kind: Kind | None = None
-    plan: Plan | None = None
+    # A line always has these: they may be left out of a PATCH, never cleared, so the schema
+    # does not offer null (an explicit null is still refused by name: `required`).
+    msisdn: Msisdn | SkipJsonSchema[None] = None
+    kind: Kind | SkipJsonSchema[None] = None
+    plan: Plan | SkipJsonSchema[None] = None
     status: Status | None = None
     product_name: Annotated[str, Field(max_length=120, pattern=_PRINTABLE)] | None = None
     brand: Annotated[str, Field(max_length=80, pattern=_PRINTABLE)] | None = None
@@ -174,10 +177,10 @@ class LineFields(_Input):
     region: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,3}$")] | None = Field(
         None, description="ISO 3166-2 subdivision, e.g. CA."
     )
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | SkipJsonSchema[None] = Field(
         None, description="The operator's currency (the default)."
     )
-    activated_on: Day | None = None
+    activated_on: Day | SkipJsonSchema[None] = None
     commitment_start: Day | None = None
     commitment_end: Day | None = None
     commitment_kind: Token | None = None
