@@ -31,7 +31,7 @@ from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
 from simexit.policies.loader import PackRegistry, load_registry
-from simexit.tmf import events as tmf_events  # noqa: F401 - registers the TM Forum hub listeners
+from simexit.tmf import events as tmf_events  # registers the TM Forum hub listeners
 
 # Every module that registers handlers with @job / @periodic. Add a domain's tasks module here.
 log = structlog.get_logger()
@@ -162,6 +162,8 @@ class Runtime:
         from simexit.notifications.tasks import use_transports
 
         transports = build_transports(self.settings)
+        # TM Forum events name their resources by absolute href when the public base is known.
+        tmf_events.use_public_base(self.settings.base_url)
         plan = self.gateway_plan
         by_operator = {
             code: chosen

@@ -8,13 +8,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from simexit.models import WebhookDelivery
+from simexit.jobs.runner import run_pending
+from simexit.models import AuditEvent, Notification, WebhookDelivery
+from simexit.notifications import service as notifications
 from simexit.notifications.webhooks import plan_post, verify_webhook_signature
 from simexit.runtime import Runtime
+from simexit.tmf import events as tmf_events
 from tests.api.conftest import NOW, Demo, TestClient, lines_of
 
 ORDERS = "/tmf-api/productOrderingManagement/v4"
 PRODUCTS = "/tmf-api/productInventory/v4"
+MESSAGES = "/tmf-api/communicationManagement/v4"
 CALLBACK = "https://crm.example/tmf/listener"
 
 
@@ -190,3 +194,137 @@ class TestChangesMadeElsewhere:
         assert [json.loads(d.body)["data"]["event"]["productOrder"]["state"] for d in sent] == [
             "inProgress"
         ]
+
+
+class TestOrderCreation:
+    def test_a_new_order_is_told_once_with_its_first_state(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        hub = _hub(client, demo.telenor)
+        assert set(hub["events"]) == {"ProductOrderCreateEvent", "ProductOrderStateChangeEvent"}
+        line = next(
+            li
+            for li in lines_of(runtime, "telenor-no", status="active")
+            if li.unpaid_bills_minor > 0 and not li.port_pending
+        )
+        order = client.post(
+            f"{ORDERS}/productOrder",
+            json={
+                "productOrderItem": [
+                    {"id": "1", "action": "delete", "product": {"id": str(line.id)}}
+                ]
+            },
+            headers=demo.telenor,
+        ).json()
+        created = _deliveries(runtime, "ProductOrderCreateEvent")
+        assert len(created) == 1
+        event = json.loads(created[0].body)["data"]
+        assert event["eventType"] == "ProductOrderCreateEvent"
+        assert event["event"]["productOrder"]["id"] == order["id"]
+        assert event["event"]["productOrder"]["state"] == order["state"] == "pending"
+        # The first state is the creation's: no state change is sent for it.
+        assert _deliveries(runtime, "ProductOrderStateChangeEvent") == []
+
+
+class TestPublicHrefs:
+    def test_events_carry_absolute_hrefs_when_the_base_url_is_set(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        _hub(client, demo.telenor, PRODUCTS)
+        line = lines_of(runtime, "telenor-no", status="active")[0]
+        tmf_events.use_public_base("https://simexit.operator.example/")
+        try:
+            client.post(
+                f"/v1/lines/{line.id}/suspension-flags",
+                json={"flag": "debt", "active": True},
+                headers=demo.telenor,
+            )
+        finally:
+            tmf_events.use_public_base("")
+        sent = _deliveries(runtime, "ProductStatusChangeEvent")
+        product = json.loads(sent[0].body)["data"]["event"]["product"]
+        assert product["href"] == (
+            f"https://simexit.operator.example/tmf-api/productInventory/v4/product/{line.id}"
+        )
+
+
+class TestMessageHub:
+    def _post(self, client: TestClient, headers: dict[str, str], line_id: str) -> dict[str, Any]:
+        answer = client.post(
+            f"{MESSAGES}/communicationMessage",
+            json={
+                "content": "Planned maintenance tonight.",
+                "messageType": "SMS",
+                "receiver": [{"id": line_id}],
+                "sender": {"name": "Ops"},
+            },
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.text
+        made: dict[str, Any] = answer.json()
+        return made
+
+    def _states(self, runtime: Runtime) -> list[str]:
+        sent = _deliveries(runtime, "CommunicationMessageStateChangeEvent")
+        return [json.loads(d.body)["data"]["event"]["communicationMessage"]["state"] for d in sent]
+
+    def test_a_message_is_told_created_then_completed_once(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        hub = _hub(client, demo.telenor, MESSAGES)
+        assert set(hub["events"]) == {
+            "CommunicationMessageCreateEvent",
+            "CommunicationMessageStateChangeEvent",
+        }
+        line = lines_of(runtime, "telenor-no", status="active")[0]
+        message = self._post(client, demo.telenor, str(line.id))
+        created = _deliveries(runtime, "CommunicationMessageCreateEvent")
+        assert [
+            json.loads(d.body)["data"]["event"]["communicationMessage"]["id"] for d in created
+        ] == [message["id"]]
+        assert self._states(runtime) == []
+        runtime.prepare_jobs_once()
+        run_pending(runtime.db, now=NOW, worker_id="test")
+        run_pending(runtime.db, now=NOW, worker_id="test")  # nothing settles twice
+        assert self._states(runtime) == ["completed"]
+        shown = client.get(
+            f"{MESSAGES}/communicationMessage/{message['id']}", headers=demo.telenor
+        ).json()
+        assert shown["state"] == "completed"
+        listed = client.get(
+            f"{MESSAGES}/communicationMessage", params={"state": "completed"}, headers=demo.telenor
+        ).json()
+        assert message["id"] in [m["id"] for m in listed]
+        with runtime.db.read_session() as session:
+            actions = session.scalars(
+                select(AuditEvent.action).where(AuditEvent.subject_id == message["id"])
+            ).all()
+        assert "tmf_message.state_changed" in actions
+
+    def test_a_message_whose_delivery_died_is_told_failed(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        _hub(client, demo.telenor, MESSAGES)
+        line = lines_of(runtime, "telenor-no", status="active")[0]
+        message = self._post(client, demo.telenor, str(line.id))
+        with runtime.db.session() as session:
+            notification = session.scalars(
+                select(Notification).where(Notification.kind == "operator.message")
+            ).one()
+            # What the delivery job's `on_dead` hook does when it gives up.
+            notifications.mark_dead(
+                session, notification_id=str(notification.id), error="gateway down", now=NOW
+            )
+        assert self._states(runtime) == ["failed"]
+        shown = client.get(
+            f"{MESSAGES}/communicationMessage/{message['id']}", headers=demo.telenor
+        ).json()
+        assert shown["state"] == "failed"
+
+    def test_an_order_hub_does_not_get_message_events(
+        self, client: TestClient, demo: Demo, runtime: Runtime
+    ) -> None:
+        _hub(client, demo.telenor, ORDERS)
+        line = lines_of(runtime, "telenor-no", status="active")[0]
+        self._post(client, demo.telenor, str(line.id))
+        assert _deliveries(runtime, "CommunicationMessageCreateEvent") == []

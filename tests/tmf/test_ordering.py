@@ -110,6 +110,13 @@ class TestCreate:
         after = client.get(f"{ORDERS}/productOrder/{order['id']}", headers=mts).json()
         assert after["state"] != "held"
         assert after["state"] in {"inProgress", "pending", "completed"}
+        # The state filter is the derived state, kept in SQL: the order moved with its case.
+        held = client.get(f"{ORDERS}/productOrder", params={"state": "held"}, headers=mts)
+        assert order["id"] not in [o["id"] for o in held.json()]
+        now_in = client.get(f"{ORDERS}/productOrder", params={"state": after["state"]}, headers=mts)
+        assert order["id"] in [o["id"] for o in now_in.json()]
+        assert now_in.headers["X-Total-Count"] == str(len(now_in.json()))
+        _each_order_recorded_as_derived(client, mts)
 
     def test_a_pending_port_rejects_the_order_with_the_explanation(
         self, client: TestClient, demo: Demo, runtime: Runtime
@@ -181,6 +188,7 @@ class TestCancel:
             "tmf_order.state_changed",
             "tmf_order.cancellation_done",
         ]
+        _each_order_recorded_as_derived(client, demo.telenor)
 
     def test_cancelling_a_rejected_order_is_refused_and_recorded(
         self, client: TestClient, demo: Demo
@@ -251,3 +259,15 @@ class TestProducts:
         )
         bad = client.get(f"{PRODUCTS}/product?status=sleeping", headers=demo.telenor)
         assert bad.status_code == 400
+
+
+def _each_order_recorded_as_derived(client: TestClient, headers: dict[str, str]) -> None:
+    """Every order is found by the state a read derives for it, and by no other."""
+    orders = client.get(f"{ORDERS}/productOrder", params={"limit": 1000}, headers=headers).json()
+    for order in orders:
+        found = client.get(
+            f"{ORDERS}/productOrder",
+            params={"state": order["state"], "limit": 1000},
+            headers=headers,
+        ).json()
+        assert order["id"] in [o["id"] for o in found], order["state"]

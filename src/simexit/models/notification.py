@@ -28,6 +28,7 @@ class Notification(Base):
             "ix_notifications_operator_transport_created", "operator_id", "transport", "created_at"
         ),
         Index("ix_notifications_subject", "subject_id"),
+        Index("ix_notifications_operator_created", "operator_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -33,7 +33,7 @@ from simexit.i18n import normalize_language
 from simexit.jobs.queue import add_jobs
 from simexit.jobs.runner import AttemptFailed, short_error
 from simexit.models import Notification
-from simexit.notifications import repository
+from simexit.notifications import listeners, repository
 from simexit.notifications.channels import current_transports
 from simexit.notifications.ports import (
     ChannelRegistry,
@@ -263,6 +263,7 @@ def record_delivery(
         bound.warning(
             "notification.deliver.failed", transport=handover.transport, error=handover.error
         )
+        listeners.status_changed(session, notification, now)
         raise AttemptFailed(handover.error)
     notification.status, notification.transport, notification.sent_at = (
         "sent",
@@ -270,6 +271,7 @@ def record_delivery(
         now,
     )
     notification.last_error = None
+    listeners.status_changed(session, notification, now)
     if handover.transport == SINK:
         bound.info("notification.stored_in_sink", channel=notification.channel)
         return
@@ -308,12 +310,13 @@ def _message(notification: Notification) -> Message:
     )
 
 
-def mark_dead(session: Session, *, notification_id: str, error: str) -> None:
+def mark_dead(session: Session, *, notification_id: str, error: str, now: datetime) -> None:
     """The delivery job gave up: say so on the notification (the job's `on_dead` hook)."""
     notification = repository.get_for_update(session, uuid.UUID(notification_id))
     if notification is not None and notification.status not in FINAL_STATUSES:
         notification.status, notification.last_error = "dead", error
         log.error("notification.dead", notification_id=notification_id, error=error)
+        listeners.status_changed(session, notification, now)
 
 
 def apply_delivery_report(
@@ -356,6 +359,8 @@ def apply_delivery_report(
             "undeliverable",
             f"delivery report: {report.outcome}",
         )
+    if notification.status in {"delivered", "undeliverable"}:
+        listeners.status_changed(session, notification, now)
     log.info(
         "notification.delivery_report", notification_id=str(notification.id), outcome=report.outcome
     )

@@ -20,8 +20,10 @@ from simexit.notifications.channels import current_transports, use_transports
 __all__ = ["current_transports", "use_transports"]
 
 
-def _notification_dead(session: Session, *, error: str, **payload: Any) -> None:
-    service.mark_dead(session, notification_id=str(payload["notification_id"]), error=error)
+def _notification_dead(session: Session, *, now: datetime, error: str, **payload: Any) -> None:
+    service.mark_dead(
+        session, notification_id=str(payload["notification_id"]), error=error, now=now
+    )
 
 
 def _webhook_dead(session: Session, *, error: str, **payload: Any) -> None:

@@ -53,3 +53,9 @@ class OrderReferenceUnknown(InvalidInput):
 
     code = "product_order_unknown"
     status = 400
+
+
+class MessageNotDeletable(Conflict):
+    """A message simexit sent by itself is part of the notification log, which nobody edits."""
+
+    code = "communication_message_not_deletable"

@@ -16,10 +16,12 @@ from simexit.models import Line, TmfMessage
 from simexit.notifications import service as notifications
 from simexit.notifications.ports import EMAIL_ADDRESS, PHONE_NUMBER
 from simexit.principals import Actor
-from simexit.tmf import repository
+from simexit.tmf import communications, events, repository
+from simexit.tmf.errors import MessageNotDeletable
+from simexit.tmf.rules import MESSAGE_KIND
 from simexit.tmf.service import require_api_caller
 
-KIND: Final = "operator.message"
+KIND: Final = MESSAGE_KIND
 # TMF681 `messageType` -> the contact kind the notification channels reach.
 CONTACT_OF_TYPE: Final = {"sms": PHONE_NUMBER, "email": EMAIL_ADDRESS}
 
@@ -122,6 +124,7 @@ def send_message(
         changes={"state": [None, message.state], "notifications": queued},
         note=message.state_reason,
     )
+    events.message_created(session, message, now)
     return message
 
 
@@ -129,6 +132,11 @@ def delete_message(session: Session, *, actor: Actor, message_id: uuid.UUID, now
     """Remove the message resource (TMF681 DELETE). What was already sent stays in the
     notification log, as every message simexit sends does; the audit row keeps the deletion."""
     require_api_caller(actor)
+    if communications.sent_by_simexit(session, actor, message_id) is not None:
+        raise MessageNotDeletable(
+            "simexit sent this message by itself; it stays in the notification log",
+            field="id",
+        )
     message = repository.get_message(session, actor, message_id, for_update=True)
     audit.record(
         session,

@@ -65,12 +65,14 @@ def list_orders(
 ) -> tuple[list[TmfOrder], int]:
     """A page of orders, newest first, and how many match in all (X-Total-Count).
 
-    `states` filters the state recorded at intake; the router filters the derived state."""
+    `states` filters the derived state as last recorded (`notified_state`): every change of an
+    order's cases runs `tmf.events.notify_order` in its own transaction, which records the new
+    derived state, so the column is the state a read derives, kept in SQL."""
     statement = _orders(select(TmfOrder), actor)
     if filters.ids:
         statement = statement.where(TmfOrder.id.in_(filters.ids))
     if filters.states:
-        statement = statement.where(TmfOrder.state.in_(filters.states))
+        statement = statement.where(TmfOrder.notified_state.in_(filters.states))
     if filters.external_ids:
         statement = statement.where(TmfOrder.external_id.in_(filters.external_ids))
     if filters.order_dates:
@@ -197,33 +199,11 @@ def get_message(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class MessageFilters:
-    ids: Sequence[uuid.UUID] = ()
-    message_types: Sequence[str] = ()
-    contents: Sequence[str] = ()
-    states: Sequence[str] = ()
-
-
-def list_messages(
-    session: Session, actor: Actor, filters: MessageFilters, *, offset: int, limit: int
-) -> tuple[list[TmfMessage], int]:
-    statement = _messages(select(TmfMessage), actor)
-    if filters.ids:
-        statement = statement.where(TmfMessage.id.in_(filters.ids))
-    if filters.message_types:
-        statement = statement.where(TmfMessage.message_type.in_(filters.message_types))
-    if filters.contents:
-        statement = statement.where(TmfMessage.content.in_(filters.contents))
-    if filters.states:
-        statement = statement.where(TmfMessage.state.in_(filters.states))
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    page = session.scalars(
-        statement.order_by(TmfMessage.created_at.desc(), TmfMessage.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(page), int(total)
+def lock_message(session: Session, message_id: uuid.UUID) -> TmfMessage | None:
+    """The message row, locked for the rest of the transaction (FOR UPDATE on PostgreSQL)."""
+    return session.scalars(
+        select(TmfMessage).where(TmfMessage.id == message_id).with_for_update()
+    ).one_or_none()
 
 
 def lines_by_msisdn(session: Session, actor: Actor, msisdn: str) -> list[Line]:

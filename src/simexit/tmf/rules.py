@@ -173,6 +173,8 @@ def visible_order_state(
 
 
 # Notification statuses that are settled: it reached the transport (or the handset), or never will.
+# The notification kind a posted TMF681 message is sent as (one notification per receiver).
+MESSAGE_KIND: Final = "operator.message"
 SENT_STATUSES: Final = frozenset({"sent", "delivered"})
 LOST_STATUSES: Final = frozenset({"dead", "undeliverable"})
 

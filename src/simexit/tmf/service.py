@@ -21,7 +21,7 @@ from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.models import Case, TmfOrder, TmfOrderCancellation, TmfOrderCase, WebhookEndpoint
 from simexit.policies.model import Channel
 from simexit.principals import Actor, ActorType
-from simexit.tmf import repository, views
+from simexit.tmf import events, repository, views
 from simexit.tmf.errors import (
     HubNotFound,
     OrderNotFound,
@@ -135,6 +135,7 @@ def place_order(
         },
         note=order.state_reason,
     )
+    events.order_created(session, order, now)
     return order
 
 

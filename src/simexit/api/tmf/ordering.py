@@ -34,7 +34,7 @@ from simexit.models import Case, TmfOrder, TmfOrderCancellation
 from simexit.tmf import repository, views
 from simexit.tmf import service as tmf_service
 from simexit.tmf.errors import CancellationNotFound, FilterValueInvalid, OrderNotFound
-from simexit.tmf.events import ORDER_STATE_CHANGE
+from simexit.tmf.events import ORDERING_EVENTS
 from simexit.tmf.rules import OrderState
 
 BASE = "/tmf-api/productOrderingManagement/v4"
@@ -234,7 +234,6 @@ def _uuid(value: str, error: type[OrderNotFound] | type[CancellationNotFound]) -
 ORDER_FILTERS = ("id", "state", "externalId", "orderDate")
 ORDER_REQUIRED = ("productOrderItem",)  # the v4 spec's `ProductOrder.required`
 CANCEL_REQUIRED = ("productOrder",)
-STATE_SCAN_LIMIT = 10_000  # orders read to filter on the derived state
 
 
 @router.post(
@@ -291,17 +290,10 @@ def list_product_orders(
         ids=[_filter_uuid(v) for v in found.get("id", [])],
         external_ids=found.get("externalId", []),
         order_dates=[_filter_time(v) for v in found.get("orderDate", [])],
+        states=found.get("state", []),
     )
-    states = set(found.get("state", []))
-    if not states:
-        orders, total = repository.list_orders(session, actor, filters, offset=offset, limit=limit)
-        views = _views(request, session, orders)
-    else:
-        orders, _ = repository.list_orders(
-            session, actor, filters, offset=0, limit=STATE_SCAN_LIMIT
-        )
-        matching = [v for v in _views(request, session, orders) if v["state"] in states]
-        total, views = len(matching), matching[offset : offset + limit]
+    orders, total = repository.list_orders(session, actor, filters, offset=offset, limit=limit)
+    views = _views(request, session, orders)
     return page_response([select_fields(v, fields, ORDER_REQUIRED) for v in views], total)
 
 
@@ -419,4 +411,4 @@ def get_cancel_product_order(
     return select_fields(cancellation_view(request, found), fields, CANCEL_REQUIRED)
 
 
-add_hub_routes(router, api="TMF622", event_types=(ORDER_STATE_CHANGE,), prefix=BASE)
+add_hub_routes(router, api="TMF622", event_types=ORDERING_EVENTS, prefix=BASE)
