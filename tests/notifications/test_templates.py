@@ -60,6 +60,18 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "still_barred": True,
     },
     "operator.message": {"content": "Planned maintenance tonight 01:00-03:00.", "subject": None},
+    "payout.returned": {
+        "reference": "TEL-2026-000123",
+        "amount_minor": 12950,
+        "currency": "NOK",
+        "reason_code": "AC04",
+    },
+    "payout.settled": {
+        "reference": "TEL-2026-000123",
+        "amount_minor": 12950,
+        "currency": "NOK",
+        "account_last_digits": "0947",
+    },
 }
 
 
@@ -231,3 +243,18 @@ class TestCaseTypes:
     def test_a_rejection_reason_code_becomes_words(self) -> None:
         context = {"reference": "NO-1", "reason": "duplicate_request"}
         assert "The reason: Duplicate request" in render("case.rejected", "en", context).text
+
+
+class TestPayoutMessages:
+    def test_a_returned_refund_says_why_in_the_banks_words_and_what_to_do(self) -> None:
+        text = render("payout.returned", "en", CONTEXTS["payout.returned"]).text
+        assert "The account is closed." in text
+        assert "another account" in text
+        unknown = {**CONTEXTS["payout.returned"], "reason_code": "MS03"}
+        assert "reason code MS03" in render("payout.returned", "en", unknown).text
+
+    def test_a_paid_refund_names_the_masked_account_only_when_known(self) -> None:
+        paid = render("payout.settled", "nb", CONTEXTS["payout.settled"]).text
+        assert "0947" in paid
+        bare = {**CONTEXTS["payout.settled"], "account_last_digits": None}
+        assert "0947" not in render("payout.settled", "nb", bare).text

@@ -15,7 +15,7 @@ from simexit.cases.context import CaseContext
 from simexit.db import Database
 from simexit.errors import InvalidFields
 from simexit.integrations.simulated import SIMULATED_DEBTOR, SimulatedPayments
-from simexit.models import Case, LedgerEntry, Line, Operator, Payout, Subscriber
+from simexit.models import Case, LedgerEntry, Line, Notification, Operator, Payout, Subscriber
 from simexit.policies.loader import PackRegistry, load_registry
 from simexit.privacy import service as privacy
 from simexit.refunds import service
@@ -98,6 +98,13 @@ def _report(db: Database, world: World, data: bytes, now: datetime) -> service.R
         )
 
 
+def _told(db: Database, kind: str) -> list[Notification]:
+    with db.read_session() as session:
+        found = list(session.scalars(select(Notification).where(Notification.kind == kind)))
+        session.expunge_all()
+        return found
+
+
 def _payout(db: Database, case_id: uuid.UUID) -> Payout:
     with db.read_session() as session:
         payout = session.scalars(select(Payout).where(Payout.case_id == case_id)).one()
@@ -141,6 +148,10 @@ def test_a_refund_goes_from_the_ledger_into_a_bank_file_and_settles_once(
     again = _report(db, world, answer, now)
     assert (again.settled, again.unchanged) == (0, 1)
     assert _sums(db, case.id) == sums
+    told = _told(db, "payout.settled")
+    assert told, "the subscriber is told the refund is paid"
+    assert len({n.channel for n in told}) == len(told), "once per channel, the report read twice"
+    assert all("7947" in n.body_text for n in told)
     with db.read_session() as session:
         actions = [
             e.action for e in events_for(session, subject_type="payout", subject_id=payout.id)
@@ -169,6 +180,12 @@ def test_a_returned_refund_waits_for_a_new_destination_and_is_paid_again_under_i
     _report(db, world, status_report(first.batch.message_id, (payout.id.hex, "RJCT", "AC04")), now)
     returned = _payout(db, case.id)
     assert (returned.status, returned.return_reason) == (PayoutStatus.returned, "AC04")
+    told = _told(db, "payout.returned")
+    assert told, "the subscriber is told the bank sent the refund back"
+    closed = {"en": "The account is closed.", "nb": "Kontoen er avsluttet.", "ru": "Счёт закрыт."}
+    emails = [n for n in told if n.channel == "email"]
+    assert emails, "the e-mail gives the bank's reason (an SMS says only what to do)"
+    assert all(closed[n.language] in n.body_text for n in emails)
     assert _sums(db, case.id)["payout_due"] == -39900
     with pytest.raises(NothingToPay):
         _export(db, ctx, world, now)
@@ -183,6 +200,8 @@ def test_a_returned_refund_waits_for_a_new_destination_and_is_paid_again_under_i
         )
     whole = status_report(second.batch.message_id, group="RJCT")
     assert _report(db, world, whole, now).returned == 1
+    # A second return is a second message; the first is not sent again.
+    assert len(_told(db, "payout.returned")) == 2 * len(told)
 
 
 def test_a_refund_to_another_line_of_the_subscriber_is_credited_to_it(
@@ -335,5 +354,9 @@ def test_a_card_refund_is_paid_by_the_payments_gateway_once(
     assert payments.payouts[paid.id.hex][1].destination == "tok_visa_4242"
     assert paid.provider_reference == payments.payouts[paid.id.hex][0]
     assert _sums(db, case.id)["payout_due"] == 0
+    told = _told(db, "payout.settled")
+    assert told
+    assert len({n.channel for n in told}) == len(told)
+    assert all("4242" in n.body_text for n in told if n.channel == "email")
     with db.read_session() as session:
         assert session.get(Case, case.id) is not None

@@ -87,6 +87,19 @@ REMINDER_SENTENCES = {
 UNKNOWN_REMINDER = N_("There is still something to do for your request by {due_date}.")
 
 
+# Why a bank sent a refund back, by the ISO 20022 status reason code of its pain.002 (the codes
+# of the ExternalStatusReason1Code list that name the receiving account or its holder).
+RETURN_REASON_SENTENCES = {
+    "AC01": N_("The account number is not right."),
+    "AC04": N_("The account is closed."),
+    "AC06": N_("The account is blocked."),
+    "BE01": N_("The name on the account is not the name on the subscription."),
+    "RC01": N_("The bank code (BIC) is not right."),
+    "RR03": N_("The bank needs the account holder's name and address."),
+}
+UNKNOWN_RETURN_REASON = N_("The bank gave the reason code {code}.")
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedMessage:
     subject: str
@@ -463,6 +476,67 @@ def _pause_ended(w: _Writer) -> Parts:
     )
 
 
+def _payout_returned(w: _Writer) -> Parts:
+    """The bank sent a refund back (`refunds.notices`): why, and what to do."""
+    ref, amount = w.require("reference"), w.money("amount_minor")
+    code = str(w.context.get("reason_code") or "")
+    reason = RETURN_REASON_SENTENCES.get(code)
+    body = [
+        w(
+            N_("The bank sent back the refund of {amount} for your request {reference}."),
+            amount=amount,
+            reference=ref,
+        ),
+        w(reason) if reason else w(UNKNOWN_RETURN_REASON, code=code or "-"),
+        w(
+            N_(
+                "Please give us another account on the page of your request, or tell our "
+                "customer service. We keep the money for you until then."
+            )
+        ),
+    ]
+    return (
+        w(N_("Your refund for request {reference} could not be paid"), reference=ref),
+        body,
+        w(
+            N_(
+                "The refund of {amount} for {reference} came back from the bank. Please give us "
+                "another account on the page of your request."
+            ),
+            amount=amount,
+            reference=ref,
+        ),
+    )
+
+
+def _payout_settled(w: _Writer) -> Parts:
+    """The refund reached the subscriber (`refunds.notices`)."""
+    ref, amount = w.require("reference"), w.money("amount_minor")
+    digits = w.context.get("account_last_digits")
+    sentence = (
+        w(
+            N_(
+                "The refund of {amount} for your request {reference} has been paid to the "
+                "account ending in {digits}."
+            ),
+            amount=amount,
+            reference=ref,
+            digits=digits,
+        )
+        if digits
+        else w(
+            N_("The refund of {amount} for your request {reference} has been paid."),
+            amount=amount,
+            reference=ref,
+        )
+    )
+    return (
+        w(N_("Your refund for request {reference} is paid"), reference=ref),
+        [sentence],
+        sentence,
+    )
+
+
 def _operator_message(w: _Writer) -> Parts:
     """A message the operator wrote itself (TMF681 `communicationMessage`), sent as written."""
     content = str(w.require("content"))
@@ -482,6 +556,8 @@ TEMPLATES: dict[str, Builder] = {
     "esim.deleted_line_active": _esim_deleted,
     "line.pause_ended": _pause_ended,
     "operator.message": _operator_message,
+    "payout.returned": _payout_returned,
+    "payout.settled": _payout_settled,
 }
 
 # Kinds whose body holds a one-time code. The stored body never does: it is rendered with

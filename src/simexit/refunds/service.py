@@ -39,7 +39,7 @@ from simexit.models import Case, LedgerEntry, Line, Operator, Payout, PayoutBatc
 from simexit.policies.loader import PackRegistry
 from simexit.principals import SYSTEM, Actor
 from simexit.principals.scoping import by_id_in_scope
-from simexit.refunds import repository
+from simexit.refunds import notices, repository
 from simexit.refunds.destinations import (
     BANK_KINDS,
     Allowed,
@@ -353,6 +353,7 @@ def record_card_payout(session: Session, payout: Payout, *, reference: str, now:
         return
     post(session, payout, "refund_paid", "payout_due", "operator_bank", now)
     _settle(session, payout, PayoutMove.paid_directly, SYSTEM, now, reference=reference)
+    notices.tell_subscriber(session, payout, notices.SETTLED, event=reference, now=now)
 
 
 def _audit_payout(
@@ -573,12 +574,15 @@ def _apply_status(
     if payout.status is not PayoutStatus.sent:
         outcome.unchanged += 1  # a report read twice, or one about an earlier file
         return
+    event = f"{outcome.batch_id}:{payout.id.hex}"  # a payout is in each file once
     if result is Outcome.settled:
         post(session, payout, "refund_paid", "payout_in_transit", "operator_bank", now)
         _settle(session, payout, PayoutMove.accepted, actor, now, request_id=request_id)
+        notices.tell_subscriber(session, payout, notices.SETTLED, event=event, now=now)
         outcome.settled += 1
         return
     payout.return_reason = reason or "RJCT"
     post(session, payout, "refund_returned", "payout_in_transit", "payout_due", now)
     _move(session, payout, PayoutMove.returned, actor, now, request_id)
+    notices.tell_subscriber(session, payout, notices.RETURNED, event=event, now=now)
     outcome.returned += 1
