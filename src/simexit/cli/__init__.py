@@ -31,6 +31,7 @@ def _register() -> None:
         "clock": ("simexit.cli.clock", "Test clocks of sandbox operators: show, advance."),
         "lines": ("simexit.cli.lines", "Lines: list them with their situation."),
         "payouts": ("simexit.cli.payouts", "Refund payouts: destinations, pain.001, pain.002."),
+        "ledger": ("simexit.cli.ledger", "The settlement ledger: export, trial balance."),
     }
     import importlib
 

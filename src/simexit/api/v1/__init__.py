@@ -13,6 +13,7 @@ from simexit.api.v1 import (
     cases,
     esim,
     imports,
+    ledger,
     lines,
     operators,
     payouts,
@@ -43,5 +44,6 @@ routers: list[APIRouter] = [
         test_clocks,
         imports,
         payouts,
+        ledger,
     )
 ]

@@ -1,0 +1,2 @@
+"""The settlement ledger as finance reads it: entries per operator and period, and the trial
+balance check."""
