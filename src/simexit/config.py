@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 1024 * 1024
     # The one larger body: a subscriber-base file sent to POST /v1/imports.
     import_max_bytes: Annotated[int, Field(ge=1024, le=8 * 1024**3)] = 1024**3
+    # Files a subscriber uploads with an answer (PDF, JPEG, PNG) are refused above this size.
+    attachment_max_bytes: Annotated[int, Field(ge=1024, le=50 * 1024 * 1024)] = 5 * 1024 * 1024
+    # Where uploads are kept, sealed (embedded mode's file store). Unset: an `attachments`
+    # directory next to the SQLite file, or in the working directory.
+    attachment_dir: Path | None = None
     base_url: str = ""
     policy_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     policy_strict: bool = True
@@ -270,6 +275,12 @@ class Settings(BaseSettings):
         if self.audit_checkpoint_dir is not None:
             return self.audit_checkpoint_dir
         return self._beside_database / "audit-checkpoints" if self.is_sqlite else None
+
+    @property
+    def attachment_directory(self) -> Path:
+        if self.attachment_dir is not None:
+            return self.attachment_dir
+        return self._beside_database / "attachments"
 
     @property
     def should_seed_demo(self) -> bool:

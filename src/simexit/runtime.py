@@ -26,6 +26,7 @@ from simexit.config import Environment, Settings, get_settings
 from simexit.db import Database
 from simexit.errors import ConfigurationError
 from simexit.integrations.checkpoints.sinks import DirectorySink, WebhookSink
+from simexit.integrations.files.directory import DirectoryStore
 from simexit.notifications.ports import ChannelRegistry, Transports
 from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
@@ -46,6 +47,8 @@ TASK_MODULES: tuple[str, ...] = (
     "simexit.imports.tasks",
     "simexit.provisioning.tasks",
     "simexit.refunds.tasks",
+    "simexit.campaigns.tasks",
+    "simexit.attachments.tasks",
 )
 
 
@@ -76,6 +79,8 @@ class Runtime:
             packs=self.packs,
             secret_key=self.settings.secret_key.get_secret_value().encode(),
             policy_strict=self.settings.policy_strict,
+            files=DirectoryStore(self.settings.attachment_directory),
+            attachment_max_bytes=self.settings.attachment_max_bytes,
         )
 
     @cached_property
@@ -202,7 +207,9 @@ class Runtime:
         """Give the job handlers what they need in this process: the case context, the operator
         systems of each operator (from the gateways file; simulated without one) and the message
         transports from settings."""
+        from simexit.attachments import tasks as attachment_tasks
         from simexit.audit import tasks as audit_tasks
+        from simexit.campaigns import tasks as campaign_tasks
         from simexit.cases import tasks as case_tasks
         from simexit.imports import tasks as import_tasks
         from simexit.jobs import tasks as job_tasks
@@ -210,7 +217,10 @@ class Runtime:
 
         import_task_modules()
         case_tasks.install(self.cases, self.gateways)
+        if self.cases.files is not None:
+            attachment_tasks.install(self.cases.files)
         import_tasks.install(self.packs, self.cases.secret_key)
+        campaign_tasks.install(self.cases)
         refund_tasks.install(self.cases, lambda code: self.gateways.for_operator(code).payments)
         self.prepare_notifications()
         job_tasks.install(keep_done=timedelta(days=self.settings.done_jobs_keep_days))

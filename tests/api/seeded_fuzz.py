@@ -91,6 +91,14 @@ RULES_OF_STATE = frozenset(
         "verification_method_not_allowed",
         # The bank's status report is an XML document: no JSON Schema says what a pain.002 is.
         "invalid_status_report",
+        # An information request's due date is after today and at most 60 days away.
+        "information_due_date_invalid",
+        # An answer's file is told by its bytes (PDF, JPEG, PNG), not by any schema; the form's
+        # two fields are each optional but one of them is needed.
+        "file_type_not_allowed",
+        "file_too_large",
+        "file_empty",
+        "information_missing",
     }
 )
 # Field rules of provisioning that hang on the operator or on today, not on the request's shape:
@@ -159,6 +167,7 @@ class SeededIds:
     external_ids: list[str] = field(default_factory=list)
     clock_ids: list[str] = field(default_factory=list)
     batch_ids: list[str] = field(default_factory=list)
+    campaign_ids: list[str] = field(default_factory=list)
 
     def by_name(self) -> dict[str, list[str]]:
         """Real values per parameter or body field name."""
@@ -180,6 +189,7 @@ class SeededIds:
             "subscriber_external_id": self.external_ids,
             "clock_id": self.clock_ids,
             "batch_id": self.batch_ids,
+            "campaign_id": self.campaign_ids,
         }
 
 
@@ -267,6 +277,7 @@ def seed(
             )
             if ported.status_code in (200, 201):
                 ids.port_out_ids.append(ported.json()["id"])
+        _campaigns(client, headers, ids, lines)
         clock = client.post("/v1/test-clocks", json={"name": "fuzz"}, headers=headers)
         ids.clock_ids.append(clock.json()["id"])
         page = client.get("/v1/cases", params={"limit": 1}, headers=headers).json()
@@ -276,6 +287,25 @@ def seed(
     _deliveries(runtime, ids)
     _payout_batch(runtime, ids, operator, now)
     return key, ids
+
+
+def _campaigns(
+    client: TestClient, headers: dict[str, str], ids: SeededIds, lines: list[Line]
+) -> None:
+    """Two drafts made by the caller's key: its approve is refused by four eyes (a 409 from the
+    rules), pause too (a draft is not running); abort ends the second."""
+    for name in ("fuzz block", "fuzz notice"):
+        created = client.post(
+            "/v1/campaigns",
+            json={
+                "name": name,
+                "action": "suspend",
+                "selection": {"msisdns": [line.msisdn for line in lines[:3]]},
+            },
+            headers=headers,
+        )
+        ids.campaign_ids.append(created.json()["id"])
+    ids.campaign_ids.append(str(uuid.uuid4()))  # and one that is nobody's
 
 
 def _payout_batch(runtime: Runtime, ids: SeededIds, operator: str, now: datetime) -> None:

@@ -29,7 +29,7 @@ SETUP = Actor(ActorType.cli, "test")
 
 def _empty_operator(db: Database, pack_id: str = "no/telenor", prefix: str = "NO") -> str:
     """A sandbox operator with nothing in it, and its key (admin for the import, cases for the
-    cancellation), as an operator's first day looks."""
+    cancellation, identity:attest for the shop's ID check), as an operator's first day looks."""
     with db.session() as session:
         operator = create_operator(
             session,
@@ -45,7 +45,7 @@ def _empty_operator(db: Database, pack_id: str = "no/telenor", prefix: str = "NO
             operator_code="fjord-mobil",
             name="bss",
             now=NOW,
-            scopes=("admin", "cases"),
+            scopes=("admin", "cases", "identity:attest"),
         )
         return created.secret
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 
@@ -83,3 +84,25 @@ def more_lines(db: Database, world: World, count: int, *, first_number: int) -> 
 @pytest.fixture
 def world(db: Database, packs: PackRegistry) -> World:
     return build_world(db, packs)
+
+
+def verify_with_bankid(
+    db: Database, ctx: CaseContext, actor: Actor, case_id: uuid.UUID, now: datetime
+) -> None:
+    """What the world's pack (Telenor) asks online: BankID, here from the simulated provider
+    (`cases.service.eid`; tests/oidc runs the same against a real OpenID provider)."""
+    from simexit.cases import service as cases
+    from simexit.verification.methods import Method
+    from simexit.verification.ports import VerifiedIdentity
+
+    with db.session() as session:
+        check = cases.start_eid_check(
+            session, ctx, actor=actor, case_id=case_id, method=Method.bankid, now=now
+        )
+        check_id = check.id
+    proven = VerifiedIdentity(subject="sim", methods=("bankid",), simulated=True)
+    with db.session() as session:
+        outcome = cases.finish_eid_check(
+            session, ctx, actor=actor, check_id=check_id, identity=proven, refusal=None, now=now
+        )
+    assert outcome.passed, outcome.reason

@@ -31,7 +31,7 @@ from simexit.policies.loader import PackRegistry
 from simexit.policies.model import Channel, RequestType, SettlementChoice
 from simexit.principals import Actor
 from simexit.verification.methods import Method
-from tests.cases.conftest import World, build_world
+from tests.cases.conftest import World, build_world, verify_with_bankid
 
 _Row = TypeVar("_Row")
 
@@ -68,15 +68,7 @@ def _open(
 def _verify(
     db: Database, ctx: CaseContext, world: World, case_id: uuid.UUID, now: datetime
 ) -> None:
-    with db.session() as session:
-        issued = cases.start_verification(
-            session, ctx, actor=world.subscriber, case_id=case_id, method=Method.sms_otp, now=now
-        )
-    with db.session() as session:
-        result = cases.confirm_verification(
-            session, ctx, actor=world.subscriber, case_id=case_id, code=issued.code, now=now
-        )
-    assert result.outcome is VerificationOutcome.passed
+    verify_with_bankid(db, ctx, world.subscriber, case_id, now)
 
 
 def _submitted(
@@ -174,7 +166,7 @@ class TestVerification:
     def test_code_is_stored_hashed_and_a_delivery_job_is_written(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
-        case_id = _open(db, ctx, world, now)
+        case_id = _open(db, ctx, world, now, channel=Channel.phone)  # Telenor online: BankID
         with db.session() as session:
             issued = cases.start_verification(
                 session,
@@ -197,7 +189,7 @@ class TestVerification:
     def test_wrong_codes_count_and_lock_after_five(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
-        case_id = _open(db, ctx, world, now)
+        case_id = _open(db, ctx, world, now, channel=Channel.phone)  # Telenor online: BankID
         with db.session() as session:
             issued = cases.start_verification(
                 session,
@@ -229,7 +221,7 @@ class TestVerification:
     def test_expired_code_is_refused(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
-        case_id = _open(db, ctx, world, now)
+        case_id = _open(db, ctx, world, now, channel=Channel.phone)  # Telenor online: BankID
         with db.session() as session:
             issued = cases.start_verification(
                 session,
@@ -253,7 +245,7 @@ class TestVerification:
     def test_a_new_code_replaces_the_old_one(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
-        case_id = _open(db, ctx, world, now)
+        case_id = _open(db, ctx, world, now, channel=Channel.phone)  # Telenor online: BankID
         with db.session() as session:
             first = cases.start_verification(
                 session,
@@ -281,7 +273,7 @@ class TestVerification:
     def test_subscriber_cannot_attest_a_document(
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
-        case_id = _open(db, ctx, world, now)
+        case_id = _open(db, ctx, world, now, channel=Channel.phone)  # Telenor online: BankID
         with db.session() as session, pytest.raises(NotPermitted):
             cases.attest_identity(
                 session,
@@ -340,9 +332,10 @@ class TestSubmit:
         assert case.effective_date is not None
         assert case.effective_date >= now.date()
         actions = _actions(db, case.id)
-        assert actions[:4] == [
+        assert actions[:5] == [
             "case.opened",
             "case.start_verification",
+            "verification.started",
             "verification.passed",
             "case.submit",
         ]

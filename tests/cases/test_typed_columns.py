@@ -26,9 +26,8 @@ from simexit.lines.states import LineStatus
 from simexit.models import Case, Job, Line, Verification
 from simexit.policies.model import CaseRequest, Channel, Decision, Finding, RequestType
 from simexit.policies.serialize import decision_from_dict, decision_to_dict
-from simexit.verification.methods import Method
 from simexit.verification.states import VerificationStatus
-from tests.cases.conftest import World
+from tests.cases.conftest import World, verify_with_bankid
 
 
 def _open_and_verify(db: Database, ctx: CaseContext, world: World, now: datetime) -> uuid.UUID:
@@ -42,14 +41,7 @@ def _open_and_verify(db: Database, ctx: CaseContext, world: World, now: datetime
             channel=Channel.web,
             now=now,
         ).case.id
-    with db.session() as session:
-        issued = cases.start_verification(
-            session, ctx, actor=world.subscriber, case_id=case_id, method=Method.sms_otp, now=now
-        )
-    with db.session() as session:
-        cases.confirm_verification(
-            session, ctx, actor=world.subscriber, case_id=case_id, code=issued.code, now=now
-        )
+    verify_with_bankid(db, ctx, world.subscriber, case_id, now)
     return case_id
 
 

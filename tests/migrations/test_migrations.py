@@ -62,8 +62,8 @@ class TestOneIdempotencyStore:
         world = build_world(db, packs)
         first = _open(db, ctx, world.subscriber, world.line_id, now, key="shared")
         with db.session() as session:
-            cases.start_verification(
-                session, ctx, actor=world.subscriber, case_id=first, method=Method.sms_otp, now=now
+            cases.start_eid_check(  # the world is Telenor's: online it takes BankID
+                session, ctx, actor=world.subscriber, case_id=first, method=Method.bankid, now=now
             )
         _migrate(db, "downgrade", "0004")
         with pytest.raises(IntegrityError), db.session() as session:

@@ -25,6 +25,11 @@ from simexit.notifications.templates import TEMPLATES, render
 CONTEXTS: dict[str, dict[str, Any]] = {
     "case.received": {"reference": "NO-2026-000123", "expected_date": date(2026, 12, 4)},
     "verification.code": {"code": "482913", "expiry_minutes": 10},
+    "case.information_required": {
+        "reference": "NO-2026-000123",
+        "kind": "id_copy",
+        "due_date": date(2026, 12, 14),
+    },
     "case.blocked": {
         "reference": "NO-2026-000123",
         "blockers": ["unpaid_bills", "port_pending", "x_new"],
@@ -54,6 +59,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "case.failed": {"reference": "NO-2026-000123"},
     "case.withdrawn": {"reference": "NO-2026-000123"},
     "esim.deleted_line_active": {"msisdn": "+4741234567"},
+    "esim.delete_profile": {"msisdn": "+4741234567"},
+    "esim.new_profile": {"msisdn": "+4741234567", "activation_code": "1$smdp.example$AB-12"},
     "line.pause_ended": {
         "msisdn": "+4741234567",
         "suspend_until": "2026-12-01",
@@ -71,6 +78,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "amount_minor": 12950,
         "currency": "NOK",
         "account_last_digits": "0947",
+    },
+    "line.campaign_notice": {
+        "msisdn": "+79161234567",
+        "notice": "sim_limit",
+        "date": "2026-12-01",
+        "limit": 20,
     },
 }
 

@@ -159,3 +159,56 @@ def test_error_in_a_parent_names_the_parent_file(tmp_path: Path) -> None:
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyPackError, match="does not exist"):
         load_registry([tmp_path / "nope"])
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "rule"),
+    [
+        pytest.param(
+            "reactivation: {window_days: 270}\n",
+            "reactivation.window_days",
+            "a reactivation window of 270 days is longer than the 90-day quarantine",
+            id="window-longer-than-quarantine",
+        ),
+        pytest.param(
+            "products: {prepaid: {reactivation: {window_days: {value: 120, status: U}}}}\n",
+            "products.prepaid.reactivation.window_days",
+            "a reactivation window of 120 days is longer than the 90-day quarantine",
+            id="product-window-longer-than-quarantine",
+        ),
+        pytest.param(
+            "numbering: {quarantine_days: 400, quarantine_max_days: 365}\n",
+            "numbering.quarantine_days",
+            "a quarantine of 400 days is longer than the 365-day maximum",
+            id="quarantine-above-its-maximum",
+        ),
+        pytest.param(
+            "porting: {min_lead_days: 9, max_lead_days: 8}\n",
+            "porting.min_lead_days",
+            "the minimum lead 9 is above the maximum 8",
+            id="porting-lead-inverted",
+        ),
+        pytest.param(
+            "products:\n"
+            "  prepaid: {suspension: {fee: '5'}}\n"
+            "  physical_sim: {suspension: {fee: '6'}}\n"
+            "  esim: {suspension: {fee: '7'}}\n"
+            "  data_only: {suspension: {fee: '8'}}\n",
+            "products.prepaid.suspension.fee",
+            "no line reaches this override",
+            id="override-no-line-reaches",
+        ),
+    ],
+)
+def test_contradiction_refused(tmp_path: Path, body: str, path: str, rule: str) -> None:
+    error = load_bad(tmp_path, {"no/bad.yaml": HEADER + body})
+    assert error.file.endswith("no/bad.yaml")
+    assert error.path == path
+    assert rule in error.rule
+
+
+def test_region_overlay_of_no_country(tmp_path: Path) -> None:
+    overlay = "pack: {id: country/se-ab, kind: region, country: SE, region: AB}\n"
+    error = load_bad(tmp_path, {"country/se-ab.yaml": overlay})
+    assert error.file.endswith("country/se-ab.yaml")
+    assert (error.path, "no line reaches this overlay" in error.rule) == ("pack.country", True)

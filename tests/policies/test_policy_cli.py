@@ -63,3 +63,13 @@ def test_show_unknown_pack() -> None:
     result = runner.invoke(app, ["show", "no/nope"])
     assert result.exit_code == 1
     assert "unknown policy pack" in result.output
+
+
+def test_show_attributes_every_layer() -> None:
+    result = runner.invoke(app, ["show", "us/verizon"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "layer" in result.output
+    assert "products.prepaid (applies to prepaid/physical_sim" in result.output
+    assert "regions.CA (applies to" in result.output
+    assert "us/verizon products.prepaid" in result.output
+    assert "country/us-ca" in result.output

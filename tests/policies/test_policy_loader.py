@@ -102,6 +102,7 @@ def test_public_dict_is_json_with_evidence(registry: PackRegistry) -> None:
         "sources": ["ca_telenor"],
         "as_of": None,
         "note": None,
+        "layer": "no/telenor",
     }
     assert body["sources"]["tn_kontant_2015"]["url"].startswith("https://www.telenor.no/")
     assert body["layers"] == ["policies/country/no.yaml", "policies/no/telenor.yaml"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -425,6 +425,8 @@ class TestGates:
     def test_verizon_prepaid_reactivation_window(
         self, registry: PackRegistry, terminated_on: date, blocked: bool
     ) -> None:
+        # Verizon's 60 days are a prepaid renewal (inactivity) rule, not a window after
+        # termination: a terminated prepaid line has the US 30-day window (unverified).
         line = line_for(
             "us/verizon",
             plan=Plan.prepaid,
@@ -435,9 +437,7 @@ class TestGates:
             registry.get("us/verizon"), line, request(RT.reactivate), date(2026, 4, 1)
         )
         assert ("reactivation_window_over" in codes(decision.blockers)) is blocked
-        assert decision.reactivation_deadline == terminated_on + (
-            date(2026, 3, 2) - date(2026, 1, 1)
-        )
+        assert decision.reactivation_deadline == terminated_on + timedelta(days=30)
 
     def test_reactivation_not_offered_in_norway(self, registry: PackRegistry) -> None:
         line = line_for("no/telenor", status=LineStatus.terminated, terminated_on=date(2026, 5, 1))

@@ -38,9 +38,13 @@ def request_and_confirm(
     response = client.submit(f"/my/lines/{line.id}", f"/my/lines/{line.id}/request", data)
     assert response.status_code == 303, response.text
     confirm_url = response.headers["location"]
-    response = client.submit(
-        confirm_url, confirm_url, {"code": latest_code(runtime.db, line.msisdn)}
-    )
+    if "data-eid-offer" in client.get(confirm_url).text:  # MTS online: Gosuslugi (simulated)
+        to_provider = client.get(confirm_url.replace("/confirm", "/eid"))
+        response = client.get(to_provider.headers["location"])
+    else:
+        response = client.submit(
+            confirm_url, confirm_url, {"code": latest_code(runtime.db, line.msisdn)}
+        )
     assert response.status_code == 303, response.text
     return uuid.UUID(confirm_url.split("/")[3])
 

@@ -21,16 +21,19 @@ _KEY_BY_PREFIX = Prepared(
         ApiKey.operator_id,
         ApiKey.reseller_id,
         ApiKey.scopes,
+        ApiKey.name,
     ).where(ApiKey.prefix == bindparam("prefix"))
 )
 
-KeyRow = tuple[str, str, datetime | None, uuid.UUID, uuid.UUID | None, list[str]]
+KeyRow = tuple[str, str, datetime | None, uuid.UUID, uuid.UUID | None, list[str], str]
 
 
 def key_by_prefix(session: Session, prefix: str) -> KeyRow | None:
-    """(prefix, key_hash, revoked_at, operator_id, reseller_id, scopes) of the key, if any."""
+    """(prefix, key_hash, revoked_at, operator_id, reseller_id, scopes, name) of the key, if any."""
     row = _KEY_BY_PREFIX.one_or_none(session, {"prefix": prefix})
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4], list(row[5] or ()))
+    if row is None:
+        return None
+    return (row[0], row[1], row[2], row[3], row[4], list(row[5] or ()), row[6])
 
 
 def operator_by_code(session: Session, code: str) -> Operator | None:

@@ -38,7 +38,7 @@ def actor_for_key(session: Session, token: str) -> Actor:
     found = repository.key_by_prefix(session, prefix)
     if found is None:
         raise KeyRefused("unauthenticated")
-    prefix, key_hash, revoked_at, operator_id, reseller_id, scopes = found
+    prefix, key_hash, revoked_at, operator_id, reseller_id, scopes, name = found
     if not hmac.compare_digest(hash_api_key(token), key_hash):
         raise KeyRefused("unauthenticated")
     if revoked_at is not None:
@@ -49,6 +49,7 @@ def actor_for_key(session: Session, token: str) -> Actor:
         operator_id=operator_id,
         reseller_id=reseller_id,
         scopes=frozenset(scopes),
+        name=name,
     )
 
 

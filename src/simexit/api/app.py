@@ -17,6 +17,7 @@ from simexit.api.middleware import RequestContextMiddleware
 from simexit.api.openapi import build_openapi
 from simexit.api.ratelimit import RateLimits
 from simexit.clock import utc_now
+from simexit.config import Settings
 from simexit.runtime import Runtime, runtime_from_env
 
 DESCRIPTION = """\
@@ -33,6 +34,20 @@ Open and track requests to end (or suspend, resume, port out, reactivate) mobile
 
 def _operation_id(route: APIRoute) -> str:
     return route.name
+
+
+# Room for a multipart form's boundaries and its text field around the file itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """The paths that take a file, each with its own body limit."""
+    answer = settings.attachment_max_bytes + FORM_OVERHEAD_BYTES
+    return {
+        "/v1/imports": settings.import_max_bytes,
+        "/v1/cases/*/information": answer,
+        "/my/cases/*/information": answer,
+    }
 
 
 def create_app(
@@ -68,7 +83,7 @@ def create_app(
     app.add_middleware(
         BodyGuardMiddleware,
         max_body_bytes=runtime.settings.max_body_bytes,
-        upload_limits={"/v1/imports": runtime.settings.import_max_bytes},
+        upload_limits=upload_limits(runtime.settings),
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 

@@ -41,6 +41,13 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def _matches(pattern: str, path: str) -> bool:
+    wanted, parts = pattern.split("/"), path.split("/")
+    return len(wanted) == len(parts) and all(
+        w in {"*", p} for w, p in zip(wanted, parts, strict=True)
+    )
+
+
 class BodyGuardMiddleware:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, upload_limits: Mapping[str, int] | None = None
@@ -49,6 +56,19 @@ class BodyGuardMiddleware:
         self.max_body_bytes = max_body_bytes
         # Paths that take a file rather than JSON, each with its own limit.
         self.upload_limits = dict(upload_limits or {})
+
+    def _upload_limit(self, path: str, default: int) -> int:
+        """An exact path, or a pattern with `*` for one path segment (a case id)."""
+        if path in self.upload_limits:
+            return self.upload_limits[path]
+        return next(
+            (
+                limit
+                for key, limit in self.upload_limits.items()
+                if "*" in key and _matches(key, path)
+            ),
+            default,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +81,7 @@ class BodyGuardMiddleware:
             return
         limit = self.max_body_bytes
         if scope.get("method") == "POST":
-            limit = self.upload_limits.get(scope.get("path", ""), limit)
+            limit = self._upload_limit(scope.get("path", ""), limit)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, "body_too_large", 413, limit)

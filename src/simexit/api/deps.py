@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, cast
@@ -164,6 +165,22 @@ class CallerScheme(SecurityBase):
 get_caller = CallerScheme(bearer)
 
 
+async def _fingerprinted_body(request: Request) -> bytes:
+    """The body as sent; for a multipart form FastAPI has parsed (the stream is gone then), its
+    fields and each file's content, in order."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await request.body()
+    parts: list[bytes] = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            parts.append(f"{name}={value}".encode())
+        else:
+            content = await value.read()
+            await value.seek(0)
+            parts.append(name.encode() + b"=" + hashlib.sha256(content).hexdigest().encode())
+    return b"\n".join(parts)
+
+
 async def get_transaction(
     request: Request,
     caller: Annotated[Actor | str, Depends(get_caller)],
@@ -181,7 +198,7 @@ async def get_transaction(
     state = request.app.state
     # The fingerprint only matters to a keyed request; FastAPI has read (and cached) the body.
     fingerprint = (
-        request_fingerprint(request.method, request.url.path, await request.body())
+        request_fingerprint(request.method, request.url.path, await _fingerprinted_body(request))
         if idempotency_key is not None
         else ""
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from simexit.api import admin_messages
+from simexit.api import admin_messages, information_messages
 from simexit.i18n import negotiate_language
 
 LANGUAGES: Final = ("en", "nb", "ru", "zh_Hans")
@@ -247,6 +247,36 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Слишком много неверных кодов. Запросите новый код.",
         "zh_Hans": "错误次数过多。请重新申请验证码。",
     },
+    "document_mismatch": {
+        "en": "The document number is not the one on file for this subscriber.",
+        "nb": "Dokumentnummeret er ikke det som er registrert for denne abonnenten.",
+        "ru": "Номер документа не совпадает с сохранённым для этого абонента.",
+        "zh_Hans": "证件号码与该用户登记的号码不一致。",
+    },
+    "identity_method_required": {
+        "en": "This request needs {needed} to prove who you are. Start it with {offered}.",
+        "nb": "Denne forespørselen krever {needed} for å bekrefte hvem du er. Start med {offered}.",
+        "ru": "Для этой заявки нужно подтвердить личность через {needed}. Начните с {offered}.",
+        "zh_Hans": "此申请需要通过 {needed} 证明身份。请使用 {offered} 开始。",
+    },
+    "mrz_invalid": {
+        "en": "The document's machine-readable zone was refused: {reason}.",
+        "nb": "Dokumentets maskinlesbare sone ble avvist: {reason}.",
+        "ru": "Машиночитаемая зона документа отклонена: {reason}.",
+        "zh_Hans": "证件的机读区被拒绝：{reason}。",
+    },
+    "pin_wrong": {
+        "en": "The PIN is wrong. {attempts_left} attempts left.",
+        "nb": "PIN-koden er feil. {attempts_left} forsøk igjen.",
+        "ru": "Неверный PIN-код. Осталось попыток: {attempts_left}.",
+        "zh_Hans": "PIN 码错误。还剩 {attempts_left} 次机会。",
+    },
+    "pin_locked": {
+        "en": "Too many wrong PINs: the PIN is locked for today. Use another way to prove who you are.",
+        "nb": "For mange feil PIN-koder: PIN-koden er sperret i dag. Bruk en annen måte å bekrefte hvem du er.",
+        "ru": "Слишком много неверных PIN-кодов: PIN заблокирован до завтра. Подтвердите личность другим способом.",
+        "zh_Hans": "PIN 码错误次数过多：今天已锁定。请用其他方式证明身份。",
+    },
     "verification_expired": {
         "en": "The code has expired. Ask for a new code.",
         "nb": "Koden er utløpt. Be om en ny kode.",
@@ -258,6 +288,12 @@ CATALOG: Final[dict[str, M]] = {
         "nb": "Dette krever en API-nøkkel for operatøren med admin-tilgang, eller en administrators innlogging.",
         "ru": "Для этого нужен API-ключ оператора с областью admin или вход администратора.",
         "zh_Hans": "此操作需要具有 admin 权限的运营商级 API 密钥，或管理员登录。",
+    },
+    "attest_scope_required": {
+        "en": "Recording an identity check needs an operator-level API key made with the identity:attest scope, or a staff member's sign-in.",
+        "nb": "Å registrere en identitetskontroll krever en API-nøkkel for operatøren laget med tilgangen identity:attest, eller en ansatts innlogging.",
+        "ru": "Для записи проверки личности нужен API-ключ оператора, созданный с областью identity:attest, или вход сотрудника.",
+        "zh_Hans": "记录身份核验需要创建时带有 identity:attest 权限的运营商级 API 密钥，或员工登录。",
     },
     "unsupported_media_type": {
         "en": "Send the file as text/csv or application/x-ndjson.",
@@ -370,6 +406,7 @@ CATALOG: Final[dict[str, M]] = {
 }
 
 CATALOG.update(admin_messages.CATALOG)
+CATALOG.update(information_messages.CATALOG)
 
 
 class _Fill(dict[str, object]):

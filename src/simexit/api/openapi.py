@@ -18,6 +18,7 @@ CASE_LINKS: dict[str, Any] = {
     "ListCaseEvents": {"operationId": "list_case_events", "parameters": CASE_ID},
     "StartVerification": {"operationId": "start_verification", "parameters": CASE_ID},
     "AttestIdentity": {"operationId": "attest_identity", "parameters": CASE_ID},
+    "VerifyPin": {"operationId": "verify_pin", "parameters": CASE_ID},
     "SubmitCase": {"operationId": "submit_case", "parameters": CASE_ID},
     "WithdrawCase": {"operationId": "withdraw_case", "parameters": CASE_ID},
     "ApproveCase": {"operationId": "approve_case", "parameters": CASE_ID},

@@ -58,6 +58,11 @@ def insert_event(session: Session, values: dict[str, Any]) -> None:
     append_values(session, AuditEvent, values)
 
 
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """`insert_event` for many rows (the same keys): one executemany."""
+    append_values(session, AuditEvent, rows)
+
+
 def operators_with_unsealed(session: Session) -> list[uuid.UUID]:
     return list(session.scalars(select(AuditUnsealed.operator_id).distinct()))
 

@@ -25,6 +25,25 @@ class MethodNotAllowed(InvalidInput):
     code = "verification_method_not_allowed"
 
 
+class IdentityMethodRequired(InvalidInput):
+    """The channel takes only the pack's listed methods (`identity_required`): `needed` names
+    them, and the edge offers the first."""
+
+    code = "identity_method_required"
+
+
+class MrzInvalid(InvalidInput):
+    """The machine-readable zone's check digits fail, it is no zone, or the document expired."""
+
+    code = "mrz_invalid"
+
+
+class DocumentMismatch(InvalidInput):
+    """The document number given is not the one on file for the subscriber (its keyed hash)."""
+
+    code = "document_mismatch"
+
+
 class NumberReleased(Conflict):
     """The line's number went back to the pool: it is no longer this subscriber's to act on."""
 
@@ -68,3 +87,17 @@ __all__ = [
     "TooLateToWithdraw",
     "VerificationMissing",
 ]
+
+
+class InvalidDueDate(InvalidInput):
+    code = "information_due_date_invalid"
+
+
+class InformationMissing(InvalidInput):
+    code = "information_missing"
+
+
+class UploadsUnavailable(Conflict):
+    """No file store is configured in this process (the API always has one; a bare test may not)."""
+
+    code = "uploads_unavailable"

@@ -31,7 +31,15 @@ from simexit.cases import repository
 from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import CaseStatus, Trigger
-from simexit.cases.teardown import Outcome, Step, StepTarget, flags_after, next_step, steps_for
+from simexit.cases.teardown import (
+    Answer,
+    Outcome,
+    Step,
+    StepTarget,
+    flags_after,
+    next_step,
+    steps_for,
+)
 from simexit.kit.gateway_metrics import gateway_call
 from simexit.models import Case, LedgerEntry, Line, TeardownStep
 from simexit.operators.repository import operator_info
@@ -89,6 +97,7 @@ def plan_step(session: Session, *, case_id: uuid.UUID, step_try: int = 1) -> Ste
         iccid=line.iccid,
         eid=line.eid,
         smdp_order_id=line.smdp_order_id,
+        esim_profile_state=line.esim_profile_state,
         billing_end=case.billing_end_date,
         flags_after=tuple(sorted(flags_after(case.type, set(line.suspension_flags or [])))),
     )
@@ -118,11 +127,14 @@ def call_step(plan: StepPlan, gateways: Gateways) -> Outcome | None:
     port, _, operation = step.operation.partition(".")
     try:
         with gateway_call(gateway=port, adapter=getattr(gateways, port), operation=operation):
-            return Outcome.succeeded(step.remote(gateways, plan.target))
+            answer = step.remote(gateways, plan.target)
     except GatewayError as error:
         return Outcome.failed(str(error) or type(error).__name__, retryable=error.retryable)
     except (OSError, TimeoutError) as error:  # an adapter that let a socket error through
         return Outcome.failed(f"{type(error).__name__}: {error}", retryable=True)
+    if isinstance(answer, Answer):
+        return Outcome.succeeded(answer.text, data=answer.data)
+    return Outcome.succeeded(answer)
 
 
 def record_step(
@@ -172,6 +184,8 @@ def record_step(
             return ExecutionOutcome("retry", next_step=current.name, step_try=plan.step_try)
         fail_case(session, case, now, f"{current.name}: {error}")
         return ExecutionOutcome("failed", next_step=current.name, step_try=plan.step_try)
+    if current.answered is not None:
+        current.answered(session, case, line, now, outcome)
     _mark_done(session, case, line, current, record, outcome.detail, now)
     # The steps that follow with nothing to call are recorded in this same transaction.
     while (following := next_step(case.type, done | {current.name})) is not None:

@@ -27,7 +27,7 @@ from simexit.cases.ports import GatewayError, Gateways
 from simexit.cases.teardown import Outcome
 from simexit.jobs.runner import AttemptFailed
 from simexit.kit.gateway_metrics import gateway_call
-from simexit.lines.service import NETWORK_SYNC_JOB
+from simexit.lines.service import NETWORK_SYNC_JOB, NETWORK_SYNC_MANY_JOB
 from simexit.lines.states import LineStatus
 from simexit.models import Line
 from simexit.operators.repository import operator_info
@@ -36,6 +36,7 @@ from simexit.principals import SYSTEM
 log = structlog.get_logger()
 
 SYNC_JOB: Final = NETWORK_SYNC_JOB
+SYNC_MANY_JOB: Final = NETWORK_SYNC_MANY_JOB
 REMOVE_JOB: Final = "lines.network_remove"
 
 NetworkAction = Literal["bar", "unbar", "remove"]

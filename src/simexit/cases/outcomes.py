@@ -53,11 +53,18 @@ class Outcomes:
     by_week: tuple[Bar, ...]  # oldest week first
     time_to_decision: tuple[Bar, ...]  # fastest bucket first
     blocked_by_blocker: tuple[Bar, ...]  # share of all submitted cases held up by each
+    # Retention offers taken instead of a cancellation, by offer code (`retention`).
+    offers_accepted: tuple[Bar, ...] = ()
 
 
 def _bars(counts: Counter[str], total: int, order: Iterable[str] | None = None) -> tuple[Bar, ...]:
     codes = list(order) if order is not None else [c for c, _ in counts.most_common()]
     return tuple(Bar(c, counts[c], counts[c] / total if total else 0.0) for c in codes)
+
+
+def offer_bars(counts: dict[str, int]) -> tuple[Bar, ...]:
+    """Accepted retention offers per offer code, most taken first."""
+    return _bars(Counter(counts), sum(counts.values()))
 
 
 def decision_bucket(waited: timedelta) -> str:

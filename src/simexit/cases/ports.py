@@ -32,10 +32,37 @@ class NetworkGateway(Protocol):
     def remove(self, *, imsi: str | None, msisdn: str) -> None: ...
 
 
-class EsimGateway(Protocol):
-    """The SM-DP+ (GSMA SGP.22 ES2+): make the profile of a cancelled line unusable."""
+class ProfileNotCancellable(GatewayError):
+    """The SM-DP+ refused to cancel the order for the profile's state: the profile was downloaded
+    or installed on a device, or is final already (SGP.22 §5.3.4, 8.2.1 / 3.8). Nothing the
+    SM-DP+ can do stops it; the network side ends the service."""
 
-    def cancel_order(self, *, iccid: str, eid: str | None, matching_id: str | None) -> None: ...
+    def __init__(self, message: str, *, retryable: bool = False) -> None:  # noqa: ARG002
+        super().__init__(message, retryable=False)  # trying again cannot change the state
+
+
+@dataclass(frozen=True, slots=True)
+class NewProfile:
+    """A profile ordered and released for download (SGP.22 ES2+ DownloadOrder + ConfirmOrder):
+    the subscriber downloads it with the matching ID from the SM-DP+ address."""
+
+    iccid: str
+    matching_id: str | None
+    smdp_address: str | None
+
+
+class EsimGateway(Protocol):
+    """The SM-DP+ (GSMA SGP.22 ES2+).
+
+    `cancel_order` makes the profile of a cancelled line unusable while it is not yet downloaded;
+    for a profile already downloaded or installed it raises `ProfileNotCancellable`. `order_profile` orders a new profile for a reactivated line.
+    `call_id` is the same on every try of one step, so the SM-DP+ recognises a repeat."""
+
+    def cancel_order(
+        self, *, iccid: str, eid: str | None, matching_id: str | None, call_id: str
+    ) -> None: ...
+
+    def order_profile(self, *, eid: str | None, call_id: str) -> NewProfile: ...
 
 
 class BillingGateway(Protocol):
@@ -90,7 +117,9 @@ __all__ = [
     "Gateways",
     "GatewaysByOperator",
     "NetworkGateway",
+    "NewProfile",
     "OssGateway",
+    "ProfileNotCancellable",
     "ServiceOrder",
     "ServiceOrderAction",
 ]

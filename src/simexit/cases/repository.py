@@ -167,6 +167,18 @@ def latest_verification(
     return session.scalars(statement).first()
 
 
+def verification(session: Session, verification_id: uuid.UUID) -> Verification | None:
+    return session.get(Verification, verification_id)
+
+
+def verification_for_update(session: Session, verification_id: uuid.UUID) -> Verification | None:
+    """One check by id, locked; callers then load its case within the actor's scope."""
+    found: Verification | None = session.scalars(
+        select(Verification).where(Verification.id == verification_id).with_for_update()
+    ).one_or_none()
+    return found
+
+
 _PASSED_METHOD = Prepared(
     select(Verification.method)
     .where(

@@ -18,6 +18,8 @@ class CaseStatus(StrEnum):
     submitted = "submitted"
     blocked = "blocked"
     in_review = "in_review"
+    # An agent asked the subscriber for something (a document, a corrected name); the SLA waits.
+    information_required = "information_required"
     approved = "approved"
     executing = "executing"
     completed = "completed"
@@ -43,6 +45,9 @@ class Trigger(StrEnum):
     execution_failed = "execution_failed"
     retry = "retry"
     supersede = "supersede"
+    request_information = "request_information"
+    provide_information = "provide_information"
+    information_lapsed = "information_lapsed"
 
 
 S, T = CaseStatus, Trigger
@@ -58,6 +63,10 @@ TRANSITIONS: Final[Mapping[tuple[CaseStatus, Trigger], CaseStatus]] = {
     (S.in_review, T.approve): S.approved,
     (S.in_review, T.reject): S.rejected,
     (S.blocked, T.reject): S.rejected,
+    (S.in_review, T.request_information): S.information_required,
+    (S.information_required, T.provide_information): S.in_review,
+    (S.information_required, T.reject): S.rejected,
+    (S.information_required, T.information_lapsed): S.rejected,
     (S.draft, T.expire): S.expired,
     (S.awaiting_verification, T.expire): S.expired,
     (S.approved, T.execute): S.executing,
@@ -67,7 +76,14 @@ TRANSITIONS: Final[Mapping[tuple[CaseStatus, Trigger], CaseStatus]] = {
     (S.failed, T.supersede): S.superseded,
     **{
         (s, T.withdraw): S.withdrawn
-        for s in (S.draft, S.awaiting_verification, S.blocked, S.in_review, S.approved)
+        for s in (
+            S.draft,
+            S.awaiting_verification,
+            S.blocked,
+            S.in_review,
+            S.information_required,
+            S.approved,
+        )
     },
 }
 
@@ -75,8 +91,12 @@ TERMINAL: Final = frozenset({S.completed, S.expired, S.rejected, S.withdrawn, S.
 OPEN: Final = frozenset(s for s in CaseStatus if s not in TERMINAL)
 
 # Who may fire a trigger by hand; the rest are fired by simexit itself (policy, scheduler, flows).
-SUBSCRIBER_TRIGGERS: Final = frozenset({T.start_verification, T.submit, T.withdraw})
-AGENT_TRIGGERS: Final = frozenset({T.approve, T.reject, T.retry, T.withdraw, T.submit})
+SUBSCRIBER_TRIGGERS: Final = frozenset(
+    {T.start_verification, T.submit, T.withdraw, T.provide_information}
+)
+AGENT_TRIGGERS: Final = frozenset(
+    {T.approve, T.reject, T.retry, T.withdraw, T.submit, T.request_information}
+)
 SYSTEM_TRIGGERS: Final = frozenset(
     {
         T.policy_passed,
@@ -87,6 +107,7 @@ SYSTEM_TRIGGERS: Final = frozenset(
         T.execution_succeeded,
         T.execution_failed,
         T.supersede,
+        T.information_lapsed,
     }
 )
 

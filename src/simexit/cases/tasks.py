@@ -21,6 +21,7 @@ from simexit.audit import service as audit
 from simexit.cases import charges, flows, network, repository
 from simexit.cases.context import CaseContext
 from simexit.cases.ports import GatewaysByOperator
+from simexit.cases.service import information as information_service
 from simexit.cases.service.common import notify, today_for
 from simexit.cases.service.execution import begin_execution
 from simexit.cases.service.review import expire
@@ -185,6 +186,20 @@ def sla_watch(session: Session, *, now: datetime, operator_id: uuid.UUID | None 
                 case_id=str(case.id),
                 kind=kind,
             )
+
+
+@periodic("cases.information_lapse", every=timedelta(minutes=15), per_operator=True)
+def information_lapse(
+    session: Session, *, now: datetime, operator_id: uuid.UUID | None = None
+) -> None:
+    """Cases whose information request passed its due date unanswered are rejected."""
+    ctx = context()
+    for operator in _operators(session, operator_id):
+        today = today_for(operator, now)
+        for case_id in information_service.overdue_requests(
+            session, operator_id=operator.id, before=today, limit=SCAN_BATCH
+        ):
+            information_service.lapse(session, ctx.cases, case_id=case_id, now=now)
 
 
 @job("cases.sla_event")
@@ -417,6 +432,56 @@ def _record_network(
 exchange_job(
     network.SYNC_JOB,
     Exchange(_plan_network, _call_network, _record_network),
+    max_attempts=10,
+    backoff=exponential(base_seconds=30, cap_seconds=3600),
+)
+
+
+def _plan_network_many(
+    session: Session,
+    *,
+    now: datetime,  # noqa: ARG001
+    line_ids: list[str],
+    **_: Any,
+) -> list[network.NetworkChange] | None:
+    changes = [network.plan_sync(session, line_id=uuid.UUID(line_id)) for line_id in line_ids]
+    found = [change for change in changes if change is not None]
+    return found or None
+
+
+def _call_network_many(changes: list[network.NetworkChange]) -> list[Outcome]:
+    return [_call_network(change) for change in changes]
+
+
+def _record_network_many(
+    session: Session,
+    *,
+    now: datetime,
+    plan: list[network.NetworkChange] | None,
+    result: list[Outcome] | None,
+) -> None:
+    """Each line as its own sync records it; a line whose call failed and may succeed later
+    gets a job of its own, so a retry repeats that line's call only."""
+    if plan is None or result is None:
+        return
+    for change, outcome in zip(plan, result, strict=True):
+        if not outcome.ok and outcome.retryable:
+            log.warning("line.network_failed", line_id=str(change.line_id), error=outcome.detail)
+            enqueue(
+                session,
+                network.SYNC_JOB,
+                now=now,
+                operator_id=change.operator_id,
+                line_id=str(change.line_id),
+            )
+            continue
+        network.record(session, change=change, outcome=outcome, now=now)
+
+
+# A campaign's chunk of lines (`lines.service.set_suspension_flag_many`): one job, not one a line.
+exchange_job(
+    network.SYNC_MANY_JOB,
+    Exchange(_plan_network_many, _call_network_many, _record_network_many),
     max_attempts=10,
     backoff=exponential(base_seconds=30, cap_seconds=3600),
 )

@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.cases import charges
-from simexit.cases.ports import Gateways
+from simexit.cases.ports import Gateways, ProfileNotCancellable
+from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus, SuspensionFlag, suspensions_in_year
 from simexit.models import Case, LedgerEntry, Line
+from simexit.notifications import service as notifications
 from simexit.principals import SYSTEM
 
 
@@ -49,6 +51,8 @@ class StepTarget:
     iccid: str | None
     eid: str | None
     smdp_order_id: str | None
+    # The profile's last state the SM-DP+ reported (`lines.service.handle_esim_notice`).
+    esim_profile_state: str | None
     billing_end: date | None
     flags_after: tuple[str, ...]
 
@@ -65,20 +69,31 @@ class Outcome:
     ok: bool
     detail: str | None = None
     retryable: bool = True
+    data: Mapping[str, str] | None = None
 
     @classmethod
-    def succeeded(cls, detail: str | None = None) -> Outcome:
-        return cls(True, detail)
+    def succeeded(cls, detail: str | None = None, data: Mapping[str, str] | None = None) -> Outcome:
+        return cls(True, detail, data=data)
 
     @classmethod
     def failed(cls, error: str, *, retryable: bool) -> Outcome:
         return cls(False, error, retryable)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A remote half's answer with values the step's `answered` half records."""
+
+    text: str
+    data: Mapping[str, str]
+
+
 # `remote(gateways, target) -> answer`: the answer (or None) becomes the step's recorded outcome.
-RemoteCall = Callable[[Gateways, StepTarget], str | None]
+RemoteCall = Callable[[Gateways, StepTarget], str | Answer | None]
 # `local(session, case, line, now)`: the step's effect on simexit's rows, under the row locks.
 LocalRecord = Callable[[Session, Case, Line, datetime], None]
+# `answered(session, case, line, now, outcome)`: what the remote answer changes in simexit's rows.
+AnswerRecord = Callable[[Session, Case, Line, datetime, Outcome], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +103,14 @@ class Step:
     local: LocalRecord | None = None
     # "<port>.<operation>" of the remote call: the metrics' and the logs' name for it.
     operation: str | None = None
+    answered: AnswerRecord | None = None
+
+
+def call_id(target: StepTarget, step: str) -> str:
+    """The identifier of a step's remote call: the same on every try of the step, so a peer
+    that executed a call whose answer was lost recognises the repeat (ES2+
+    `functionCallIdentifier`)."""
+    return f"simexit-{target.case_id}-{step}"
 
 
 # --- remote halves --------------------------------------------------------------------------
@@ -115,11 +138,46 @@ def _reactivate(gw: Gateways, t: StepTarget) -> str:
     return "reactivated"
 
 
+# States of a profile on a device: SGP.22 refuses a CancelOrder for it (§5.3.4), so none is sent.
+ON_DEVICE: Final = frozenset({"downloaded", "installed", "enabled", "disabled"})
+PROFILE_ON_DEVICE: Final = (
+    "profile on a device: not cancellable at the SM-DP+ (SGP.22); the network side ends the "
+    "service and the subscriber is told to delete the profile"
+)
+
+
 def _release_esim(gw: Gateways, t: StepTarget) -> str:
+    """A profile not yet downloaded: CancelOrder. One on a device (as the SM-DP+ reported, or
+    as its refusal says): no CancelOrder; the HSS step already ended the service."""
     if t.kind != "esim" or not t.iccid:
         return "no eSIM profile"
-    gw.esim.cancel_order(iccid=t.iccid, eid=t.eid, matching_id=t.smdp_order_id)
+    if t.esim_profile_state in ON_DEVICE:
+        return PROFILE_ON_DEVICE
+    if t.esim_profile_state == "deleted":
+        return "profile deleted from its device: nothing to cancel"
+    try:
+        gw.esim.cancel_order(
+            iccid=t.iccid,
+            eid=t.eid,
+            matching_id=t.smdp_order_id,
+            call_id=call_id(t, "esim_release"),
+        )
+    except ProfileNotCancellable as refusal:
+        return f"{PROFILE_ON_DEVICE} ({refusal})"
     return "cancelled"
+
+
+def _order_profile(gw: Gateways, t: StepTarget) -> str | Answer:
+    """Reactivating an eSIM line: a new profile (the old one was cancelled or deleted)."""
+    if t.kind != "esim":
+        return "no eSIM profile"
+    profile = gw.esim.order_profile(eid=t.eid, call_id=call_id(t, "esim_new_profile"))
+    data = {"iccid": profile.iccid}
+    if profile.matching_id:
+        data["matching_id"] = profile.matching_id
+    if profile.smdp_address:
+        data["smdp_address"] = profile.smdp_address
+    return Answer(f"new profile {profile.iccid} released for download", data)
 
 
 def _close_billing(gw: Gateways, t: StepTarget) -> str:
@@ -294,6 +352,84 @@ def _ported(session: Session, case: Case, line: Line, now: datetime) -> None:
     _audit_line(session, line, now, "line.ported_out", before, {})
 
 
+def _profile_left_on_device(
+    session: Session, case: Case, line: Line, now: datetime, outcome: Outcome
+) -> None:
+    """The profile stays on the subscriber's device: tell them to delete it (it no longer
+    works once the network has ended the service)."""
+    if not (outcome.detail or "").startswith(PROFILE_ON_DEVICE):
+        return
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=SYSTEM,
+        action="line.esim_profile_left_on_device",
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={"iccid": line.iccid, "case": case.reference},
+    )
+    notify(session, case, "esim.delete_profile", now=now, context={"msisdn": line.msisdn})
+
+
+def _new_profile(session: Session, case: Case, line: Line, now: datetime, outcome: Outcome) -> None:
+    data = outcome.data or {}
+    if "iccid" not in data:
+        return
+    before = {"iccid": line.iccid, "smdp_order_id": line.smdp_order_id}
+    line.iccid = data["iccid"]
+    line.smdp_order_id = data.get("matching_id")
+    line.esim_profile_state = "released"
+    line.updated_at = now
+    audit.record(
+        session,
+        operator_id=line.operator_id,
+        actor=SYSTEM,
+        action="line.esim_profile_ordered",
+        subject_type="line",
+        subject_id=line.id,
+        at=now,
+        changes={"before": before, "iccid": line.iccid, "smdp_order_id": line.smdp_order_id},
+    )
+    notify(
+        session,
+        case,
+        "esim.new_profile",
+        now=now,
+        context={
+            "msisdn": line.msisdn,
+            "activation_code": activation_code(data.get("smdp_address"), data.get("matching_id")),
+        },
+    )
+
+
+def notify(
+    session: Session, case: Case, kind: str, *, now: datetime, context: dict[str, Any]
+) -> None:
+    """A message about the case's line to its subscriber (as `cases.service.common.notify`,
+    which this module cannot import: the case services import the teardown)."""
+    subscriber = line_repository.contact(session, case.subscriber_id)
+    if subscriber.erased or not notifications.reaches(subscriber.addresses):
+        return  # nobody to tell: the step is still done (a job must not fail for it)
+    notifications.notify(
+        session,
+        now=now,
+        operator_id=case.operator_id,
+        kind=kind,
+        subject_id=str(case.id),
+        language=case.language,
+        contacts=subscriber.addresses,
+        context={"reference": case.reference, **context},
+    )
+
+
+def activation_code(smdp_address: str | None, matching_id: str | None) -> str | None:
+    """The GSMA activation code (SGP.22 §4.1: `1$<SM-DP+ address>$<matching ID>`)."""
+    if not smdp_address or not matching_id:
+        return None
+    return f"1${smdp_address}${matching_id}"
+
+
 def _audit_line(
     session: Session, line: Line, now: datetime, action: str, before: str, changes: dict[str, Any]
 ) -> None:
@@ -318,7 +454,12 @@ STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
     "terminate": (
         BAR,
         Step("hss_deactivate", remote=_deactivate, operation="network.deactivate"),
-        Step("esim_release", remote=_release_esim, operation="esim.cancel_order"),
+        Step(
+            "esim_release",
+            remote=_release_esim,
+            operation="esim.cancel_order",
+            answered=_profile_left_on_device,
+        ),
         BILLING_CLOSE,
         SETTLEMENT,
         Step("line_terminated", local=_end_line),
@@ -339,6 +480,12 @@ STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
             remote=_reactivate,
             local=_reactivated,
             operation="network.reactivate",
+        ),
+        Step(
+            "esim_new_profile",
+            remote=_order_profile,
+            operation="esim.order_profile",
+            answered=_new_profile,
         ),
         CHARGES,
     ),
@@ -400,6 +547,8 @@ def next_step(case_type: str, done: set[str]) -> Step | None:
 
 __all__ = [
     "STEPS",
+    "Answer",
+    "AnswerRecord",
     "LocalRecord",
     "Outcome",
     "RemoteCall",
@@ -408,6 +557,8 @@ __all__ = [
     "StepState",
     "StepStatus",
     "StepTarget",
+    "activation_code",
+    "call_id",
     "flags_after",
     "next_step",
     "progress",

@@ -19,6 +19,9 @@ TRIGGER_NOTES: dict[Trigger, str] = {
     Trigger.execution_failed: "Worker, when a step has used all its attempts. Notifies `case.failed`; agents see it in the failed queue.",
     Trigger.retry: "Agent or operator (`simexit cases retry`). Runs the steps not yet done.",
     Trigger.supersede: "Subscriber or agent resubmitting a failed case: the new linked case replaces it.",
+    Trigger.request_information: "Agent, with a kind, a text and a due date (`POST /v1/cases/{id}/information-request`). The SLA clock stops; notifies `case.information_required`; webhook `case.information_required`.",
+    Trigger.provide_information: "Subscriber answering in the portal or `POST /v1/cases/{id}/information` (text and/or one PDF/JPEG/PNG, stored encrypted). The SLA due date moves by the days waited (audit `case.sla_resumed`); back to review.",
+    Trigger.information_lapsed: "Scheduler (`cases.information_lapse`), when the due date of the request has passed without an answer: rejected with reason `information_not_provided`.",
 }
 
 

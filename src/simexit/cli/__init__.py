@@ -32,6 +32,7 @@ def _register() -> None:
         "lines": ("simexit.cli.lines", "Lines: list them with their situation."),
         "payouts": ("simexit.cli.payouts", "Refund payouts: destinations, pain.001, pain.002."),
         "ledger": ("simexit.cli.ledger", "The settlement ledger: export, trial balance."),
+        "campaigns": ("simexit.cli.campaigns", "Campaigns: bulk actions over lines."),
     }
     import importlib
 

@@ -29,7 +29,8 @@ def create(
         list[str] | None,
         typer.Option(
             help="A scope to grant (repeat for more): cases (the default), admin (set-up: "
-            "provisioning, imports, staff, webhooks, test clocks), * (every scope)."
+            "provisioning, imports, staff, webhooks, test clocks), identity:attest (record an "
+            "identity check the operator's systems made; operator keys only), * (every scope)."
         ),
     ] = None,
 ) -> None:

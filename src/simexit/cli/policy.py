@@ -54,7 +54,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     dirs: DirsOption = None,
 ) -> None:
-    """Show the merged pack: each value with its evidence status and sources."""
+    """Show the merged pack: each value with its evidence, sources and the layer that gave it;
+    then each product and region layer with the lines it applies to and what it changes."""
     console = Console()
     try:
         pack = load_registry(_extra_dirs(dirs)).get(pack_id)
@@ -69,15 +70,14 @@ def show(
         f"[bold]{pack.id}[/bold]  {pack.country}  {pack.currency}  {pack.timezone}  reviewed {pack.reviewed}"
     )
     console.print("layers: " + " -> ".join(body["layers"]), highlight=False)
-    values = Table("key", "value", "status", "sources", title="values")
-    for key, leaf in _leaves(body, ()):
-        values.add_row(
-            key,
-            json.dumps(leaf["value"], ensure_ascii=False),
-            leaf["status"],
-            ", ".join(leaf["sources"]),
+    console.print(_values_table("values (base: every line)", _leaves(body, ())))
+    for variant in body["variants"]:
+        lines = ", ".join(
+            "/".join(str(v) for v in (line["plan"], line["kind"], line["region"]) if v)
+            for line in variant["applies_to"]
         )
-    console.print(values)
+        title = f"{variant['name']} (applies to {lines})"
+        console.print(_values_table(title, list(variant["values"].items())))
     sources = Table("id", "kind", "retrieved", "title", "url", title="sources")
     for source_id, source in body["sources"].items():
         sources.add_row(
@@ -88,13 +88,27 @@ def show(
         console.print("overrides: " + ", ".join(body["overrides"]), highlight=False)
 
 
+def _values_table(title: str, leaves: list[tuple[str, dict[str, Any]]]) -> Table:
+    """Each value with its evidence and the layer that gave it."""
+    table = Table("key", "value", "status", "sources", "layer", title=title)
+    for key, leaf in leaves:
+        table.add_row(
+            key,
+            json.dumps(leaf["value"], ensure_ascii=False),
+            leaf["status"],
+            ", ".join(leaf["sources"]),
+            str(leaf.get("layer", "")),
+        )
+    return table
+
+
 def _leaves(node: Any, path: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(node, dict):
         if "status" in node and "value" in node:
             return [(".".join(path), node)]
         for key, value in node.items():
-            if not path and key in ("sources", "layers", "overrides", "pack"):
+            if not path and key in ("sources", "layers", "overrides", "pack", "variants"):
                 continue
             found.extend(_leaves(value, (*path, str(key))))
     elif isinstance(node, list):

@@ -24,11 +24,14 @@ from simexit.cases.ports import (
     NetworkGateway,
     OssGateway,
 )
+from simexit.integrations.es2plus.client import Es2PlusClient, Es2PlusOptions
+from simexit.integrations.oidc.client import OidcIdentity, OidcOptions
 from simexit.integrations.osmo_hlr.client import OsmoHlrClient, OsmoHlrOptions
 from simexit.integrations.payments.credit_transfer import (
     CreditTransferOptions,
     CreditTransferPayments,
 )
+from simexit.integrations.pyhss.client import PyHssClient, PyHssOptions
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -37,6 +40,7 @@ from simexit.integrations.simulated import (
     SimulatedPayments,
     SimulatedSmdp,
 )
+from simexit.integrations.tmf641.client import Tmf641Client, Tmf641Options
 from simexit.operators.gateways import (
     SIMULATED,
     AdapterChoice,
@@ -99,15 +103,25 @@ REGISTRY = GatewayRegistry(
     network={
         SIMULATED: simulated(SimulatedHss),
         "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
+        "pyhss": Adapter(options=PyHssOptions, build=PyHssClient),
     },
-    esim={SIMULATED: simulated(SimulatedSmdp)},
-    oss={SIMULATED: simulated(SimulatedOss)},
+    esim={
+        SIMULATED: simulated(SimulatedSmdp),
+        "es2plus": Adapter(options=Es2PlusOptions, build=Es2PlusClient),
+    },
+    oss={
+        SIMULATED: simulated(SimulatedOss),
+        "tmf641": Adapter(options=Tmf641Options, build=Tmf641Client),
+    },
     billing={SIMULATED: simulated(SimulatedBilling)},
     payments={
         SIMULATED: simulated(SimulatedPayments),
         "pain001": Adapter(options=CreditTransferOptions, build=CreditTransferPayments),
     },
-    identity={SIMULATED: simulated(SimulatedIdentity)},
+    identity={
+        SIMULATED: simulated(SimulatedIdentity),
+        "oidc": Adapter(options=OidcOptions, build=OidcIdentity),
+    },
 )
 
 

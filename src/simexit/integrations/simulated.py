@@ -1,9 +1,10 @@
 """Simulated operator systems for the embedded mode and tests, following the public interfaces.
 
-- The SM-DP+ follows GSMA SGP.22 ES2+ `CancelOrder`: an order for an ICCID that is released or
-  downloaded can be cancelled with a final profile status; cancelling one already unavailable
-  answers with subject code 8.2.1 / reason 3.8 ("Profile ICCID — refused"), which a client treats
-  as done. An unknown ICCID is 8.2.1 / 3.9 ("unknown").
+- The SM-DP+ follows GSMA SGP.22 ES2+ `CancelOrder` loosely: an order for a profile not yet
+  downloaded is cancelled; one downloaded or installed is refused (8.2.1 / 3.8,
+  `ProfileNotCancellable`); cancelling again changes nothing; an ICCID it was not told about
+  counts as released (a sandbox has no profile inventory). `order_profile` makes up a new
+  released profile. The protocol-faithful one is the fake SM-DP+ of the tests.
 - The HSS keeps a subscriber record per IMSI with a barring flag and a state, like a pyHSS or
   Open5GS subscriber; deactivating an absent subscriber is a no-op, as provisioning systems do.
 - The OSS takes TMF641 service orders and completes them at once; an order whose `externalId`
@@ -21,11 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from secrets import token_urlsafe
 from urllib.parse import urlencode
 
 from simexit.cases.ports import (
@@ -34,13 +35,16 @@ from simexit.cases.ports import (
     GatewayError,
     Gateways,
     NetworkGateway,
+    NewProfile,
     OssGateway,
+    ProfileNotCancellable,
     ServiceOrder,
 )
 from simexit.refunds.destinations import Destination, DestinationKind
 from simexit.refunds.pain001 import Debtor
 from simexit.refunds.ports import PaymentGateway, Payout
 from simexit.verification.ports import (
+    CheckSecrets,
     IdentityCheckStart,
     IdentityNotProven,
     IdentityProvider,
@@ -91,17 +95,34 @@ class SimulatedHss:
 @dataclass
 class SimulatedSmdp:
     """Profile states per SGP.22: available, allocated, linked, confirmed, released, downloaded,
-    installed, unavailable."""
+    installed, unavailable. A sandbox stand-in: an ICCID it was not told about counts as
+    released (the protocol-faithful fake, `tests/fakes/smdp_plus.py`, answers 8.2.1/3.9)."""
 
     profiles: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    answers: dict[str, NewProfile] = field(default_factory=dict)
 
-    def cancel_order(self, *, iccid: str, eid: str | None, matching_id: str | None) -> None:
+    def cancel_order(
+        self, *, iccid: str, eid: str | None, matching_id: str | None, call_id: str
+    ) -> None:
         self.calls.append(("ES2+.CancelOrder", iccid))
-        state = self.profiles.get(iccid, "installed")
-        if state == "unavailable":
-            return  # 8.2.1/3.8: already final; cancelling again changes nothing
+        state = self.profiles.get(iccid, "released")
+        if state in {"downloaded", "installed"}:
+            # SGP.22 §5.3.4: a profile already downloaded cannot be cancelled (8.2.1 / 3.8).
+            raise ProfileNotCancellable(f"ES2+ CancelOrder Failed: 8.2.1 / 3.8 ({state})")
         self.profiles[iccid] = "unavailable"
+
+    def order_profile(self, *, eid: str | None, call_id: str) -> NewProfile:
+        known = self.answers.get(call_id)
+        if known is not None:
+            return known
+        iccid = f"89470{len(self.answers) + 1:014d}"
+        self.calls.append(("ES2+.DownloadOrder", iccid))
+        self.calls.append(("ES2+.ConfirmOrder", iccid))
+        self.profiles[iccid] = "released"
+        profile = NewProfile(iccid, f"SIM-{len(self.answers) + 1:06d}", "smdp.simulated.invalid")
+        self.answers[call_id] = profile
+        return profile
 
 
 @dataclass
@@ -177,16 +198,32 @@ class SimulatedIdentity:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def begin_check(
-        self, *, check_id: str, return_url: str, login_hint: str | None
+        self,
+        *,
+        check_id: str,
+        return_url: str,
+        login_hint: str | None,
+        secrets: CheckSecrets | None = None,
+        acr_values: tuple[str, ...] = (),
     ) -> IdentityCheckStart:
-        code = secrets.token_urlsafe(16)
+        code = token_urlsafe(16)
         with self._lock:
             self.pending[check_id] = (code, login_hint)
         separator = "&" if "?" in return_url else "?"
         query = urlencode({"code": code, "state": check_id})
         return IdentityCheckStart(check_id=check_id, redirect_url=return_url + separator + query)
 
-    def complete_check(self, *, check_id: str, response: Mapping[str, str]) -> VerifiedIdentity:
+    def acr_for(self, method: str) -> tuple[str, ...]:
+        return ("simulated",)
+
+    def complete_check(
+        self,
+        *,
+        check_id: str,
+        response: Mapping[str, str],
+        secrets: CheckSecrets | None = None,
+        now: int = 0,
+    ) -> VerifiedIdentity:
         if "error" in response:
             raise IdentityNotProven(f"the identity provider answered {response['error']}")
         if response.get("state") != check_id:
@@ -198,7 +235,13 @@ class SimulatedIdentity:
             del self.pending[check_id]
             hint = pending[1] or check_id
             subject = "sim-" + hashlib.sha256(hint.encode()).hexdigest()[:16]
-            identity = VerifiedIdentity(subject=subject, assurance="simulated", claims={})
+            identity = VerifiedIdentity(
+                subject=subject,
+                assurance="simulated",
+                claims={},
+                methods=("bankid", "gosuslugi", "id_porten"),
+                simulated=True,
+            )
             self.completed[check_id] = identity
             return identity
 

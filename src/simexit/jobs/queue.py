@@ -18,6 +18,9 @@ from simexit.appending import append_row, append_values
 from simexit.models import Job
 
 DEFAULT_MAX_ATTEMPTS = 8
+# Among due jobs the lower number runs first (`Job.priority`).
+PRIORITY_DEFAULT = 0
+PRIORITY_BULK = 10  # a campaign's chunks and their network jobs: after everything else
 _JOB_BY_DEDUP_KEY = select(Job).where(Job.dedup_key == bindparam("dedup_key"))
 
 
@@ -30,6 +33,7 @@ def enqueue(
     dedup_key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     operator_id: uuid.UUID | None = None,
+    priority: int = PRIORITY_DEFAULT,
     **payload: Any,
 ) -> Job:
     """Add a job to this transaction. With a `dedup_key` already taken, the existing job is returned.
@@ -44,6 +48,7 @@ def enqueue(
         if existing is not None:
             return existing
     values = _job_values(name, now, run_at, dedup_key, max_attempts, payload, operator_id)
+    values["priority"] = priority
     return append_row(session, Job(**values))
 
 
@@ -67,6 +72,7 @@ def _job_values(
         "max_attempts": max_attempts,
         "dedup_key": dedup_key,
         "created_at": now,
+        "priority": PRIORITY_DEFAULT,
     }
 
 

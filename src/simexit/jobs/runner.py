@@ -164,7 +164,7 @@ def _due_queued(
         queued = (
             select(Job.id)
             .where(Job.status == "queued", *conditions)
-            .order_by(Job.run_at)
+            .order_by(Job.priority, Job.run_at)
             .limit(limit)
         )
         if skip_locked:

@@ -213,3 +213,23 @@ def voluntary_suspensions_ending(
         .with_for_update()
     )
     return list(session.scalars(statement))
+
+
+_SET_SUSPENSION = Prepared(
+    update(Line)
+    .where(Line.id == bindparam("line_id"))
+    .values(
+        status=bindparam("new_status"),
+        suspension_flags=bindparam("new_flags"),
+        suspended_since=bindparam("new_since"),
+        voluntary_until=bindparam("new_voluntary_until"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+
+
+def write_suspensions(session: Session, rows: list[dict[str, object]]) -> None:
+    """Many lines' suspension columns at once (one executemany), each row keyed `line_id`,
+    `new_status`, `new_flags`, `new_since`, `new_voluntary_until`, `new_updated_at`."""
+    if rows:
+        _SET_SUSPENSION.run_many(session, rows)

@@ -35,3 +35,24 @@ def suspensions_in_year(count: int, *, counted_year: int | None, year: int | Non
     if counted_year is None or year is None or counted_year == year:
         return count
     return 0
+
+
+# GSMA SGP.22 ES2+ HandleDownloadProgressInfo (§5.3.5): the step of the download a notice is
+# about (`notificationPointId`). A step that succeeded and says where the profile now is gives
+# the line's eSIM event; any other notice is recorded as progress only.
+DOWNLOAD_POINTS: dict[int, str] = {
+    1: "eligibility_check",
+    2: "confirmation_failure",
+    3: "bpp_download",
+    4: "bpp_installation",
+}
+POINT_EVENTS: dict[int, str] = {3: "downloaded", 4: "installed"}
+EXECUTED = frozenset({"Executed-Success", "Executed-WithWarning"})
+
+
+def download_progress_event(point: int, status: str) -> str:
+    """The eSIM event of a download progress notice: `downloaded`, `installed`,
+    `download_failed` (a step failed or expired), or `download_progress`."""
+    if status not in EXECUTED:
+        return "download_failed"
+    return POINT_EVENTS.get(point, "download_progress")

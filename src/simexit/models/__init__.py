@@ -78,3 +78,14 @@ __all__ += ["TmfMessage", "TmfOrder", "TmfOrderCancellation", "TmfOrderCase"]
 from simexit.models.payout import Payout, PayoutBatch, RefundDestination  # noqa: E402
 
 __all__ += ["Payout", "PayoutBatch", "RefundDestination"]
+
+from simexit.models.campaign import Campaign, CampaignLine  # noqa: E402
+
+__all__ += ["Campaign", "CampaignLine"]
+from simexit.models.attachment import Attachment, InformationRequest  # noqa: E402
+
+__all__ += ["Attachment", "InformationRequest"]
+
+from simexit.models.retention import RetentionAcceptance  # noqa: E402
+
+__all__ += ["RetentionAcceptance"]

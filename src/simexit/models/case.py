@@ -20,7 +20,7 @@ from simexit.policies.model import Decision, Finding
 # Kept in step with cases.states.OPEN; a migration test checks they agree.
 OPEN_STATUSES_SQL = (
     "status IN ('draft','awaiting_verification','submitted','blocked','in_review',"
-    "'approved','executing','failed')"
+    "'information_required','approved','executing','failed')"
 )
 
 

@@ -30,6 +30,14 @@ class Job(Base):
             sqlite_where=text("status = 'queued'"),
             postgresql_where=text("status = 'queued'"),
         ),
+        # Due work in priority order (`jobs.queue.PRIORITY`): a campaign's chunks after the rest.
+        Index(
+            "ix_jobs_runnable_priority",
+            "priority",
+            "run_at",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
         Index("ix_jobs_status", "status"),
         # The purge walks done jobs oldest first; without this it sorts every done row each run.
         Index(
@@ -49,6 +57,9 @@ class Job(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     status: Mapped[JobStatus] = mapped_column(EnumText(JobStatus, 20), default=JobStatus.queued)
     run_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Lower runs first among due jobs: 0 for the interactive and subscriber-facing work, more for
+    # bulk work that may wait (a campaign's chunks).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -38,6 +38,8 @@ class Line(Base):
     imsi: Mapped[str | None] = mapped_column(String(15))
     eid: Mapped[str | None] = mapped_column(String(32))
     smdp_order_id: Mapped[str | None] = mapped_column(String(64))
+    # The eSIM profile's last state the SM-DP+ reported (ES2+ notices): installed, deleted, ...
+    esim_profile_state: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[LineStatus] = mapped_column(EnumText(LineStatus, 30), index=True)
     suspension_flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     region: Mapped[str | None] = mapped_column(String(10))

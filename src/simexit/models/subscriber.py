@@ -33,6 +33,8 @@ class Subscriber(Base):
     id_document_last4: Mapped[str | None] = mapped_column(String(4))
     # argon2 (argon2-cffi's PasswordHasher): the PIN itself is never stored.
     account_pin_hash: Mapped[str | None] = mapped_column(String(200))
+    # Keyed hash of the national identity number an eID vouches for (verification.secrets).
+    national_id_hash: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set on every change through provisioning; None for rows older than it (0011).
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

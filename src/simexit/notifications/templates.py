@@ -39,6 +39,9 @@ BLOCKER_SENTENCES = {
         "Your number is being moved to another operator. That move ends this subscription by "
         "itself, so no separate cancellation is needed."
     ),
+    "port_date_too_late": N_(
+        "The transfer date asked for is later than the operator allows. Please ask for an earlier date."
+    ),
     "min_topup_age": N_(
         "The line was topped up only recently. Please try again when the waiting period is over."
     ),
@@ -72,6 +75,16 @@ REJECTION_SENTENCES = {
     "fraud_suspected": N_("Suspected fraud"),
     "policy_not_met": N_("The operator's rules are not met"),
     "other": N_("Other reason"),
+    # Not an agent's choice: the scheduler's, when an information request lapsed unanswered.
+    "information_not_provided": N_("The information we asked for did not reach us in time"),
+}
+
+# What an agent may ask for (`cases.information.INFORMATION_KINDS`).
+INFORMATION_SENTENCES = {
+    "id_copy": N_("a copy of your identity document"),
+    "purchase_proof": N_("the proof of purchase"),
+    "corrected_name": N_("your name as it should be written"),
+    "other": N_("some more information"),
 }
 
 # Keyed by the `reminder` code the scanners send (`cases.tasks`).
@@ -382,6 +395,35 @@ def _rejected(w: _Writer) -> Parts:
     )
 
 
+def _information_required(w: _Writer) -> Parts:
+    ref, due, code = w.require("reference"), w.date("due_date"), str(w.require("kind"))
+    what = w(INFORMATION_SENTENCES.get(code, INFORMATION_SENTENCES["other"]))
+    return (
+        w(N_("We need something from you for your request {reference}"), reference=ref),
+        [
+            w(
+                N_("To go on with your request {reference} we need {what}."),
+                reference=ref,
+                what=what,
+            ),
+            w(
+                N_(
+                    "Please answer or upload it on the page of your request by {date}. Until then we wait, and the time we take to answer does not run."
+                ),
+                date=due,
+            ),
+        ],
+        w(
+            N_(
+                "For your request {reference} we need {what} by {date}. Answer on your request's page."
+            ),
+            reference=ref,
+            what=what,
+            date=due,
+        ),
+    )
+
+
 def _failed(w: _Writer) -> Parts:
     ref = w.require("reference")
     what = (
@@ -452,6 +494,48 @@ def _esim_deleted(w: _Writer) -> Parts:
             ),
             msisdn=msisdn,
         ),
+    )
+
+
+def _esim_delete_profile(w: _Writer) -> Parts:
+    """A terminated line's profile is still on a phone (`cases.teardown`, and an SM-DP+ notice
+    of an installation after the end): it no longer works; the subscriber may delete it."""
+    msisdn = w.require("msisdn")
+    return (
+        w(N_("Please delete the eSIM for {msisdn} from your phone"), msisdn=msisdn),
+        [
+            w(
+                N_(
+                    "The subscription for {msisdn} has ended, and its eSIM no longer works. It may still be on your phone: you can delete it in the phone's settings."
+                ),
+                msisdn=msisdn,
+            )
+        ],
+        w(
+            N_(
+                "The subscription for {msisdn} has ended and its eSIM no longer works. You can delete it in your phone's settings."
+            ),
+            msisdn=msisdn,
+        ),
+    )
+
+
+def _esim_new_profile(w: _Writer) -> Parts:
+    """A reactivated eSIM line has a new profile to download (`cases.teardown`)."""
+    msisdn = w.require("msisdn")
+    code = w.context.get("activation_code")
+    body = [w(N_("Your line {msisdn} is active again with a new eSIM."), msisdn=msisdn)]
+    if code:
+        body.append(
+            w(
+                N_("To install it, add an eSIM in your phone's settings with this code: {code}"),
+                code=str(code),
+            )
+        )
+    return (
+        w(N_("A new eSIM for {msisdn}"), msisdn=msisdn),
+        body,
+        body[-1],
     )
 
 
@@ -537,6 +621,30 @@ def _payout_settled(w: _Writer) -> Parts:
     )
 
 
+# A campaign's warning before it acts on the line (`campaigns.presets`), keyed by `notice`.
+CAMPAIGN_NOTICES = {
+    "dormant_suspend": N_(
+        "Your line {msisdn} has not been used for a long time. If it is not topped up or used by {date}, outgoing calls and messages will be barred."
+    ),
+    "dormant_terminate": N_(
+        "Your line {msisdn} has not been used for a long time. If it is not topped up or used by {date}, the subscription will end."
+    ),
+    "sim_limit": N_(
+        "You hold more SIM cards than the law allows ({limit} per person). The line {msisdn} is over the limit and will be blocked from {date}, unless you end other lines before then."
+    ),
+}
+
+
+def _campaign_notice(w: _Writer) -> Parts:
+    """What a campaign will do to the line, and from when (`campaigns.flows`)."""
+    msisdn, when = w.require("msisdn"), w.date("date")
+    sentence = CAMPAIGN_NOTICES.get(str(w.require("notice")))
+    if sentence is None:
+        raise InvalidInput("unknown campaign notice", field="context.notice")
+    body = w(sentence, msisdn=msisdn, date=when, limit=w.context.get("limit", ""))
+    return (w(N_("About your line {msisdn}"), msisdn=msisdn), [body], body)
+
+
 def _operator_message(w: _Writer) -> Parts:
     """A message the operator wrote itself (TMF681 `communicationMessage`), sent as written."""
     content = str(w.require("content"))
@@ -551,13 +659,17 @@ TEMPLATES: dict[str, Builder] = {
     "case.completed": _completed,
     "case.reminder": _reminder,
     "case.rejected": _rejected,
+    "case.information_required": _information_required,
     "case.failed": _failed,
     "case.withdrawn": _withdrawn,
     "esim.deleted_line_active": _esim_deleted,
+    "esim.delete_profile": _esim_delete_profile,
+    "esim.new_profile": _esim_new_profile,
     "line.pause_ended": _pause_ended,
     "operator.message": _operator_message,
     "payout.returned": _payout_returned,
     "payout.settled": _payout_settled,
+    "line.campaign_notice": _campaign_notice,
 }
 
 # Kinds whose body holds a one-time code. The stored body never does: it is rendered with

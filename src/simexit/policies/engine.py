@@ -135,10 +135,10 @@ def evaluate(
             e for e in dict.fromkeys(work.decisive) if e.status is EvidenceStatus.unverified
         )
         if unverified:
+            paths = [e.path for e in unverified]
+            details = pack.evidence_details(line.plan, line.kind, line.region, paths)
             work.reviews.append(
-                Finding(
-                    "unverified_policy_value", {"paths": [e.path for e in unverified]}, unverified
-                )
+                Finding("unverified_policy_value", {"paths": paths, "rules": details}, unverified)
             )
 
     if work.blockers:
@@ -201,6 +201,7 @@ def evaluate(
         pack_id=rules.pack_id,
         pack_reviewed=rules.reviewed,
         applied_to_debt=applied_to_debt,
+        confirmation_channels=rules.confirmation_channels,
     )
 
 
@@ -279,6 +280,17 @@ def _dates(
             earliest = today + timedelta(days=rules.port_min_lead_days)
             work.decided_by(rules.port_min_lead_ev)
         effective = requested if requested is not None and requested > earliest else earliest
+        if rules.port_max_lead_days is not None and requested is not None:
+            latest = today + timedelta(days=rules.port_max_lead_days)
+            work.decided_by(rules.port_max_lead_ev)
+            if requested > latest:
+                work.blockers.append(
+                    Finding(
+                        "port_date_too_late",
+                        {"latest": latest.isoformat()},
+                        (rules.port_max_lead_ev,),
+                    )
+                )
         work.decided_by(rules.port_billing_ev)
         if line.plan is Plan.postpaid and rules.port_billing_until_cycle_end:
             return effective, end_of_billing_cycle(effective, line.billing_cycle_day)

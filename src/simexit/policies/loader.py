@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from simexit.policies.errors import PolicyPackError, UnknownPack
 from simexit.policies.model import LineKind, Plan
-from simexit.policies.pack import Pack, VariantKey
+from simexit.policies.pack import LayerView, Pack, VariantKey
 from simexit.policies.rules import CompiledRules, CompileError, compile_rules
 from simexit.policies.schema import TOP_LEVEL_KEYS, PackDocument, PackHeader
 
@@ -81,6 +81,9 @@ def _merge_into(
         here = (*loc, key)
         there = (*layer_loc, key)
         current = target.get(key)
+        if current is None and isinstance(value, dict) and not _is_evidenced(value):
+            # Opened here: recorded key by key, so every leaf knows the layer that wrote it.
+            current = target[key] = {}
         if (
             isinstance(value, dict)
             and isinstance(current, dict)
@@ -174,6 +177,14 @@ def build_registry(files: Sequence[tuple[str, str]]) -> PackRegistry:
                     "a region overlay applies to its country and extends nothing",
                 )
             regions.setdefault(layer.header.country, []).append(layer)
+    countries = {layer.header.country for layer in layers.values() if layer.header.kind != "region"}
+    for country, overlays in regions.items():
+        if country not in countries:
+            raise PolicyPackError(
+                overlays[0].file,
+                "pack.country",
+                f"no country or operator pack of {country} exists, so no line reaches this overlay",
+            )
     packs: dict[str, Pack] = {}
     for pack_id, layer in layers.items():
         if layer.header.kind != "region":
@@ -240,29 +251,74 @@ def _build_pack(layer: _Layer, layers: dict[str, _Layer], region_layers: list[_L
     for region in region_layers:
         overrides[f"regions.{region.header.region}"] = region.raw
     compiled: dict[tuple[str, ...], CompiledRules] = {}
+    views: dict[str, LayerView] = {"base": _view(base, document, layers)}
+    view_of: dict[VariantKey, str] = {}
     variants: dict[VariantKey, CompiledRules] = {}
     variant_layers: list[_Layer | None] = [None, *region_layers]
+    seen: list[_Merged] = []
     for plan in Plan:
         for kind in LineKind:
             for region_layer in variant_layers:
                 applied = tuple(name for name in (plan.value, kind.value) if name in products)
                 key = (*applied, region_layer.header.id if region_layer is not None else "")
+                name = _view_name(applied, region_layer)
                 if key not in compiled:
                     merged = base
-                    for name in applied:
-                        merged = merged.layered(products[name], layer.file, ("products", name))
+                    for product in applied:
+                        merged = merged.layered(
+                            products[product], layer.file, ("products", product)
+                        )
                     if region_layer is not None:
                         overlay = {k: v for k, v in region_layer.raw.items() if k != "pack"}
                         merged = merged.layered(overlay, region_layer.file)
                     merged.leaf_file = layer.file
                     checked = _validate(merged) if merged is not base else document
                     compiled[key] = _compile(merged, checked)
+                    seen.append(merged)
+                    views.setdefault(name, _view(merged, checked, layers))
                 region_code = region_layer.header.region if region_layer is not None else None
                 variants[(plan, kind, region_code)] = compiled[key]
+                view_of[(plan, kind, region_code)] = name
+    _check_reachable(layer, products, seen)
     files = tuple(part.file for part in _chain(layer, layers)) + tuple(
         r.file for r in region_layers
     )
-    return Pack(document=document, variants=variants, files=files, overrides=overrides)
+    return Pack(
+        document=document,
+        variants=variants,
+        files=files,
+        overrides=overrides,
+        views=views,
+        view_of=view_of,
+    )
+
+
+def _view_name(applied: tuple[str, ...], region: _Layer | None) -> str:
+    parts = [f"products.{name}" for name in applied]
+    if region is not None:
+        parts.append(f"regions.{region.header.region}")
+    return " + ".join(parts) or "base"
+
+
+def _layer_name(pack_id: str, there: Loc) -> str:
+    """`no/telenor`, or `no/telenor products.data_only` for a key its product override wrote."""
+    if len(there) > 1 and there[0] == "products":
+        return f"{pack_id} products.{there[1]}"
+    return pack_id
+
+
+def _view(merged: _Merged, document: PackDocument, layers: dict[str, _Layer]) -> LayerView:
+    """The merged document of one variant and, for each key path written by a file, its layer."""
+    pack_of_file = {part.file: pack_id for pack_id, part in layers.items()}
+    # Only leaves: a mapping's own origin is the first layer that opened it, not who wrote a key
+    # the schema filled in under it.
+    branches = {loc[:cut] for loc in merged.origins for cut in range(1, len(loc))}
+    written = {
+        _dotted(loc): _layer_name(pack_of_file.get(file, file), there)
+        for loc, (file, there) in merged.origins.items()
+        if loc and loc not in branches and loc[0] not in ("pack", "sources", "products")
+    }
+    return LayerView(document=document, written_by=written)
 
 
 def _validate(merged: _Merged) -> PackDocument:
@@ -271,7 +327,60 @@ def _validate(merged: _Merged) -> PackDocument:
     except ValidationError as exc:
         raise _friendly(exc, merged) from None
     _check_source_ids(merged, set(document.sources))
+    _check_contradictions(merged, document)
     return document
+
+
+def _check_contradictions(merged: _Merged, document: PackDocument) -> None:
+    """Values that are each valid but cannot all hold: refused with the file that wrote them."""
+    numbering, window = document.numbering, document.reactivation.window_days.value
+    quarantine, most = numbering.quarantine_days.value, numbering.quarantine_max_days.value
+    if window is not None and quarantine is not None and window > quarantine:
+        file, path = _locate(merged, ("reactivation", "window_days"))
+        raise PolicyPackError(
+            file,
+            path,
+            f"a reactivation window of {window} days is longer than the {quarantine}-day "
+            "quarantine: the number would be given to someone else before the deadline promised "
+            "(a restore period of a suspended SIM or an inactivity rule is prepaid.inactivity)",
+        )
+    if quarantine is not None and most is not None and quarantine > most:
+        file, path = _locate(merged, ("numbering", "quarantine_days"))
+        raise PolicyPackError(
+            file, path, f"a quarantine of {quarantine} days is longer than the {most}-day maximum"
+        )
+    porting = document.porting
+    low, high = porting.min_lead_days.value, porting.max_lead_days.value
+    if low is not None and high is not None and low > high:
+        file, path = _locate(merged, ("porting", "min_lead_days"))
+        raise PolicyPackError(file, path, f"the minimum lead {low} is above the maximum {high}")
+
+
+def _check_reachable(layer: _Layer, products: dict[str, Any], seen: list[_Merged]) -> None:
+    """Every key a product override writes decides at least one line variant."""
+    decided = {
+        origin
+        for merged in seen
+        for loc, origin in merged.origins.items()
+        if loc and loc[0] != "products"
+    }
+    for name, body in products.items():
+        for loc in _leaf_locs(body, ("products", name)):
+            if (layer.file, loc) not in decided:
+                raise PolicyPackError(
+                    layer.file,
+                    _dotted(loc),
+                    "no line reaches this override: every variant it applies to takes the "
+                    "value from a later layer",
+                )
+
+
+def _leaf_locs(node: Any, loc: Loc) -> Iterator[Loc]:
+    if isinstance(node, dict) and node and not _is_evidenced(node):
+        for key, value in node.items():
+            yield from _leaf_locs(value, (*loc, key))
+    else:
+        yield loc
 
 
 def _compile(merged: _Merged, document: PackDocument) -> CompiledRules:

@@ -176,6 +176,9 @@ class Decision:
     pack_id: str
     pack_reviewed: date | None
     applied_to_debt: Money | None = None  # balance netted against unpaid bills, if the pack says so
+    # How the pack says the subscriber hears about the case (review.confirmation_channels): sms,
+    # email, letter, gov_portal. Empty in decisions frozen before it was recorded: no restriction.
+    confirmation_channels: tuple[str, ...] = ()
 
     @property
     def total_due(self) -> Money:

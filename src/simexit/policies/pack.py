@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +18,28 @@ from simexit.policies.rules import CompiledRules
 from simexit.policies.schema import Ev, PackDocument, Source
 
 VariantKey = tuple[Plan, LineKind, str | None]
+
+
+@dataclass(frozen=True, eq=False)
+class LayerView:
+    """One variant's merged document and which pack layer wrote each key path ("a.b.c")."""
+
+    document: PackDocument
+    written_by: Mapping[str, str]
+
+    @cached_property
+    def leaves(self) -> dict[str, dict[str, Any]]:
+        """Every evidenced value of this variant in public form, by dotted path."""
+        return dict(evidenced_leaves(public_value(self.document)))
+
+    def layer_of(self, path: str) -> str | None:
+        """The layer that wrote `path` or the nearest key above it; None: a schema default."""
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            found = self.written_by.get(".".join(parts[:cut]))
+            if found is not None:
+                return found
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +56,9 @@ class Pack:
     overrides: Mapping[str, dict[str, Any]] = field(
         default_factory=dict
     )  # "products.prepaid" -> raw layer
+    # Merged documents by variant name ("base", "products.prepaid + regions.CA", ...).
+    views: Mapping[str, LayerView] = field(default_factory=dict)
+    view_of: Mapping[VariantKey, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -115,14 +141,120 @@ class Pack:
                 return found
         return self.variants[(plan, kind, None)]
 
+    def view_for(self, plan: Plan, kind: LineKind, region: str | None = None) -> LayerView:
+        """The merged document (with its attribution) the rules of this variant come from."""
+        name = self.view_of.get((plan, kind, region)) or self.view_of[(plan, kind, None)]
+        return self.views[name]
+
+    def evidence_details(
+        self, plan: Plan, kind: LineKind, region: str | None, paths: list[str]
+    ) -> list[dict[str, Any]]:
+        """Each rule named by its path with how sure it is, why (the pack's note) and its sources
+        with title and address: what a person reviewing a case needs to check it."""
+        view = self.view_for(plan, kind, region)
+        details = []
+        for path in paths:
+            leaf = view.leaves.get(path) or {}
+            sources = [
+                {
+                    "id": s,
+                    "title": view.document.sources[s].title,
+                    "url": view.document.sources[s].url,
+                }
+                for s in leaf.get("sources", ())
+                if s in view.document.sources
+            ]
+            details.append(
+                {
+                    "path": path,
+                    "status": leaf.get("status", "U"),
+                    "note": leaf.get("note"),
+                    "sources": sources,
+                }
+            )
+        return details
+
     def to_public_dict(self) -> dict[str, Any]:
-        """JSON-safe merged pack; every evidenced value as {value, status, sources, as_of, note}."""
-        body = public_value(self.document)
-        assert isinstance(body, dict)  # noqa: S101 - a model dumps to a dict
-        body.pop("products", None)
+        """JSON-safe merged pack; every evidenced value as {value, status, sources, as_of, note,
+        layer}: `layer` names the pack layer that gave it (`schema default` when none did).
+
+        `variants` lists, for each product and region layer, the lines it applies to and every
+        value that differs there from the base, attributed the same way.
+        """
+        base = self.views.get("base")
+        merged = public_value(self.document)
+        assert isinstance(merged, dict)  # noqa: S101 - a model dumps to a dict
+        merged.pop("products", None)
+        body: dict[str, Any] = attributed(merged, base) if base is not None else merged
         body["layers"] = list(self.files)
         body["overrides"] = {name: public_raw(layer) for name, layer in self.overrides.items()}
+        body["variants"] = self._public_variants(body)
         return body
+
+    def _public_variants(self, base: dict[str, Any]) -> list[dict[str, Any]]:
+        base_leaves = dict(evidenced_leaves(base))
+        variants: list[dict[str, Any]] = []
+        for name, view in self.views.items():
+            if name == "base":
+                continue
+            merged = public_value(view.document)
+            merged.pop("products", None)
+            leaves = evidenced_leaves(attributed(merged, view))
+            changed = {
+                path: leaf
+                for path, leaf in leaves
+                if path not in base_leaves
+                or _without_layer(base_leaves[path]) != _without_layer(leaf)
+            }
+            lines = [
+                {"plan": plan.value, "kind": kind.value, "region": region}
+                for (plan, kind, region), used in self.view_of.items()
+                if used == name
+            ]
+            variants.append({"name": name, "applies_to": lines, "values": changed})
+        return variants
+
+
+def _without_layer(leaf: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in leaf.items() if k != "layer"}
+
+
+def attributed(node: Any, view: LayerView, path: str = "") -> Any:
+    """A public dict with each evidenced value's `layer` added (the layer that wrote it)."""
+    if isinstance(node, dict):
+        if {"value", "status", "sources"} <= node.keys():
+            return {**node, "layer": view.layer_of(path) or "schema default"}
+        return {
+            k: v if not path and k in ("pack", "sources") else attributed(v, view, _join(path, k))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [attributed(item, view, _join(path, str(i))) for i, item in enumerate(node)]
+    return node
+
+
+def evidenced_leaves(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """(dotted path, evidenced value) for every evidenced value in a public dict."""
+    if isinstance(node, dict):
+        if {"value", "status", "sources"} <= node.keys():
+            return [(path, node)]
+        return [
+            leaf
+            for key, value in node.items()
+            if path or key not in ("pack", "sources", "layers", "overrides", "variants")
+            for leaf in evidenced_leaves(value, _join(path, str(key)))
+        ]
+    if isinstance(node, list):
+        return [
+            leaf
+            for i, item in enumerate(node)
+            for leaf in evidenced_leaves(item, _join(path, str(i)))
+        ]
+    return []
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def public_value(value: Any) -> Any:

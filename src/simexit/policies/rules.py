@@ -137,11 +137,15 @@ class CompiledRules:
     port_billing_ev: Evidence
     port_min_lead_days: int | None
     port_min_lead_ev: Evidence
+    port_max_lead_days: int | None
+    port_max_lead_ev: Evidence
     port_blocks_on_debt: bool
     port_blocks_on_debt_ev: Evidence
 
     quarantine_days: int | None
     quarantine_ev: Evidence
+    confirmation_channels: tuple[str, ...]
+    confirmation_channels_ev: Evidence
 
     sim_return_required: bool
     sim_return_ev: Evidence
@@ -275,10 +279,16 @@ def compile_rules(doc: PackDocument) -> CompiledRules:
         port_billing_ev=evidence_of("porting.donor_billing_until", doc.porting.donor_billing_until),
         port_min_lead_days=doc.porting.min_lead_days.value,
         port_min_lead_ev=evidence_of("porting.min_lead_days", doc.porting.min_lead_days),
+        port_max_lead_days=doc.porting.max_lead_days.value,
+        port_max_lead_ev=evidence_of("porting.max_lead_days", doc.porting.max_lead_days),
         port_blocks_on_debt=doc.porting.blocks_on_debt.value,
         port_blocks_on_debt_ev=evidence_of("porting.blocks_on_debt", doc.porting.blocks_on_debt),
         quarantine_days=doc.numbering.quarantine_days.value,
         quarantine_ev=evidence_of("numbering.quarantine_days", doc.numbering.quarantine_days),
+        confirmation_channels=doc.review.confirmation_channels.value,
+        confirmation_channels_ev=evidence_of(
+            "review.confirmation_channels", doc.review.confirmation_channels
+        ),
         sim_return_required=doc.sim.physical_return_required.value,
         sim_return_ev=evidence_of("sim.physical_return_required", doc.sim.physical_return_required),
         sim_return_days=doc.sim.return_within_days.value,

@@ -27,6 +27,12 @@ Days = Annotated[int, Field(ge=0)]
 PRODUCT_NAMES = ("prepaid", "postpaid", "data_only", "esim", "physical_sim")
 
 
+# A value the schema fills in when a pack is silent has no research behind it: unverified, and
+# says so (never shown as verified).
+SCHEMA_DEFAULT_NOTE = "schema default: no pack states this value and no research is behind it"
+_DEFAULT: dict[str, Any] = {"status": EvidenceStatus.unverified, "note": SCHEMA_DEFAULT_NOTE}
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -116,9 +122,9 @@ class PackHeader(Strict):
 
 
 class Source(Strict):
-    url: str = Field(
-        pattern=r"^(https?://|research:)"
-    )  # research: = cited in research notes, no URL captured
+    # A public address: a value whose source was never captured is unverified and says so in
+    # its note, rather than citing the research notes.
+    url: str = Field(pattern=r"^https?://")
     title: str
     retrieved: date | None = None
     kind: Literal["primary", "secondary", "unverified"]
@@ -171,12 +177,16 @@ class ChannelRule(Strict):
     # Set on channels the operator opens by running simexit (its portal and app), which are a
     # deployment choice rather than a published fact; guides show them as such.
     via_simexit: bool = False
+    # The listed identity methods are the only ones this channel takes: simexit refuses any
+    # other with the needed method named (Telenor online needs BankID), instead of sending the
+    # case to review with `identity_method_differs`.
+    identity_required: bool = False
 
 
 class Notice(Strict):
     effective_rule: Ev[EffectiveRule]
-    n_days: Ev[Days | None] = Ev[Days | None](value=None)
-    refund_overbilled_beyond_notice: Ev[bool] = Ev[bool](value=False)
+    n_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    refund_overbilled_beyond_notice: Ev[bool] = Ev[bool](value=False, **_DEFAULT)
 
 
 class EarlyExitRule(Strict):
@@ -194,17 +204,21 @@ class EarlyExitRule(Strict):
 class Commitment(Strict):
     max_months: Ev[Days | None]
     early_exit: tuple[Ev[EarlyExitRule], ...] = ()
-    free_exit_on_adverse_change: Ev[bool] = Ev[bool](value=True)
+    free_exit_on_adverse_change: Ev[bool] = Ev[bool](value=True, **_DEFAULT)
 
 
 class Cancellation(Strict):
     channels: Ev[tuple[ChannelRule, ...]]
     notice: Notice
-    cancellation_fee: Ev[Amount] = Ev[Amount](value=Decimal(0))
+    cancellation_fee: Ev[Amount] = Ev[Amount](value=Decimal(0), **_DEFAULT)
     commitment: Commitment
     device_balance_due_on_cancel: Ev[DeviceBalanceDue]
     unpaid_bills: Ev[UnpaidBillsPolicy]
-    cooling_off_days: Ev[Days | None] = Ev[Days | None](value=None)
+    cooling_off_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    # Conditions the operator sets before it accepts a termination, shown to the subscriber.
+    termination_preconditions: Ev[tuple[Literal["no_roaming_in_prior_2_months"], ...]] = Ev[
+        tuple[Literal["no_roaming_in_prior_2_months"], ...]
+    ](value=(), **_DEFAULT)
 
 
 class Identity(Strict):
@@ -240,7 +254,7 @@ class Prepaid(Strict):
     # The bank account forms the country's banks take for a refund by `bank_transfer`; empty:
     # not researched, so a bank refund cannot be captured and goes to an agent.
     refund_account_formats: Ev[tuple[AccountFormat, ...]] = Ev[tuple[AccountFormat, ...]](
-        value=(), status=EvidenceStatus.unverified
+        value=(), **_DEFAULT
     )
 
 
@@ -248,24 +262,24 @@ class Porting(Strict):
     ends_donor_contract: Ev[Literal[True]]
     donor_billing_until: Ev[Literal["port_completion", "end_of_billing_cycle"]]
     authorisation: Ev[tuple[str, ...]]
-    min_lead_days: Ev[Days | None] = Ev[Days | None](value=None)
-    max_lead_days: Ev[Days | None] = Ev[Days | None](value=None)
-    fee: Ev[Amount | None] = Ev[Amount | None](value=None)
+    min_lead_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    max_lead_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    fee: Ev[Amount | None] = Ev[Amount | None](value=None, **_DEFAULT)
     blocks_on_debt: Ev[bool]
 
 
 class Numbering(Strict):
     quarantine_days: Ev[Days | None]
-    quarantine_max_days: Ev[Days | None] = Ev[Days | None](value=None)
+    quarantine_max_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
     record_disconnection_date: Ev[bool]
     # Mobile country codes (ITU-T E.212) the country's IMSIs begin with: provisioning checks them.
-    mobile_country_codes: Ev[tuple[str, ...]] = Ev[tuple[str, ...]](value=())
+    mobile_country_codes: Ev[tuple[str, ...]] = Ev[tuple[str, ...]](value=(), **_DEFAULT)
 
 
 class Sim(Strict):
     physical_return_required: Ev[bool]
-    return_within_days: Ev[Days | None] = Ev[Days | None](value=None)
-    non_return_fee: Ev[Amount] = Ev[Amount](value=Decimal(0))
+    return_within_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    non_return_fee: Ev[Amount] = Ev[Amount](value=Decimal(0), **_DEFAULT)
     esim_profile_deletion_cancels: Literal[False] = False  # an invariant, stated for readers
 
 
@@ -274,11 +288,11 @@ class Suspension(Strict):
     max_days: Ev[Days | None]
     times_per_year: Ev[Days | None]
     fee: Ev[Amount]
-    during_commitment: Ev[bool] = Ev[bool](value=True)
+    during_commitment: Ev[bool] = Ev[bool](value=True, **_DEFAULT)
     # What `times_per_year` counts: suspensions in the calendar year, or over the number's life
     # ("at most twice per number").
     counted_per: Ev[Literal["calendar_year", "number"]] = Ev[Literal["calendar_year", "number"]](
-        value="calendar_year"
+        value="calendar_year", **_DEFAULT
     )
 
 
@@ -297,8 +311,20 @@ class DataProtection(Strict):
     retention: dict[str, Ev[RetentionRule]] = Field(default_factory=dict)
     # How long an erasure asked for may take: calendar months where the law says "one month"
     # (GDPR art. 12(3)), else days; the months win when a pack gives both.
-    erasure_deadline_days: Ev[Days | None] = Ev[Days | None](value=None)
-    erasure_deadline_months: Ev[Days | None] = Ev[Days | None](value=None)
+    erasure_deadline_days: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+    erasure_deadline_months: Ev[Days | None] = Ev[Days | None](value=None, **_DEFAULT)
+
+
+class RetentionOffer(Strict):
+    """An offer the operator makes instead of a cancellation, shown after the consequences and
+    never required. `pause` opens a suspension request; `cheaper_plan` is passed on to the
+    operator (webhook `line.retention_offer_accepted`). `text_key` names the sentence shown
+    (`web.texts.RETENTION_OFFER`); empty `plans` means every plan."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    kind: Literal["pause", "cheaper_plan"]
+    text_key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    plans: tuple[Literal["prepaid", "postpaid"], ...] = ()
 
 
 class Gate(Strict):
@@ -327,6 +353,8 @@ class PackDocument(Strict):
     products: dict[
         Literal["prepaid", "postpaid", "data_only", "esim", "physical_sim"], dict[str, Any]
     ] = Field(default_factory=dict)
+    # Offers shown beside the cancel action (optional; the operator's own commercial choice).
+    retention_offers: tuple[Ev[RetentionOffer], ...] = ()
 
 
 TOP_LEVEL_KEYS = frozenset(PackDocument.model_fields)

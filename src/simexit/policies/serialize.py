@@ -106,6 +106,7 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
         "evidence": [_evidence_to_dict(e) for e in d.evidence],
         "pack_id": d.pack_id,
         "pack_reviewed": _date(d.pack_reviewed),
+        "confirmation_channels": list(d.confirmation_channels),
     }
 
 
@@ -145,4 +146,5 @@ def decision_from_dict(data: dict[str, Any]) -> Decision:
         pack_id=data["pack_id"],
         pack_reviewed=_parse_date(data["pack_reviewed"]),
         applied_to_debt=money_from_dict(debt) if debt is not None else None,
+        confirmation_channels=tuple(data.get("confirmation_channels", ())),
     )

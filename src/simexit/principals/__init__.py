@@ -34,6 +34,8 @@ class Actor:
     role: StaffRole | None = None
     # An API key's scopes (`simexit.access.scopes`); empty for every other kind of actor.
     scopes: frozenset[str] = frozenset()
+    # Who this is for people reading the record: an API key's name, a staff member's full name.
+    name: str | None = None
 
     @property
     def label(self) -> str:

@@ -5,8 +5,9 @@ digits; every message sent to one of their addresses (recipient and text); their
 number, ICCID, IMSI and EID; on their cases the comment, the balance-transfer destination (the
 number a remaining balance was paid out to) and the consent text (it names the number); on their
 verifications the identity evidence an agent recorded (document type, last digits, note) and the
-masked code destination; the account details of their refund destinations. simexit stores no uploaded files: identity documents are checked by an
-agent and only that evidence is kept. The ledger and the audit trail stay: they hold ids and
+masked code destination; the account details of their refund destinations; what an agent asked
+them for and what they answered (information requests); the files they uploaded (rows deleted
+here, the sealed files deleted from the file store by the `attachments.delete_files` job). The ledger and the audit trail stay: they hold ids and
 amounts, not names. Each erasure is one `subscriber.erased` audit row with what it reached.
 """
 
@@ -20,11 +21,12 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from simexit.attachments import service as attachments
 from simexit.audit import service as audit
 from simexit.errors import NotFound
 from simexit.jobs import enqueue
 from simexit.lines import repository as line_repository
-from simexit.models import Case, ErasureRequest, Subscriber, Verification
+from simexit.models import Case, ErasureRequest, InformationRequest, Subscriber, Verification
 from simexit.notifications import service as notifications
 from simexit.policies.pack import Pack
 from simexit.principals import SYSTEM, Actor
@@ -52,6 +54,10 @@ def erase_subscriber(
         ),
         "lines": line_repository.erase_line_identifiers(session, subscriber_id=subscriber.id),
         "cases": _erase_cases(session, subscriber.id),
+        "information_requests": _erase_information(session, subscriber.id),
+        "attachments": attachments.erase_of_cases(
+            session, _case_ids(session, subscriber.id), now=now
+        ),
         "verifications": _erase_verifications(session, subscriber.id),
         "refund_destinations": refund_repository.erase_destinations(session, subscriber.id),
         "payouts_unscheduled": refund_repository.unschedule_payouts_of(session, subscriber.id, now),
@@ -59,6 +65,7 @@ def erase_subscriber(
     subscriber.full_name = subscriber.email = subscriber.phone_e164 = None
     subscriber.push_token = None
     subscriber.id_document_hash = subscriber.id_document_last4 = None
+    subscriber.national_id_hash = None
     subscriber.erased_at = now
     line_repository.forget_contact(session, subscriber.id)
     audit.record(
@@ -79,6 +86,22 @@ def _erase_cases(session: Session, subscriber_id: uuid.UUID) -> int:
         update(Case)
         .where(Case.subscriber_id == subscriber_id)
         .values(comment=None, transfer_to_msisdn=None, consent_text=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _case_ids(session: Session, subscriber_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(Case.id).where(Case.subscriber_id == subscriber_id)))
+
+
+def _erase_information(session: Session, subscriber_id: uuid.UUID) -> int:
+    """What an agent asked and what the subscriber answered may name or describe them."""
+    cases = select(Case.id).where(Case.subscriber_id == subscriber_id).scalar_subquery()
+    result = session.execute(
+        update(InformationRequest)
+        .where(InformationRequest.case_id.in_(cases))
+        .values(message=None, answer_text=None)
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

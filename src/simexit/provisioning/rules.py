@@ -51,6 +51,7 @@ from simexit.kit.numbers import is_e164_mobile, luhn_valid
 from simexit.kit.problems import FieldProblem as FieldProblem  # the rules report these
 from simexit.lines.states import LineStatus, SuspensionFlag
 from simexit.policies.model import LineKind, Plan
+from simexit.verification.secrets import normalise_document_number as normalise_document_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,12 +433,6 @@ def _document(value: object, _ctx: _Context) -> str:
     if not _DOCUMENT.fullmatch(normalised):
         raise _Refused("id_document_format", "must be 4 to 40 letters or digits")
     return normalised
-
-
-def normalise_document_number(value: str) -> str:
-    """The form a document number is hashed in: upper case, no spaces, dashes or dots, so the
-    same passport typed two ways gives one hash."""
-    return re.sub(r"[\s.\-/]", "", value).upper()
 
 
 # --- the field sets ------------------------------------------------------------------------

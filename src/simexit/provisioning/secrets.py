@@ -1,6 +1,7 @@
 """Identity evidence and account PINs as provisioning stores them: never the raw value.
 
-An ID document number is kept as a keyed HMAC (the server secret, bound to the operator, so one
+The hashing and comparing live in `simexit.verification.secrets`, which the identity checks
+share. An ID document number is kept as a keyed HMAC (the server secret, bound to the operator, so one
 passport hashes differently per tenant and a leaked table cannot be matched without the key)
 plus its last four characters, which an agent reads back to a caller. An account PIN is kept as
 an argon2 hash (argon2-cffi), which is salted: the same PIN hashes differently every time, so
@@ -12,48 +13,18 @@ hand it to a thread like any blocking work.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from collections.abc import Mapping
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from simexit.verification.secrets import (
+    document_hash,
+    document_matches,
+    hash_pin,
+    pin_matches,
+)
 
-from simexit.provisioning.rules import normalise_document_number
-
-_DOCUMENT_DERIVATION = b"simexit.id_document:"
-_PIN_HASHER = PasswordHasher()
 LAST_DIGITS = 4
-
-
-def document_hash(number: str, *, secret: bytes, operator_id: uuid.UUID) -> str:
-    key = hmac.new(secret, _DOCUMENT_DERIVATION + operator_id.bytes, hashlib.sha256).digest()
-    return hmac.new(key, normalise_document_number(number).encode(), hashlib.sha256).hexdigest()
-
-
-def document_matches(
-    number: str, *, stored_hash: str | None, secret: bytes, operator_id: uuid.UUID
-) -> bool:
-    """Whether a number typed now is the one on file (the check an agent's look-up makes)."""
-    if stored_hash is None:
-        return False
-    return hmac.compare_digest(
-        document_hash(number, secret=secret, operator_id=operator_id), stored_hash
-    )
-
-
-def hash_pin(pin: str) -> str:
-    return _PIN_HASHER.hash(pin)
-
-
-def pin_matches(pin: str, stored_hash: str | None) -> bool:
-    if stored_hash is None:
-        return False
-    try:
-        return _PIN_HASHER.verify(stored_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+__all__ = ["LAST_DIGITS", "document_hash", "document_matches", "hash_pin", "pin_matches", "seal"]
 
 
 def seal(

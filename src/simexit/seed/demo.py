@@ -20,6 +20,7 @@ from simexit.access.keys import hash_api_key, new_api_key
 from simexit.lines.situations import situation
 from simexit.models import ApiKey, Line, Operator, Reseller, StaffUser, Subscriber
 from simexit.policies.loader import PackRegistry
+from simexit.policies.model import LineKind, Plan
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on first start, local demo only
 
@@ -160,6 +161,10 @@ EXTRA_SPECS: dict[str, list[LineSpec]] = {
         LineSpec("physical_sim", "prepaid", balance=0, terminated_days_ago=20, product="Тариф Мой")
     ],
 }
+
+
+def _after(day: date | None, days: int | None) -> date | None:
+    return day + timedelta(days=days) if day is not None and days is not None else None
 
 
 def _iccid(prefix: str, serial: int) -> str:
@@ -306,6 +311,7 @@ def seed_demo(
                 if line_spec.terminated_days_ago
                 else None
             )
+            rules = pack.rules_for(Plan(line_spec.plan), LineKind(line_spec.kind), region)
             line = Line(
                 id=uuid.uuid4(),
                 operator_id=operator.id,
@@ -348,10 +354,9 @@ def seed_demo(
                 suspended_since=today - timedelta(days=10) if line_spec.suspended else None,
                 suspensions_this_year=1 if line_spec.suspended else 0,
                 terminated_on=terminated_on,
-                quarantine_until=(terminated_on + timedelta(days=180)) if terminated_on else None,
-                reactivation_deadline=(terminated_on + timedelta(days=30))
-                if terminated_on
-                else None,
+                # The rest and the reactivation window are the pack's (none where it has none).
+                quarantine_until=_after(terminated_on, rules.quarantine_days),
+                reactivation_deadline=_after(terminated_on, rules.reactivation_window_days),
                 created_at=now,
                 updated_at=now,
             )

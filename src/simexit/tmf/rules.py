@@ -62,6 +62,7 @@ ITEM_STATE_OF_CASE: Final[dict[CaseStatus, OrderState]] = {
     S.submitted: OrderState.acknowledged,
     S.blocked: OrderState.held,
     S.in_review: OrderState.pending,
+    S.information_required: OrderState.pending,
     S.approved: OrderState.in_progress,
     S.executing: OrderState.in_progress,
     S.completed: OrderState.completed,

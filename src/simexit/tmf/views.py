@@ -48,6 +48,8 @@ def case_reason(case: Case) -> str | None:
         return "blocked: " + ", ".join(_finding(f.code, f.params) for f in case.blockers)
     if case.status is CaseStatus.in_review:
         return "in review: " + ", ".join(_finding(f.code, f.params) for f in case.review_reasons)
+    if case.status is CaseStatus.information_required:
+        return "in review: information requested from the customer"
     if case.status is CaseStatus.rejected:
         return f"rejected: {case.rejection_reason or 'by the operator'}"
     if case.status is CaseStatus.failed:

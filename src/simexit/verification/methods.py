@@ -12,9 +12,12 @@ class Method(StrEnum):
     account_pin = "account_pin"
     bankid = "bankid"  # Norway's national eID, through an adapter
     gosuslugi = "gosuslugi"  # Russia's state services login, through an adapter
+    id_porten = "id_porten"  # Norway's public eID gateway (MinID, BankID, Buypass), over OIDC
 
 
 CODE_METHODS = frozenset({Method.sms_otp, Method.email_otp})
+# Checked by an OpenID Connect provider (`verification.ports.IdentityProvider`).
+EID_METHODS = frozenset({Method.bankid, Method.gosuslugi, Method.id_porten})
 ATTESTED_METHODS = frozenset(
     {Method.id_document, Method.account_pin, Method.bankid, Method.gosuslugi}
 )
@@ -31,6 +34,7 @@ PACK_NAMES: dict[str, Method] = {
     "account_pin": Method.account_pin,
     "bankid": Method.bankid,
     "gosuslugi": Method.gosuslugi,
+    "id_porten": Method.id_porten,
 }
 
 

@@ -114,3 +114,27 @@ def refuse_if_over(retry_after: int | None) -> None:
     """Raise after the hit was committed, so refused attempts count too."""
     if retry_after is not None:
         raise TooManyAttempts(retry_after)
+
+
+# Wrong account PINs per subscriber: a PIN does not change between cases as a code does, so its
+# tries are counted per subscriber, across cases and channels, and the PIN locks for the window.
+PIN_FAILURES = Limit(5, timedelta(hours=24))
+
+
+def _window_key(name: str, limit: Limit, now: datetime) -> tuple[str, datetime]:
+    seconds = int(limit.window.total_seconds())
+    epoch = int(now.timestamp())
+    window_start = epoch - epoch % seconds
+    return f"{name}:{window_start}"[:200], datetime.fromtimestamp(window_start + seconds, UTC)
+
+
+def pin_failures_key(subscriber_id: uuid.UUID) -> str:
+    return f"verify.pin.subscriber:{subscriber_id}"
+
+
+def hits_so_far(session: Session, *, name: str, limit: Limit, now: datetime) -> int:
+    """The hits `name` has in the current window of `limit`. Counts nothing: callers that count
+    only failures read this first and `hit` on a failure."""
+    key, _ = _window_key(name, limit, now)
+    counter = session.get(RateLimitCounter, key)
+    return 0 if counter is None else counter.hits

@@ -12,7 +12,6 @@ from typing import Any
 
 from babel.lists import format_list
 
-from simexit.guides import GuideRule
 from simexit.kit.money import Money
 from simexit.policies.model import Finding
 from simexit.web.i18n import N_, Texts
@@ -23,6 +22,7 @@ STATUS = {
     "submitted": N_("Received"),
     "blocked": N_("On hold"),
     "in_review": N_("Being reviewed"),
+    "information_required": N_("Waiting for your answer"),
     "approved": N_("Approved"),
     "executing": N_("In progress"),
     "completed": N_("Completed"),
@@ -72,6 +72,7 @@ METHOD = {
     "account_login": N_("your account login"),
     "bankid": N_("BankID"),
     "gosuslugi": N_("Gosuslugi"),
+    "id_porten": N_("ID-porten"),
     "written_mandate": N_("a signed authorisation"),
 }
 REASONS = {
@@ -90,6 +91,26 @@ REJECTION = {
     "fraud_suspected": N_("Suspected fraud"),
     "policy_not_met": N_("The operator's rules are not met"),
     "other": N_("Other reason"),
+}
+# Reasons simexit gives itself, never offered to an agent (shown like `REJECTION`).
+SYSTEM_REJECTION = {
+    "information_not_provided": N_("The information we asked for did not reach us in time"),
+}
+# What an agent may ask the subscriber for (`cases.information.INFORMATION_KINDS`).
+INFORMATION_KIND = {
+    "id_copy": N_("A copy of the identity document"),
+    "purchase_proof": N_("The proof of purchase"),
+    "corrected_name": N_("The name as it should be written"),
+    "other": N_("Something else"),
+}
+# The sentences of the packs' retention offers, by their `text_key`.
+RETENTION_OFFER = {
+    "pause_instead": N_(
+        "Not using the line for a while? Pause it instead: the number stays yours and you can start again later."
+    ),
+    "cheaper_plan": N_(
+        "Paying too much? The operator can offer you a cheaper plan instead of cancelling."
+    ),
 }
 SETTLEMENT = {
     "refund": N_("Pay the remaining balance back to me"),
@@ -125,6 +146,10 @@ AUDIT = {
     "case.execution_failed": N_("Closing the line failed; staff will retry"),
     "case.retry": N_("Closing of the line restarted"),
     "case.supersede": N_("Replaced by a new request"),
+    "case.request_information": N_("Information requested from the subscriber"),
+    "case.provide_information": N_("Information received"),
+    "case.information_lapsed": N_("No answer by the due date"),
+    "case.sla_resumed": N_("Time to decide resumed"),
     "verification.passed": N_("Identity confirmed"),
     "verification.failed": N_("Wrong code entered"),
     "verification.locked": N_("Code locked after too many tries"),
@@ -167,6 +192,7 @@ MESSAGE_KIND = {
     "case.received": N_("Request received"),
     "case.submitted": N_("Request sent"),
     "case.in_review": N_("Being reviewed"),
+    "case.information_required": N_("Information requested"),
     "case.blocked": N_("On hold"),
     "case.approved": N_("Approved"),
     "case.rejected": N_("Not approved"),
@@ -198,6 +224,9 @@ NEXT_STEP = {
     ),
     "in_review": N_(
         "A person at the operator is looking at your request. You will get a message when it is decided."
+    ),
+    "information_required": N_(
+        "We need something from you; see below. Until you answer, the time we take to decide does not run."
     ),
     "approved": N_(
         "Nothing more to do. The line closes on the date shown; until then you can still withdraw."
@@ -298,6 +327,7 @@ FINDINGS = {
     "port_pending": N_(
         "Your number is being moved to another operator. That move ends this subscription by itself."
     ),
+    "port_date_too_late": N_("A number transfer can be set for {latest} at the latest."),
     "min_topup_age": N_(
         "The line was topped up {days} days ago; the operator requires {minimum} days. You can cancel from {allowed_from}."
     ),
@@ -436,141 +466,3 @@ def label(t: Texts, table: Mapping[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return t.gettext(table[code]) if code in table else code.replace("_", " ")
-
-
-def guide_rule_text(t: Texts, rule: GuideRule) -> list[str]:
-    """The sentences of one guide rule (a rule may say several things)."""
-    p, value, cur = rule.params, rule.params.get("value"), rule.params.get("currency")
-    code = rule.code
-    if code == "channels":
-        rows = []
-        for row in value or ():
-            methods = list_text(t, [label(t, METHOD, m) for m in row["identity"]], either=True)
-            text = t(
-                N_("{channel}: identity checked with {methods}."),
-                channel=label(t, CHANNEL, row["channel"]),
-                methods=methods,
-            )
-            if row.get("address"):
-                text += f" ({row['address']})"
-            rows.append(text)
-        return rows
-    if code == "identity":
-        return [
-            t(
-                N_("To cancel, you prove who you are with {methods}."),
-                methods=list_text(t, [label(t, METHOD, m) for m in value or ()], either=True),
-            )
-        ]
-    if code == "effective_rule":
-        return [
-            t.gettext(EFFECTIVE_RULE.get(str(value), EFFECTIVE_RULE["immediate"])).format(
-                n_days=p.get("n_days") or ""
-            )
-        ]
-    if code == "review_sla":
-        return [t(N_("The operator handles a request within {days} business days."), days=value)]
-    if code == "cooling_off":
-        if not value:
-            return [t(N_("No general right of withdrawal for new contracts is recorded."))]
-        return [
-            t(
-                N_("New contracts bought online or by phone can be withdrawn within {days} days."),
-                days=value,
-            )
-        ]
-    if code == "cancellation_fee":
-        if not value or Decimal(str(value)) == 0:
-            return [t(N_("No fee for cancelling."))]
-        return [t(N_("Cancellation fee: {amount}."), amount=money_text(t, value, cur))]
-    if code == "early_exit":
-        kind = str((value or {}).get("type", "none"))
-        return [
-            t.gettext(EARLY_EXIT.get(kind, EARLY_EXIT["none"])).format(
-                amount=money_text(t, (value or {}).get("amount"), cur),
-                decrement=money_text(t, (value or {}).get("decrement_per_month"), cur),
-            )
-        ]
-    if code == "device_balance":
-        return [label(t, DEVICE, str(value))]
-    if code == "unpaid_bills":
-        return [label(t, UNPAID, str(value))]
-    if code == "balance":
-        policy = str((value or {}).get("policy"))
-        out = [label(t, BALANCE, policy)]
-        if (value or {}).get("min_payout"):
-            out.append(
-                t(
-                    N_("Amounts below {amount} are not paid out."),
-                    amount=money_text(t, (value or {})["min_payout"], cur),
-                )
-            )
-        if "bonus" in ((value or {}).get("excluded") or ()):
-            out.append(t(N_("Bonus credit is not paid out.")))
-        return out
-    if code == "min_topup_age":
-        if not value:
-            return [t(N_("No waiting time after a top-up is recorded."))]
-        return [
-            t(N_("You can cancel {days} days after the last top-up at the earliest."), days=value)
-        ]
-    if code == "sim_return":
-        if not value:
-            return [
-                t(N_("You do not need to return the SIM card. Cut it up once the line is closed."))
-            ]
-        return [
-            t(
-                N_("Return the SIM card within {days} days, or a fee of {fee} applies."),
-                days=p.get("days") or "",
-                fee=money_text(t, p.get("fee"), cur),
-            )
-        ]
-    if code == "esim_delete":
-        return [
-            t(
-                N_(
-                    "Deleting an eSIM profile from your phone does not cancel the subscription: it keeps running and is still billed. Cancel first, then delete the profile."
-                )
-            )
-        ]
-    if code == "porting":
-        return [
-            t(
-                N_(
-                    "To keep your number, ask your new operator to transfer it. The transfer ends this subscription by itself."
-                )
-            )
-        ]
-    if code == "suspension":
-        if not value:
-            return [t(N_("Pausing a line is not offered."))]
-        return [
-            t(
-                N_("You can pause the line instead, for up to {days} days."),
-                days=p.get("max_days") or "",
-            )
-        ]
-    if code == "reactivation":
-        if not value:
-            return [t(N_("A cancelled line cannot be reactivated."))]
-        return [t(N_("A cancelled line can be reactivated within {days} days."), days=value)]
-    if code == "quarantine":
-        return [
-            t(
-                N_(
-                    "After cancellation the number rests for {days} days before it is given to someone else."
-                ),
-                days=value,
-            )
-        ]
-    return [code]
-
-
-SECTION = {
-    "how": N_("How to cancel"),
-    "when": N_("When it ends"),
-    "money": N_("Fees and balance"),
-    "sim": N_("SIM card and eSIM"),
-    "alternatives": N_("Keep the number or pause instead"),
-}

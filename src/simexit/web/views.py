@@ -6,11 +6,23 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session as DbSession
+
+from simexit.cases.service.information import open_request
 from simexit.cases.states import CaseStatus
 from simexit.models import AuditEvent, Case
 from simexit.policies.model import Decision
 from simexit.web.i18n import Texts
-from simexit.web.texts import ACTOR, AUDIT, CHARGES, REJECTION, finding_text, label
+from simexit.web.texts import (
+    ACTOR,
+    AUDIT,
+    CHARGES,
+    INFORMATION_KIND,
+    REJECTION,
+    SYSTEM_REJECTION,
+    finding_text,
+    label,
+)
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,7 @@ def case_findings(t: Texts, case: Case, today: date) -> CaseFindings:
     return CaseFindings(
         blockers=[finding_text(t, f, currency) for f in case.blockers],
         review_reasons=[finding_text(t, f, currency) for f in case.review_reasons],
-        rejection=label(t, REJECTION, case.rejection_reason),
+        rejection=label(t, REJECTION | SYSTEM_REJECTION, case.rejection_reason),
         decision_note=case.decision_note or "",
         sla_due=t.date(case.sla_due_date) if case.status in OPEN_FOR_SLA else "",
         overdue=is_overdue(case, today),
@@ -176,4 +188,21 @@ OPEN_FOR_SLA = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus
 def is_overdue(case: Case, today: date) -> bool:
     return (
         case.sla_due_date is not None and case.sla_due_date < today and case.status in OPEN_FOR_SLA
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AskedView:
+    kind: str
+    message: str
+    due: str
+
+
+def asked_view(db: DbSession, t: Texts, case: Case) -> AskedView | None:
+    """What the subscriber is asked for, while the case waits for it."""
+    asked = open_request(db, case.id)
+    if asked is None or case.status != "information_required":
+        return None
+    return AskedView(
+        label(t, INFORMATION_KIND, asked.kind), asked.message or "", t.date(asked.due_date)
     )

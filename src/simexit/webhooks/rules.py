@@ -26,6 +26,8 @@ EVENT_TYPES: Final = (
     "line.terminated",
     "line.suspended",
     "line.resumed",
+    "case.information_required",
+    "line.retention_offer_accepted",
 )
 # Each live endpoint gets its own delivery row and job in the transaction of every event.
 MAX_LIVE_ENDPOINTS: Final = 10

@@ -10,6 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from simexit.api.v1 import (
+    campaigns,
+    case_information,
     cases,
     esim,
     imports,
@@ -36,6 +38,7 @@ routers: list[APIRouter] = [
         provisioned_lines,
         lines,
         cases,
+        case_information,
         esim,
         port_outs,
         staff,
@@ -45,5 +48,6 @@ routers: list[APIRouter] = [
         imports,
         payouts,
         ledger,
+        campaigns,
     )
 ]

@@ -38,6 +38,8 @@ EventType = Literal[
     "line.terminated",
     "line.suspended",
     "line.resumed",
+    "case.information_required",
+    "line.retention_offer_accepted",
 ]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from simexit.access.scopes import may_attest
 from simexit.api.deps import ActorDep, ReadSessionDep, TransactionDep
 from simexit.api.errors import responses
 from simexit.api.messages import negotiate
@@ -29,6 +30,7 @@ from simexit.api.v1.schemas import (
     EventRead,
     IdentityAttest,
     NoteCreate,
+    PinAnswer,
     RejectCreate,
     ResubmitCreate,
     SubmitCreate,
@@ -77,7 +79,7 @@ def actions_for(case: Case, actor: Actor) -> list[str]:
     }
     if status in RESUBMITTABLE:
         actions.add("resubmit")
-    if actor.is_staff and status in {CaseStatus.draft, CaseStatus.awaiting_verification}:
+    if may_attest(actor) and status in {CaseStatus.draft, CaseStatus.awaiting_verification}:
         actions.add("identity")
     return sorted(actions)
 
@@ -274,6 +276,42 @@ async def confirm_verification(
     return await call.respond(effect)
 
 
+PIN_PROBLEMS = {
+    VerificationOutcome.wrong_code: ("pin_wrong", 422),
+    VerificationOutcome.locked: ("pin_locked", 423),
+}
+
+
+@router.post(
+    "/{case_id}/identity/pin",
+    name="verify_pin",
+    response_model=VerificationResult,
+    dependencies=[VerificationConfirmLimit],
+    responses=responses(401, 404, 409, 422, 423, 429),
+)
+async def verify_pin(case_id: uuid.UUID, body: PinAnswer, call: TransactionDep) -> JSONResponse:
+    """Check the subscriber's account PIN, where the operator's pack accepts one. A wrong PIN is
+    counted (and committed) before the 422 goes back; five wrong PINs a day lock it."""
+
+    def effect(session: Session, now: datetime) -> Reply:
+        result = case_service.verify_pin(
+            session, call.runtime.cases, actor=call.actor, case_id=case_id, pin=body.pin, now=now
+        )
+        if result.outcome is VerificationOutcome.passed:
+            case = repository.get_case(session, call.actor, case_id)
+            return Reply(
+                VerificationResult(
+                    outcome="passed", case=CaseRead.of(case, actions_for(case, call.actor))
+                )
+            )
+        code, status = PIN_PROBLEMS[result.outcome]
+        return call.problem(
+            code=code, status=status, field="pin", attempts_left=result.attempts_left
+        )
+
+    return await call.respond(effect)
+
+
 @router.post(
     "/{case_id}/identity",
     name="attest_identity",
@@ -296,6 +334,8 @@ async def attest_identity(
             now=now,
             document_type=body.document_type,
             document_last4=body.document_last4,
+            document_number=body.document_number,
+            mrz=body.mrz,
             note=body.note,
         )
         return Reply(VerificationRead.of(verification), 201)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from simexit.api.validators import (
     E164,
@@ -126,6 +126,10 @@ class Preview(BaseModel):
     alternatives: list[Finding]
     pack_id: str
     pack_reviewed: date | None
+    confirmation_channels: list[str] = Field(
+        description="How the pack says the subscriber hears about the case: sms, email, letter, "
+        "gov_portal (empty: as every channel configured)."
+    )
 
     @classmethod
     def of(cls, d: Decision) -> Preview:
@@ -154,6 +158,7 @@ class Preview(BaseModel):
             alternatives=Finding.all_of(d.alternatives),
             pack_id=d.pack_id,
             pack_reviewed=d.pack_reviewed,
+            confirmation_channels=list(d.confirmation_channels),
         )
 
 
@@ -182,7 +187,11 @@ class OperatorList(BaseModel):
 class PolicyRead(BaseModel):
     operator_id: uuid.UUID
     pack_id: str
-    pack: dict[str, Any] = Field(description="The merged pack; each value with status and sources.")
+    pack: dict[str, Any] = Field(
+        description="The merged pack; each value with status, sources and the layer that gave it "
+        "(`layer`); `variants` lists each product and region layer, the lines it applies to and "
+        "the values it changes."
+    )
 
 
 # --- lines ----------------------------------------------------------------------------------
@@ -460,10 +469,27 @@ class VerificationConfirm(Input):
     code: str = Field(pattern=r"^[0-9]{4,10}$", examples=["123456"])
 
 
+class PinAnswer(Input):
+    pin: str = Field(pattern=r"^[0-9]{4,8}$", examples=["2468"])
+
+
 class IdentityAttest(Input):
     method: AttestedMethod
     document_type: Code | None = None
     document_last4: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,4}$")
+    document_number: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9]{4,40}$",
+        description="The number on the document seen; compared with the keyed hash on file "
+        "(422 document_mismatch when it differs), never stored.",
+    )
+    mrz: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9<\r\n]+$",
+        description="The document's machine-readable zone (passport: 2 lines of 44, ID card: "
+        "3 of 30): check digits and expiry checked (422 mrz_invalid), the number compared.",
+    )
     note: LongText | None = None
 
 
@@ -499,6 +525,18 @@ class NoteCreate(Input):
 class RejectCreate(Input):
     reason: RejectionReason
     note: LongText | None = None
+
+
+InformationKind = Literal["corrected_name", "id_copy", "other", "purchase_proof"]
+
+
+class InformationRequestCreate(Input):
+    """What the subscriber is asked for, in the agent's words, and the last day to answer (the
+    operator's calendar date; after today, at most 60 days away)."""
+
+    kind: InformationKind
+    message: Annotated[LongText, StringConstraints(min_length=1)]
+    due_date: BoundedDate
 
 
 class ResubmitCreate(Input):

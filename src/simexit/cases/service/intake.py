@@ -10,13 +10,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from simexit.access.scopes import require_attest
 from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases.context import CaseContext
 from simexit.cases.errors import (
     ConsentRequired,
+    DocumentMismatch,
+    IdentityMethodRequired,
     IdentityNotVerified,
     MethodNotAllowed,
+    MrzInvalid,
     NumberReleased,
     VerificationMissing,
 )
@@ -38,8 +42,9 @@ from simexit.policies.model import (
     SettlementChoice,
 )
 from simexit.principals import Actor, ActorType
-from simexit.verification import codes
+from simexit.verification import codes, secrets
 from simexit.verification.methods import ATTESTED_METHODS, CODE_METHODS, Method, methods_from_pack
+from simexit.verification.mrz import MrzDocument, MrzRefused, read_mrz
 from simexit.verification.states import VerificationStatus
 
 # Channels where the subscriber acts alone and must give consent in their own words.
@@ -168,7 +173,34 @@ def open_case(
     return OpenResult(case, created=True)
 
 
-def _identity_methods(case: Case) -> tuple[Method, ...]:
+def identity_required(session: Session, ctx: CaseContext, case: Case) -> bool:
+    """Whether the pack's rule for the case's channel and type takes only its listed methods."""
+    operator = repository.operator(session, case.operator_id)
+    pack = ctx.packs.get(operator.policy_pack)
+    for rule in pack.document.cancellation.channels.value:
+        if rule.channel.value == case.channel and case.type in {
+            t.value for t in rule.request_types
+        }:
+            return rule.identity_required
+    return False
+
+
+def require_listed_method(session: Session, ctx: CaseContext, case: Case, method: Method) -> None:
+    """Refuse a method the channel does not take, naming the ones it does (422)."""
+    allowed = allowed_methods(case)
+    if method in allowed or not identity_required(session, ctx, case):
+        return
+    needed = ", ".join(m.value for m in allowed)
+    raise IdentityMethodRequired(
+        f"this request needs {needed} to prove who you are; {method.value} is not accepted here",
+        field="method",
+        needed=needed,
+        offered=allowed[0].value,
+    )
+
+
+def allowed_methods(case: Case) -> tuple[Method, ...]:
+    """The identity methods the operator's pack accepts for this case's request and channel."""
     names = case.preview.identity_methods if case.preview is not None else ()
     return methods_from_pack(names) or (Method.sms_otp,)
 
@@ -193,6 +225,7 @@ def start_verification(
             field="method",
             method=method.value,
         )
+    require_listed_method(session, ctx, case, method)
     subscriber = line_repository.subscriber(session, case.subscriber_id)
     destination = subscriber.phone_e164 if method is Method.sms_otp else subscriber.email
     if not destination:
@@ -312,7 +345,7 @@ def confirm_verification(
         return ConfirmResult(VerificationOutcome.expired, 0)
     if now >= verification.expires_at:
         verification.status = VerificationStatus.expired
-        _audit_verification(session, case, actor, now, "verification.expired", verification)
+        audit_verification(session, case, actor, now, "verification.expired", verification)
         return ConfirmResult(VerificationOutcome.expired, 0)
     verification.attempts += 1
     if verification.code_hash and codes.code_matches(
@@ -326,14 +359,14 @@ def confirm_verification(
         verification.verified_by = actor.label
         verification.code_hash = None
         case.verified_at = now
-        _audit_verification(session, case, actor, now, "verification.passed", verification)
+        audit_verification(session, case, actor, now, "verification.passed", verification)
         return ConfirmResult(VerificationOutcome.passed, 0)
     left = verification.max_attempts - verification.attempts
     if left <= 0:
         verification.status = VerificationStatus.locked
-        _audit_verification(session, case, actor, now, "verification.locked", verification)
+        audit_verification(session, case, actor, now, "verification.locked", verification)
         return ConfirmResult(VerificationOutcome.locked, 0)
-    _audit_verification(session, case, actor, now, "verification.failed", verification)
+    audit_verification(session, case, actor, now, "verification.failed", verification)
     return ConfirmResult(VerificationOutcome.wrong_code, left)
 
 
@@ -347,16 +380,29 @@ def attest_identity(
     now: datetime,
     document_type: str | None = None,
     document_last4: str | None = None,
+    document_number: str | None = None,
+    mrz: str | None = None,
     note: str | None = None,
 ) -> Verification:
-    """An agent or store clerk records an identity check they made (ID document, PIN, eID)."""
+    """An agent or store clerk, or the operator's own system, records an identity check they made
+    (ID document, PIN, eID); simexit itself does for a case of the operator's own making (an
+    approved campaign). Who attested (type, id and name) and the method are kept on the check
+    and in the audit row."""
     case = repository.get_case(session, actor, case_id, for_update=True)
-    if actor.type not in {ActorType.agent, ActorType.cli} and not (
+    if actor.type not in {ActorType.agent, ActorType.cli, ActorType.system} and not (
         actor.type is ActorType.integrator and actor.reseller_id is None
     ):
         raise NotPermitted("only staff can record an identity check", field="method")
+    require_attest(actor)
     if method not in ATTESTED_METHODS:
         raise MethodNotAllowed(f"{method.value} is checked with a code", field="method")
+    read = _read_mrz(method, mrz, now)
+    if read is not None:
+        document_type = document_type or read.document_type
+        document_number = document_number or read.number
+    compared = _compare_document(session, ctx, case, document_number)
+    if document_number is not None:
+        document_last4 = document_number[-4:]
     if case.status == CaseStatus.draft:
         apply(
             session,
@@ -386,22 +432,79 @@ def attest_identity(
             "document_type": document_type,
             "document_last4": (document_last4 or "")[-4:] or None,
             "note": note,
+            "attested_by": attester(actor),
+            "document_number_compared": compared,
+            "mrz_checked": read is not None,
+            "document_expires_on": read.expires_on.isoformat()
+            if read and read.expires_on
+            else None,
         },
     )
     session.add(verification)
     case.verified_at = now  # before the flush, so the case is written once
     session.flush()  # a submit in this same transaction (a resubmission) looks for it through SQL
-    _audit_verification(session, case, actor, now, "verification.attested", verification)
+    audit_verification(
+        session,
+        case,
+        actor,
+        now,
+        "verification.attested",
+        verification,
+        attested_by=attester(actor),
+    )
     return verification
 
 
-def _audit_verification(
+def _read_mrz(method: Method, mrz: str | None, now: datetime) -> MrzDocument | None:
+    """The document the zone describes, its check digits and expiry checked (422 otherwise)."""
+    if mrz is None:
+        return None
+    if method is not Method.id_document:
+        raise MethodNotAllowed("an MRZ goes with the id_document method", field="mrz")
+    try:
+        return read_mrz(mrz, today=now.date())
+    except MrzRefused as refused:
+        raise MrzInvalid(str(refused), field="mrz", reason=str(refused)) from None
+
+
+def _compare_document(
+    session: Session, ctx: CaseContext, case: Case, number: str | None
+) -> bool | None:
+    """None when no number was given; False when none is on file to compare with; True when it
+    matches the stored keyed hash. A number that does not match is refused, and nothing is
+    recorded as verified. The number itself is never stored nor logged."""
+    if number is None:
+        return None
+    subscriber = line_repository.subscriber(session, case.subscriber_id)
+    if subscriber.id_document_hash is None:
+        return False
+    if not secrets.document_matches(
+        number,
+        stored_hash=subscriber.id_document_hash,
+        secret=ctx.secret_key,
+        operator_id=case.operator_id,
+    ):
+        raise DocumentMismatch(
+            "the document number is not the one on file for this subscriber",
+            field="document_number",
+        )
+    return True
+
+
+def attester(actor: Actor) -> dict[str, str | None]:
+    """Who vouched for an identity check, as the record keeps it: the kind of actor, its id (a
+    staff member's e-mail, `key_<prefix>`) and its name (the staff member's, the key's)."""
+    return {"type": actor.type.value, "id": actor.id, "name": actor.name}
+
+
+def audit_verification(
     session: Session,
     case: Case,
     actor: Actor,
     now: datetime,
     action: str,
     verification: Verification,
+    **extra: object,
 ) -> None:
     audit.record(
         session,
@@ -415,6 +518,7 @@ def _audit_verification(
             "verification_id": str(verification.id),
             "method": verification.method,
             "attempts": verification.attempts,
+            **extra,
         },
     )
 
@@ -458,7 +562,7 @@ def submit(
         session, ctx, line=line, request=request_for(case), today=today_for(operator, now)
     )
     _freeze(case, decision)
-    required = _identity_methods(case)
+    required = allowed_methods(case)
     review_extra: list[Finding] = []
     if verified_method is not None and Method(verified_method) not in required:
         review_extra.append(

@@ -11,9 +11,10 @@ from simexit.guides import build_guide
 from simexit.models import Operator
 from simexit.transactions import run_read
 from simexit.web.deps import PageDep
+from simexit.web.guide_texts import SECTION, guide_rule_text, source_text
 from simexit.web.i18n import N_
 from simexit.web.security import SecureRoute
-from simexit.web.texts import EVIDENCE, SECTION, guide_rule_text, label
+from simexit.web.texts import EVIDENCE, label
 
 COUNTRIES = {"NO": N_("Norway"), "US": N_("United States"), "RU": N_("Russia")}
 
@@ -56,10 +57,15 @@ async def guide(page: PageDep, operator_code: str) -> HTMLResponse:
             [
                 (
                     rule,
-                    guide_rule_text(t, rule),
+                    sentences,
                     label(t, EVIDENCE, rule.status) if rule.status else "",
+                    [
+                        (source, source_text(t, source.title, source.retrieved))
+                        for source in rule.sources
+                    ],
                 )
                 for rule in section.rules
+                if (sentences := guide_rule_text(t, rule))
             ],
         )
         for section in built.sections

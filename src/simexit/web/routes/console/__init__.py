@@ -3,6 +3,7 @@
 from simexit.web.routes.console import (
     cases,
     erasure,
+    information,
     intake,
     login,
     operations,
@@ -17,6 +18,7 @@ ROUTERS = (
     erasure.router,
     queue.router,
     intake.router,
+    information.router,
     cases.router,
     operations.router,
     outcomes.router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
@@ -38,9 +39,11 @@ from simexit.web.refund_destination import (
 from simexit.web.rendering import is_htmx
 from simexit.web.routes.common import now
 from simexit.web.routes.console import why
+from simexit.web.routes.console.asked import information_panel
 from simexit.web.routes.console.erasure import erasure_state
 from simexit.web.routes.console.permissions import (
     ASSIGNING_ROLES,
+    can_ask,
     can_attest,
     can_resubmit,
     permitted_actions,
@@ -51,6 +54,7 @@ from simexit.web.security import SecureRoute
 from simexit.web.texts import (
     CASE_TYPE,
     CHANNEL,
+    INFORMATION_KIND,
     METHOD,
     REASONS,
     REJECTION,
@@ -75,6 +79,7 @@ TEARDOWN_STEP = {
     "line_suspended": N_("Mark the line paused"),
     "line_resumed": N_("Lift the pause in the network"),
     "line_reactivated": N_("Enable the subscriber in the network again"),
+    "esim_new_profile": N_("Order a new eSIM profile"),
 }
 STEP_STATE = {
     "pending": N_("Not done yet"),
@@ -220,7 +225,7 @@ def detail(
             "why_blocked": why.reasons(t, case.blockers, sources, currency),
             "clock": clock_text(t, clock) if clock and status in OPEN_FOR_SLA else "",
             "timezone": operator.timezone,
-            "timeline": timeline(t, events, staff_view=True),
+            "timeline": timeline(t, events, staff_view=True, timezone=operator.timezone),
             "actions": actions,
             "resubmit": can_resubmit(status, role) and not follow_ups,
             "follow_ups": follow_ups,
@@ -254,6 +259,10 @@ def detail(
                 else []
             ),
             "next_id": next_id,
+            "ask": can_ask(status, role),
+            "ask_kinds": INFORMATION_KIND,
+            "ask_due": (today + timedelta(days=7)).isoformat(),
+            "information": information_panel(db, t, case),
             "decided": decided_notice(db, page, staff, t, on_next=True),
         },
         t=t,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from fastapi import APIRouter
@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session as DbSession
 
 from simexit.cases import repository
-from simexit.cases.outcomes import Bar, Outcomes, summarize
+from simexit.cases.outcomes import Bar, Outcomes, offer_bars, summarize
 from simexit.models import StaffUser
+from simexit.retention import service as retention
 from simexit.transactions import run_read
 from simexit.web.deps import PageDep, StaffDep
 from simexit.web.i18n import N_, Texts
@@ -40,6 +41,7 @@ BLOCKER_SHORT = {
     "unpaid_bills": N_("Unpaid bills"),
     "port_pending": N_("Number being moved"),
     "min_topup_age": N_("Top-up too recent"),
+    "port_date_too_late": N_("Transfer date too far ahead"),
     "channel_not_allowed": N_("Channel not accepted"),
     "line_status_not_allowed": N_("Line state"),
     "transfer_number_missing": N_("Transfer number missing"),
@@ -94,6 +96,9 @@ def _chart(
     return Chart(key, title, views, max(ROW, len(views) * ROW))
 
 
+OFFER_SHORT = {"pause_instead": N_("Pause instead"), "cheaper_plan": N_("Cheaper plan")}
+
+
 def charts(t: Texts, o: Outcomes) -> list[Chart]:
     return [
         _chart(t, "reason", t(N_("Cancellations by reason")), o.by_reason, REASON_LABELS),
@@ -110,6 +115,13 @@ def charts(t: Texts, o: Outcomes) -> list[Chart]:
             o.blocked_by_blocker,
             BLOCKER_SHORT,
             shares=True,
+        ),
+        _chart(
+            t,
+            "offers",
+            t(N_("Offers accepted instead of cancelling")),
+            o.offers_accepted,
+            OFFER_SHORT,
         ),
     ]
 
@@ -128,7 +140,11 @@ async def _summary(page: PageDep, staff: StaffUser, weeks: int) -> tuple[Outcome
     def read(db: DbSession) -> tuple[Outcomes, str]:
         zone = repository.operator(db, staff.operator_id).timezone
         facts = repository.outcome_facts(db, staff_actor(staff), since=since)
-        return summarize(facts, timezone=zone), zone
+        accepted = retention.accepted_counts(
+            db, operator_id=staff.operator_id, since=since, until=now()
+        )
+        summary = replace(summarize(facts, timezone=zone), offers_accepted=offer_bars(accepted))
+        return summary, zone
 
     return await run_read(page.db, read)
 
@@ -170,6 +186,7 @@ async def outcomes_csv(page: PageDep, staff: StaffDep) -> Response:
         "week": summary.by_week,
         "decision": summary.time_to_decision,
         "blocker": summary.blocked_by_blocker,
+        "offers": summary.offers_accepted,
     }
     for chart in charts(t, summary):
         for bar, view in zip(raw[chart.key], chart.bars, strict=True):

@@ -8,9 +8,18 @@ from simexit.principals import Actor, ActorType, StaffRole
 
 # What each role may do by hand; a button shows only for available_triggers(status) ∩ this.
 ROLE_TRIGGERS: dict[StaffRole, frozenset[Trigger]] = {
-    StaffRole.agent: frozenset({Trigger.approve, Trigger.reject, Trigger.submit}),
+    StaffRole.agent: frozenset(
+        {Trigger.approve, Trigger.reject, Trigger.submit, Trigger.request_information}
+    ),
     StaffRole.supervisor: frozenset(
-        {Trigger.approve, Trigger.reject, Trigger.retry, Trigger.withdraw, Trigger.submit}
+        {
+            Trigger.approve,
+            Trigger.reject,
+            Trigger.retry,
+            Trigger.withdraw,
+            Trigger.submit,
+            Trigger.request_information,
+        }
     ),
     StaffRole.admin: AGENT_TRIGGERS,
 }
@@ -39,11 +48,20 @@ def can_resubmit(status: CaseStatus, role: StaffRole) -> bool:
     return needed is not None and needed in ROLE_TRIGGERS[role]
 
 
+def can_ask(status: CaseStatus, role: StaffRole) -> bool:
+    """The "ask the subscriber for information" form (its own route, not a decision button)."""
+    return Trigger.request_information in available_triggers(status) & ROLE_TRIGGERS[role]
+
+
 def can_attest(status: CaseStatus) -> bool:
     return Trigger.start_verification in available_triggers(status)
 
 
 def staff_actor(staff: StaffUser) -> Actor:
     return Actor(
-        ActorType.agent, staff.email, operator_id=staff.operator_id, role=StaffRole(staff.role)
+        ActorType.agent,
+        staff.email,
+        operator_id=staff.operator_id,
+        role=StaffRole(staff.role),
+        name=staff.full_name,
     )

@@ -51,6 +51,7 @@ router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
 QUEUE_STATUSES = (
     "in_review",
+    "information_required",
     "blocked",
     "submitted",
     "failed",

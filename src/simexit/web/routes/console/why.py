@@ -35,6 +35,7 @@ class RuleView:
     status: str  # how sure the value is, in words
     unconfirmed: bool
     sources: list[SourceView]
+    note: str | None = None  # the pack's word on the value: why it is unconfirmed, what it covers
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,23 @@ def short_reason(t: Texts, finding: Finding, currency: str | None = None) -> str
     return t(template, rules=", ".join(_rules(finding))) if "{rules}" in template else t(template)
 
 
-def _rule(t: Texts, evidence: Evidence, sources: Mapping[str, Source]) -> RuleView:
+def _notes(finding: Finding) -> dict[str, str]:
+    """The pack's notes the engine wrote into a strict-mode review reason, by rule path."""
+    rules = finding.params.get("rules")
+    if not isinstance(rules, list):
+        return {}
+    return {
+        str(r["path"]): str(r["note"])
+        for r in rules
+        if isinstance(r, dict) and r.get("path") and r.get("note")
+    }
+
+
+def _rule(
+    t: Texts, evidence: Evidence, sources: Mapping[str, Source], note: str | None = None
+) -> RuleView:
     return RuleView(
+        note=note,
         path=evidence.path,
         status=label(t, EVIDENCE, evidence.status.value),
         unconfirmed=evidence.status is EvidenceStatus.unverified,
@@ -83,7 +99,7 @@ def reasons(
     return [
         ReasonView(
             text=finding_text(t, f, currency),
-            rules=[_rule(t, e, sources) for e in dict.fromkeys(f.evidence)],
+            rules=[_rule(t, e, sources, _notes(f).get(e.path)) for e in dict.fromkeys(f.evidence)],
         )
         for f in findings
     ]

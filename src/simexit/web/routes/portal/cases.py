@@ -16,9 +16,10 @@ from simexit.cases.service.common import today_for
 from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, InvalidFields, NotFound
 from simexit.lines import repository as line_repository
-from simexit.models import Line
+from simexit.models import Case, Line
 from simexit.refunds import service as refunds
 from simexit.transactions import run_blocking, run_read, run_write
+from simexit.verification.methods import CODE_METHODS, EID_METHODS, Method
 from simexit.verification.throttle import TooManyAttempts, count_code_answer
 from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, SubscriberPostDep
 from simexit.web.forms import WebForm, trimmed, trimmed_or_none
@@ -49,18 +50,39 @@ from simexit.web.routes.portal.common import (
 )
 from simexit.web.routes.portal.guidance import WayOut, way_out
 from simexit.web.security import SecureRoute
-from simexit.web.texts import CASE_TYPE, EFFECTIVE_LABEL, STATUS, WHEN_APPROVED, label, next_step
-from simexit.web.views import case_findings, preview_view, timeline
+from simexit.web.texts import (
+    CASE_TYPE,
+    EFFECTIVE_LABEL,
+    METHOD,
+    STATUS,
+    WHEN_APPROVED,
+    label,
+    next_step,
+)
+from simexit.web.views import asked_view, case_findings, preview_view, timeline
 
 router = APIRouter(route_class=SecureRoute, include_in_schema=False)
 
+WRONG_PIN = N_("That PIN is not right. You have {left} tries left.")
+PIN_LOCKED = N_("Too many wrong PINs: your PIN is locked for today. Use the code instead.")
 NO_PDF = N_("The receipt cannot be made as a PDF here. The receipt page shows the same.")
 # Submitted but not decided: the date it would take effect is not known yet.
-UNDECIDED = frozenset({CaseStatus.submitted, CaseStatus.in_review, CaseStatus.blocked})
+UNDECIDED = frozenset(
+    {
+        CaseStatus.submitted,
+        CaseStatus.in_review,
+        CaseStatus.information_required,
+        CaseStatus.blocked,
+    }
+)
 
 
 class ConfirmForm(WebForm):
     code: Annotated[str, trimmed(20)] = ""
+
+
+class PinForm(WebForm):
+    pin: Annotated[str, trimmed(20)] = ""
 
 
 class ResubmitForm(WebForm):
@@ -100,6 +122,11 @@ def confirm_page(
             "shown_code": shown_code(
                 db, page.state.code_secret, t, verification.id if verification else None
             ),
+            "pin_offered": pin_offered(db, case),
+            "eid_method": eid_method_of(case),
+            "eid_label": label(t, METHOD, eid_method_of(case)),
+            "code_sent": verification is not None
+            and verification.method in {m.value for m in CODE_METHODS},
             "error": error,
             "types": CASE_TYPE,
             "label": label,
@@ -169,6 +196,67 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
                 message = t(WRONG_CODE, left=result.attempts_left)
             else:
                 message = t(CODE_USED_UP)
+            return await confirm_refused(post, case_id, message)
+        await run_write(post.db, submit)
+    except NotFound:
+        return post.not_found()
+    except DomainError as error:
+        return await confirm_refused(post, case_id, error.message)
+    return post.redirect("portal:case", case_id=case_id)
+
+
+def eid_method_of(case: Case) -> str | None:
+    """The national eID this request asks for, when the pack names one: the page offers it."""
+    method = next((m for m in cases.allowed_methods(case) if m in EID_METHODS), None)
+    return method.value if method is not None else None
+
+
+def pin_offered(db: DbSession, case: Case) -> bool:
+    """The PIN form shows where the operator's pack accepts a PIN and the subscriber has one."""
+    if Method.account_pin not in cases.allowed_methods(case):
+        return False
+    return line_repository.subscriber(db, case.subscriber_id).account_pin_hash is not None
+
+
+@router.post("/my/cases/{case_id}/pin", name="portal:pin", response_model=None)
+async def confirm_with_pin(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
+    """As the code: the PIN attempt is committed whatever the outcome, within the same answer
+    limits, and only a right PIN sends the request on."""
+    form = post.parse(PinForm)
+    pin = form.pin if isinstance(form, PinForm) else ""
+    context, session, t = post.state.runtime.cases, post.session, post.t
+    limits, client = post.state.code_limits, post.client
+
+    def count_answer(db: DbSession) -> int | None:
+        _actor, case = load_case(db, session, case_id)
+        return count_code_answer(db, limits, case_id=case.id, client=client, now=now())
+
+    def check(db: DbSession) -> cases.ConfirmResult:
+        actor, case = load_case(db, session, case_id)
+        return cases.verify_pin(db, context, actor=actor, case_id=case.id, pin=pin, now=now())
+
+    def submit(db: DbSession) -> None:
+        actor, case = load_case(db, session, case_id)
+        line = line_repository.get_line(db, actor, case.line_id)
+        cases.submit(
+            db,
+            context,
+            actor=actor,
+            case_id=case.id,
+            now=now(),
+            consent_text=consent_text(t, case, line),
+        )
+
+    try:
+        wait = await run_write(post.db, count_answer)
+        if wait is not None:
+            return post.too_many(TOO_MANY_TRIES, wait)
+        result = await run_write(post.db, check)
+        if result.outcome is not cases.VerificationOutcome.passed:
+            if result.outcome is cases.VerificationOutcome.wrong_code:
+                message = t(WRONG_PIN, left=result.attempts_left)
+            else:
+                message = t(PIN_LOCKED)
             return await confirm_refused(post, case_id, message)
         await run_write(post.db, submit)
     except NotFound:
@@ -280,6 +368,8 @@ def case_page(
             "way_out": blocked_way_out,
             "timeline": timeline(t, events, staff_view=False, timezone=operator.timezone),
             "can_resubmit": status in RESUBMITTABLE,
+            "asked": asked_view(db, t, case),
+            "max_upload_mb": f"{page.state.runtime.cases.attachment_max_bytes / (1024 * 1024):g}",
             "follow_up": follow_up,
             "next_step": next_step(t, case.type, case.status),
             "status_label": label(t, STATUS, case.status),
@@ -298,10 +388,12 @@ def case_page(
     )
 
 
-async def case_refused(post: SubscriberPost, case_id: uuid.UUID, error: str) -> Response:
+async def case_refused(
+    post: SubscriberPost, case_id: uuid.UUID, error: str, *, status_code: int = 409
+) -> Response:
     return await run_read(
         post.db,
-        lambda db: case_page(db, post, post.session, case_id, error=error, status_code=409),
+        lambda db: case_page(db, post, post.session, case_id, error=error, status_code=status_code),
     )
 
 

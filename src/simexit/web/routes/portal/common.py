@@ -16,7 +16,7 @@ from simexit.lines import repository as line_repository
 from simexit.models import Case, Line, Subscriber
 from simexit.notifications import service as notifications
 from simexit.principals import Actor, ActorType
-from simexit.verification.methods import Method
+from simexit.verification.methods import CODE_METHODS, EID_METHODS, Method
 from simexit.verification.throttle import CodeLimits, count_code_send, refuse_if_over
 from simexit.web import subscriber_auth as auth
 from simexit.web.i18n import N_, Texts
@@ -105,6 +105,10 @@ def start_code(
     """Send the confirmation code the way the subscriber signed in (e-mail if SMS is refused),
     within the limits the API applies too (`TooManyAttempts` when over them)."""
     case = repository.get_case(db, actor, case_id)
+    eid = eid_only(db, context, case)
+    if eid is not None:  # the pack takes only an eID here: no code is sent, the page offers it
+        cases.start_eid_check(db, context, actor=actor, case_id=case_id, method=eid, now=now())
+        return
     refuse_if_over(count_code_send(db, limits, line_id=case.line_id, client=client, now=now()))
     try:
         cases.start_verification(
@@ -114,6 +118,14 @@ def start_code(
         cases.start_verification(
             db, context, actor=actor, case_id=case_id, method=Method.email_otp, now=now()
         )
+
+
+def eid_only(db: DbSession, context: CaseContext, case: Case) -> Method | None:
+    """The eID the pack requires on this channel when it takes no code, else None."""
+    allowed = cases.allowed_methods(case)
+    if CODE_METHODS & set(allowed) or not cases.identity_required(db, context, case):
+        return None
+    return next((m for m in allowed if m in EID_METHODS), None)
 
 
 def consent_text(t: Texts, case: Case, line: Line) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from simexit.guides.build import COUNTRY_LOGINS
 from simexit.models import Case, Line, PortOut
 from simexit.policies.model import (
     Decision,
@@ -59,14 +60,6 @@ IRREVERSIBLE = N_(
 )
 PAUSE_REVERSIBLE = N_("A pause can be ended early: ask to resume the line whenever you want.")
 PAUSE_ELSEWHERE = N_("A pause cannot be asked for here. This operator takes it by {channels}.")
-
-# The login services people tie to their number, by the operator's country (generic advice,
-# given where the operator flagged nothing: it cannot know).
-COUNTRY_LOGINS: Mapping[str, tuple[str, ...]] = {
-    "NO": ("bankid", "bank", "two_factor"),
-    "RU": ("gosuslugi", "bank", "two_factor"),
-    "US": ("bank", "two_factor"),
-}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from simexit.errors import DomainError, NotFound
 from simexit.lines import repository as line_repository
 from simexit.lines.states import LineStatus
 from simexit.policies.model import CaseRequest, Channel, RequestType, SettlementChoice
+from simexit.retention import rules as retention_rules
+from simexit.retention import service as retention
 from simexit.transactions import run_read, run_write
 from simexit.verification.throttle import TooManyAttempts
 from simexit.web import subscriber_auth as auth
@@ -36,6 +38,7 @@ from simexit.web.routes.portal.common import (
     start_code,
 )
 from simexit.web.routes.portal.guidance import before_sending, pause_elsewhere, way_out
+from simexit.web.routes.portal.offers import retention_offers
 from simexit.web.security import SecureRoute
 from simexit.web.texts import (
     CASE_TYPE,
@@ -67,6 +70,8 @@ class RequestForm(WebForm):
     reason: Annotated[str | None, trimmed_or_none(2000)] = None
     comment: Annotated[str | None, trimmed_or_none(2000)] = None
     suspend_until: Annotated[str | None, trimmed_or_none(2000)] = None
+    # The pack's retention offer this request takes (a pause offered instead of cancelling).
+    offer: Annotated[str | None, trimmed_or_none(40)] = None
 
     refusals: ClassVar[Mapping[str, str]] = {
         "type": N_("Choose whether to cancel the line or to pause it."),
@@ -226,6 +231,10 @@ def line_page(
                 t, decision=decision, country=operator.country, today=today_for(operator, now())
             ),
             "pause_online": pause_online,
+            "offer_passed_on": page.request.query_params.get("offer") == "passed_on",
+            "offers": retention_offers(
+                t, pack, line, pause_possible=pause_online and not pause.blockers
+            ),
             "pause_elsewhere": "" if pause_online else pause_elsewhere(t, pack, line),
             "port_pending": line.port_pending,
             "online": online,
@@ -306,6 +315,13 @@ def open_request(
         language=post.t.language,
     )
     case = opened.case
+    if form.offer and opened.created:
+        offers = post.state.runtime.cases.packs.get(
+            repository.operator(db, line.operator_id).policy_pack
+        ).document.retention_offers
+        offer = retention_rules.find(offers, form.offer)
+        if offer is not None and offer.kind == "pause" and form.type is RequestType.suspend:
+            retention.record(db, actor=actor, line=line, offer=offer, now=now(), case_id=case.id)
     if case.status == CaseStatus.draft:
         start_code(
             db,

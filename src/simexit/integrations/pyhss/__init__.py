@@ -1,0 +1,1 @@
+"""The network port on a pyHSS-shaped HSS REST API."""

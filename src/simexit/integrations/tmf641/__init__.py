@@ -1,0 +1,1 @@
+"""The OSS port on a TM Forum TMF641 Service Ordering API (southbound)."""
