@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -44,8 +45,9 @@ def _sign_in(page: Any, base: str, line: Line) -> None:
     page.goto(f"{base}/login")
     page.fill("#identifier", line.msisdn)
     page.locator("main form button[type=submit]").click()
-    expect_focus = page.evaluate("document.activeElement && document.activeElement.id")
-    assert expect_focus == "code"  # the code field has the focus: no Tabs to reach it
+    # The code field has the focus: no Tabs to reach it. `expect` waits for the code page to
+    # load; reading activeElement right after the click could read the sign-in page going away.
+    expect(page.locator("#code")).to_be_focused()
     page.fill("#code", code_on_page(page))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/my")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from schemathesis.config import HealthCheck
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 
@@ -81,7 +82,12 @@ def test_the_official_v4_spec_holds(name: str, app: FastAPI, demo: Demo) -> None
     ]
     assert set(operations) == wanted
     config = schema.config
-    config.update(headers={"Authorization": f"Bearer {demo.seed.api_keys['telenor-no']}"})
+    config.update(
+        headers={"Authorization": f"Bearer {demo.seed.api_keys['telenor-no']}"},
+        # TMF622's ProductOrder nests deep enough that Hypothesis sometimes gives up on the size
+        # of a generated example; that is a limit of the generator, not a finding about simexit.
+        suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow],
+    )
     config.generation.update(
         max_examples=40,
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
