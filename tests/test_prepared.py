@@ -57,6 +57,7 @@ def _job(**values: Any) -> dict[str, Any]:
         "run_at": now,
         "attempts": 0,
         "max_attempts": 8,
+        "priority": 0,
         "dedup_key": None,
         "created_at": now,
         **values,

@@ -99,6 +99,13 @@ RULES_OF_STATE = frozenset(
         "file_too_large",
         "file_empty",
         "information_missing",
+        # A campaign from a pack rule the caller's pack does not have (Telenor has no SIM-count
+        # gate, no inactivity rule that acts on a line): which rules a pack holds is the
+        # operator's, not the request's shape.
+        "pack_rule_missing",
+        # A machine-readable zone's check digits and expiry (ICAO 9303): arithmetic over the
+        # text and today's date, like a Luhn digit.
+        "mrz_invalid",
     }
 )
 # Field rules of provisioning that hang on the operator or on today, not on the request's shape:

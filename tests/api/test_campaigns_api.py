@@ -58,7 +58,7 @@ def test_a_campaign_from_draft_to_report(runtime: Runtime, demo: Demo) -> None:
         assert campaign["status"] == "draft"
         url = f"/v1/campaigns/{campaign['id']}"
 
-        dry = client.post(f"{url}/dry-run", headers=demo.telenor)
+        dry = client.get(f"{url}/dry-run", headers=demo.telenor)
         assert dry.status_code == 200
         assert dry.json()["selected"] == 3
 

@@ -83,7 +83,8 @@ def test_a_queue_of_300_search_filter_page_two_and_bulk_approve(
     assert box is not None
     assert box["y"] + box["height"] < 800
     page.goto(f"{base}/console/outcomes?lang=en")
-    expect(page.locator("figure.chart")).to_have_count(6)
+    expect(page.locator("figure.chart")).to_have_count(7)  # the seventh: offers taken instead
+    expect(page.locator("#chart-offers")).to_be_visible()
     expect(page.locator("#chart-reason svg rect")).to_have_count(4)
     page.screenshot(path=str(SCREENSHOTS / "console-outcomes-1366.png"), full_page=True)
     context.close()

@@ -35,6 +35,10 @@ READER_PREFIXES = (
     "notifications/",
     "guides/",
     "campaigns/",
+    # Retention offers: which apply to a line, and what taking one does.
+    "retention/",
+    # The sentence of an offer is a text of the portal (`web.texts.RETENTION_OFFER`).
+    "web/routes/portal/offers.py",
 )
 RULES, ENGINE, PACK, GUIDES = (
     "policies/rules.py",
@@ -70,6 +74,14 @@ READERS: dict[str, tuple[str, str]] = {
     "cancellation.channels.plans": (RULES, "rule.plans"),
     "cancellation.channels.kinds": (RULES, "rule.kinds"),
     "cancellation.channels.address": (GUIDES, '"address"'),
+    "cancellation.channels.identity_required": (
+        "cases/service/intake.py",
+        "rule.identity_required",
+    ),
+    "retention_offers.code": ("retention/rules.py", "offer.value.code"),
+    "retention_offers.kind": ("retention/rules.py", "offer.value.kind"),
+    "retention_offers.plans": ("retention/rules.py", "offer.value.plans"),
+    "retention_offers.text_key": ("web/routes/portal/offers.py", "offer.text_key"),
     "cancellation.channels.via_simexit": (GUIDES, '"via_simexit"'),
     "cancellation.notice.effective_rule": (RULES, "n.effective_rule"),
     "cancellation.notice.n_days": (RULES, "n.n_days"),

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, select, text
 from simexit.config import PLACEHOLDER_SECRET
 from simexit.db import Base, Database, make_engine
 from simexit.models import Case, Job, JobStatus, Line, Operator, StaffUser
+from simexit.policies.loader import load_registry
 from tests.api.test_serve_process import SIMEXIT, free_port, wait_ready
 from tests.conftest import BACKENDS
 from tests.web.client import CSRF_RE, latest_code
@@ -45,13 +46,25 @@ SERVE_SECRET = os.environ.get("SIMEXIT_SECRET_KEY", PLACEHOLDER_SECRET)
 NORWAY = ("ice-no", "telia-no", "telenor-no")
 
 
+def _web_takes_a_code(policy_pack: str) -> bool:
+    """Whether the pack's web channel lets a termination be confirmed by a code sent by SMS;
+    Telenor's takes BankID only (`identity_required`), which these tests do not drive."""
+    pack = load_registry().get(policy_pack)
+    return not any(
+        rule.identity_required
+        for rule in pack.document.cancellation.channels.value
+        if rule.channel.value == "web" and "terminate" in {t.value for t in rule.request_types}
+    )
+
+
 @dataclass
 class Served:
     base: str
     backend: str
     db: Database
     # Lines to hand out, one per test, by what the test does with them: "review" ends up in an
-    # agent's queue, "case" can be cancelled on the web, "any" only signs in.
+    # agent's queue, "case" can be cancelled on the web with a code, "desk" is cancelled by an
+    # agent for a caller (its web channel takes an eID only), "any" only signs in.
     pools: dict[str, list[tuple[Line, str]]] = field(default_factory=dict)
 
     def next_line(self, pool: str = "any") -> tuple[Line, str]:
@@ -60,20 +73,24 @@ class Served:
 
 
 def line_pools(db: Database) -> dict[str, list[tuple[Line, str]]]:
-    pools: dict[str, list[tuple[Line, str]]] = {"review": [], "case": [], "any": []}
+    pools: dict[str, list[tuple[Line, str]]] = {"review": [], "case": [], "desk": [], "any": []}
     with db.read_session() as session:
         rows = session.execute(
-            select(Line, Operator.code)
+            select(Line, Operator.code, Operator.policy_pack)
             .join(Operator, Operator.id == Line.operator_id)
             .where(Line.status == "active")
             .order_by(Line.msisdn)
         ).all()
-    for line, code in rows:
-        norwegian_sim = code in NORWAY and line.kind == "physical_sim"
-        if norwegian_sim and line.plan == "prepaid":
+    takes_a_code = {pack: _web_takes_a_code(pack) for pack in {row[2] for row in rows}}
+    for line, code, pack in rows:
+        norwegian = code in NORWAY and line.kind != "data_only"
+        on_the_web = norwegian and takes_a_code[pack]
+        if on_the_web and line.plan == "prepaid":
             pools["review"].append((line, code))
-        elif norwegian_sim:
+        elif on_the_web and line.kind == "physical_sim":
             pools["case"].append((line, code))
+        elif norwegian and line.kind == "physical_sim":
+            pools["desk"].append((line, code))
         else:
             pools["any"].append((line, code))
     return pools
@@ -432,7 +449,7 @@ class TestConsole:
         assert outcome.location.endswith(f"?decided={case.id}")
 
     def test_assign(self, served: Served) -> None:
-        line, operator = served.next_line("case")
+        line, operator = served.next_line("desk")
         with web_client(served) as agent:
             staff_sign_in(agent, f"agent@{operator}.demo")
             opened = submit(
@@ -465,7 +482,7 @@ class TestConsole:
         assert_never_blocked(outcome, status=200)  # the page of outcomes, one per case
 
     def test_open_for_a_caller(self, served: Served) -> None:
-        line, operator = served.next_line("case")
+        line, operator = served.next_line("desk")
         with web_client(served) as agent:
             staff_sign_in(agent, f"agent@{operator}.demo")
             data = form(
@@ -481,7 +498,7 @@ class TestConsole:
         assert outcome.location.startswith("/console/cases/")
 
     def test_sim_return(self, served: Served) -> None:
-        line, operator = served.next_line("case")
+        line, operator = served.next_line("desk")
         with served.db.session() as session:
             row = session.get(Line, line.id)
             assert row is not None

@@ -269,7 +269,7 @@ def get_campaign(
     return CampaignRead.of(session, service.get(session, actor, campaign_id), clock())
 
 
-@router.post(
+@router.get(
     "/{campaign_id}/dry-run",
     name="dry_run_campaign",
     response_model=DryRunRead,
