@@ -145,6 +145,7 @@ def test_identifiers_that_pass_their_check_digits_are_kept() -> None:
         ("port_pending", "maybe", "boolean"),
         ("suspension_flags", "debt;fun", "one_of"),
         ("linked_services", "Bank ID", "token"),
+        ("signed_up_channel", "x" * 21, "token"),  # its column holds 20
         ("reseller_id", "r-1", "uuid"),
         ("sim_returned_at", "2026-11-01T10:00:00", "datetime"),
         ("external_id", "x" * 101, "external_id_format"),

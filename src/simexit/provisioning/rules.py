@@ -90,6 +90,8 @@ PURCHASE_CHANNELS: Final = ("direct", "reseller", "store")
 _DIGITS = re.compile(r"\d+")
 EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
 _TOKEN = re.compile(r"[a-z0-9_]{1,40}")
+# A channel's name is a column of 20 (`Line.signed_up_channel`).
+_CHANNEL_TOKEN = re.compile(r"[a-z0-9_]{1,20}")
 _REGION = re.compile(r"[A-Z0-9]{1,3}")
 # One explicit class, no \s: Python's \s holds \x1c-\x1f and U+0085, JSON Schema's (ECMA) holds
 # U+FEFF; spelled out, the rule and the API's published pattern (`EMAIL_PATTERN`) agree.
@@ -162,6 +164,12 @@ def _external_id(value: object, _ctx: _Context) -> str:
 def _token(value: object, _ctx: _Context) -> str:
     if not isinstance(value, str) or not _TOKEN.fullmatch(value.strip()):
         raise _Refused("token", "must be a short lower-case code (letters, digits, _)")
+    return value.strip()
+
+
+def _channel_token(value: object, _ctx: _Context) -> str:
+    if not isinstance(value, str) or not _CHANNEL_TOKEN.fullmatch(value.strip()):
+        raise _Refused("token", "must be a lower-case code of at most 20 (letters, digits, _)")
     return value.strip()
 
 
@@ -490,7 +498,7 @@ _LINE_FIELDS: Final[dict[str, _Field]] = {
         null_value="direct",
         default="direct",
     ),
-    "signed_up_channel": _Field("signed_up_channel", _token),
+    "signed_up_channel": _Field("signed_up_channel", _channel_token),
     "reseller_id": _Field("reseller_id", _uuid),
     "suspension_flags": _Field(
         "suspension_flags", _flags, not_nullable=True, null_value=[], default=[]

@@ -53,6 +53,7 @@ Day = Annotated[
     ),
 ]
 Token = Annotated[str, Field(pattern=CODE_PATTERN)]
+ChannelToken = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,20}$")]
 Msisdn = Annotated[
     str,
     Field(
@@ -197,7 +198,7 @@ class LineFields(_Input):
     linked_services: Annotated[list[Token], Field(max_length=20)] | None = None
     port_pending: bool | None = None
     purchase_channel: Literal["direct", "reseller", "store"] | None = None
-    signed_up_channel: Token | None = None
+    signed_up_channel: ChannelToken | None = None
     reseller_id: uuid.UUID | None = None
     suspension_flags: Annotated[list[Flag], Field(max_length=4)] | None = None
     suspended_since: Day | None = None
