@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -17,6 +18,7 @@ from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, InvalidFields, NotFound
 from simexit.lines import repository as line_repository
 from simexit.models import Case, Line
+from simexit.principals import Actor
 from simexit.refunds import service as refunds
 from simexit.transactions import run_blocking, run_read, run_write
 from simexit.verification.methods import CODE_METHODS, EID_METHODS, Method
@@ -159,50 +161,14 @@ async def confirm(post: SubscriberPostDep, case_id: uuid.UUID) -> Response:
     only a passed code sends the request on."""
     form = post.parse(ConfirmForm)
     code = form.code if isinstance(form, ConfirmForm) else ""  # nothing in it can be refused
-    context, session, t = post.state.runtime.cases, post.session, post.t
+    context = post.state.runtime.cases
 
-    limits, client = post.state.code_limits, post.client
-
-    def count_answer(db: DbSession) -> int | None:
-        _actor, case = load_case(db, session, case_id)
-        return count_code_answer(db, limits, case_id=case.id, client=client, now=now())
-
-    def check(db: DbSession) -> cases.ConfirmResult:
-        actor, case = load_case(db, session, case_id)
+    def check(db: DbSession, actor: Actor, case: Case) -> cases.ConfirmResult:
         return cases.confirm_verification(
             db, context, actor=actor, case_id=case.id, code=code, now=now()
         )
 
-    def submit(db: DbSession) -> None:
-        actor, case = load_case(db, session, case_id)
-        line = line_repository.get_line(db, actor, case.line_id)
-        cases.submit(
-            db,
-            context,
-            actor=actor,
-            case_id=case.id,
-            now=now(),
-            consent_text=consent_text(t, case, line),
-        )
-
-    try:
-        # Committed on its own before the code is checked: a refused answer counts too.
-        wait = await run_write(post.db, count_answer)
-        if wait is not None:
-            return post.too_many(TOO_MANY_TRIES, wait)
-        result = await run_write(post.db, check)
-        if result.outcome is not cases.VerificationOutcome.passed:
-            if result.outcome is cases.VerificationOutcome.wrong_code:
-                message = t(WRONG_CODE, left=result.attempts_left)
-            else:
-                message = t(CODE_USED_UP)
-            return await confirm_refused(post, case_id, message)
-        await run_write(post.db, submit)
-    except NotFound:
-        return post.not_found()
-    except DomainError as error:
-        return await confirm_refused(post, case_id, error.message)
-    return post.redirect("portal:case", case_id=case_id)
+    return await _answer_then_submit(post, case_id, check, wrong=WRONG_CODE, used_up=CODE_USED_UP)
 
 
 def eid_method_of(case: Case) -> str | None:
@@ -224,6 +190,25 @@ async def confirm_with_pin(post: SubscriberPostDep, case_id: uuid.UUID) -> Respo
     limits, and only a right PIN sends the request on."""
     form = post.parse(PinForm)
     pin = form.pin if isinstance(form, PinForm) else ""
+    context = post.state.runtime.cases
+
+    def check(db: DbSession, actor: Actor, case: Case) -> cases.ConfirmResult:
+        return cases.verify_pin(db, context, actor=actor, case_id=case.id, pin=pin, now=now())
+
+    return await _answer_then_submit(post, case_id, check, wrong=WRONG_PIN, used_up=PIN_LOCKED)
+
+
+async def _answer_then_submit(
+    post: SubscriberPost,
+    case_id: uuid.UUID,
+    check: Callable[[DbSession, Actor, Case], cases.ConfirmResult],
+    *,
+    wrong: str,
+    used_up: str,
+) -> Response:
+    """The answer is counted and committed on its own before it is checked (a refused one
+    counts too), checked in a second transaction, and only a passed one sends the request on
+    in a third. `wrong` and `used_up` are the messages of a wrong answer and of no tries left."""
     context, session, t = post.state.runtime.cases, post.session, post.t
     limits, client = post.state.code_limits, post.client
 
@@ -231,9 +216,9 @@ async def confirm_with_pin(post: SubscriberPostDep, case_id: uuid.UUID) -> Respo
         _actor, case = load_case(db, session, case_id)
         return count_code_answer(db, limits, case_id=case.id, client=client, now=now())
 
-    def check(db: DbSession) -> cases.ConfirmResult:
+    def checked(db: DbSession) -> cases.ConfirmResult:
         actor, case = load_case(db, session, case_id)
-        return cases.verify_pin(db, context, actor=actor, case_id=case.id, pin=pin, now=now())
+        return check(db, actor, case)
 
     def submit(db: DbSession) -> None:
         actor, case = load_case(db, session, case_id)
@@ -251,12 +236,12 @@ async def confirm_with_pin(post: SubscriberPostDep, case_id: uuid.UUID) -> Respo
         wait = await run_write(post.db, count_answer)
         if wait is not None:
             return post.too_many(TOO_MANY_TRIES, wait)
-        result = await run_write(post.db, check)
+        result = await run_write(post.db, checked)
         if result.outcome is not cases.VerificationOutcome.passed:
             if result.outcome is cases.VerificationOutcome.wrong_code:
-                message = t(WRONG_PIN, left=result.attempts_left)
+                message = t(wrong, left=result.attempts_left)
             else:
-                message = t(PIN_LOCKED)
+                message = t(used_up)
             return await confirm_refused(post, case_id, message)
         await run_write(post.db, submit)
     except NotFound:
