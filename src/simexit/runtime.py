@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
@@ -27,7 +27,7 @@ from simexit.db import Database
 from simexit.errors import ConfigurationError
 from simexit.integrations.checkpoints.sinks import DirectorySink, WebhookSink
 from simexit.integrations.files.directory import DirectoryStore
-from simexit.notifications.ports import ChannelRegistry, Transports
+from simexit.notifications.ports import AttachmentSource, ChannelRegistry, Transports
 from simexit.operators.gateways import GatewayPlan, load_gateway_plan
 from simexit.operators.repository import operator_codes
 from simexit.policies import business_days
@@ -55,6 +55,24 @@ TASK_MODULES: tuple[str, ...] = (
 def import_task_modules(modules: Iterable[str] = TASK_MODULES) -> None:
     for module in modules:
         importlib.import_module(module)
+
+
+# The receipt the e-mails confirming a request carry is drawn by the portal's code, which is
+# optional (`server.mount_portal`) and builds on this module: it is found by name, as the portal is.
+RECEIPT_ATTACHMENTS = "simexit.web.receipt_mail"
+
+
+def attachment_sources() -> Mapping[str, AttachmentSource]:
+    """Message kind -> the file its e-mails carry; none when the portal is not installed."""
+    try:
+        module = importlib.import_module(RECEIPT_ATTACHMENTS)
+    except ModuleNotFoundError as error:
+        if error.name not in {"simexit.web", RECEIPT_ATTACHMENTS}:
+            raise
+        log.info("notifications.attachments_unavailable", module=RECEIPT_ATTACHMENTS)
+        return {}
+    sources: Mapping[str, AttachmentSource] = module.attachment_sources()
+    return sources
 
 
 if TYPE_CHECKING:
@@ -179,7 +197,11 @@ class Runtime:
         secret = self.settings.secret_key.get_secret_value().encode()
         use_transports(
             replace(
-                transports, by_operator=by_operator, default_channels=default, code_secret=secret
+                transports,
+                by_operator=by_operator,
+                default_channels=default,
+                code_secret=secret,
+                attachments=attachment_sources(),
             )
         )
 

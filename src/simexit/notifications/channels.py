@@ -31,6 +31,7 @@ from simexit.notifications.templates import RenderedMessage
 class EmailChannel:
     name = "email"
     contact = EMAIL_ADDRESS
+    attaches = True
 
     def __init__(self, sender: EmailSender | None = None) -> None:
         self.sender = sender
@@ -54,6 +55,7 @@ class EmailChannel:
                 html=message.html,
                 language=message.language,
                 created_at=message.created_at,
+                attachments=message.attachments,
             )
         )
 
@@ -61,6 +63,7 @@ class EmailChannel:
 class SmsChannel:
     name = "sms"
     contact = PHONE_NUMBER
+    attaches = False
 
     def __init__(self, sender: SmsSender | None = None) -> None:
         self.sender = sender

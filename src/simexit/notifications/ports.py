@@ -14,11 +14,14 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from simexit.models.notification import CHANNEL_NAME_LENGTH
 from simexit.notifications.sms_encoding import SmsEncoding
 from simexit.notifications.templates import RenderedMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Contact kinds: the keys of the address mapping `notify` takes, and what a channel writes to.
 # Two channels may share one (SMS and a WhatsApp channel both write to a phone number).
@@ -46,6 +49,15 @@ class Shaped:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a message carries (the receipt PDF of a request), made when the message is sent."""
+
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A queued notification as its channel reads it to send it: the stored row's values."""
 
@@ -58,6 +70,9 @@ class Message:
     language: str
     created_at: datetime
     subject_id: str = ""  # what it is about; for a one-time code, the challenge the code is of
+    # Made by the delivery job on its way to the transport (`Transports.attachments`), never
+    # stored: the row keeps the text only.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,11 @@ class Channel(Protocol):
     @property
     def transport(self) -> str | None:
         """The transport's name as the delivery log shows it ("smtp"); None for the local sink."""
+        ...
+
+    @property
+    def attaches(self) -> bool:
+        """Whether its messages carry files (e-mail does; SMS and push never ask for any)."""
         ...
 
     def shape(self, rendered: RenderedMessage) -> Shaped: ...
@@ -143,6 +163,26 @@ class ChannelRegistry:
         return names.index(name) if name in names else len(names)
 
 
+class AttachmentDraft(Protocol):
+    """What one file needs, read from the database; making the file needs nothing more."""
+
+    def render(self) -> Attachment:
+        """Make the file: CPU only, no database, no transaction open (the delivery job's send
+        step). Raises when it cannot be made here (no font, say): the message then goes
+        without it, and the delivery log and the log say so."""
+        ...
+
+
+class AttachmentSource(Protocol):
+    """The file a kind of message carries, e.g. the receipt of a request on "case.received".
+    Registered per kind in `Transports.attachments` by the edge, which knows where it is drawn."""
+
+    def draft(self, session: Session, message: Message, *, now: datetime) -> AttachmentDraft | None:
+        """Read what the file needs, in the delivery plan's read-only transaction; None when this
+        message gets none (its subject is gone, say)."""
+        ...
+
+
 # The transports the built-in e-mail and SMS channels use (`simexit.notifications.channels`).
 
 
@@ -155,6 +195,7 @@ class OutgoingEmail:
     html: str | None
     language: str
     created_at: datetime
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +248,9 @@ class Transports:
     # written into its message only when handed to a transport. None: code messages fail (and
     # retry) here.
     code_secret: bytes | None = field(default=None, repr=False)
+    # Message kind -> the file its messages carry on the channels that attach (e-mail). The
+    # file is made when the message is sent, from the subject's rows, and is never stored.
+    attachments: Mapping[str, AttachmentSource] = field(default_factory=dict)
 
     def channels_for(self, operator_code: str) -> ChannelRegistry:
         found = self.by_operator.get(operator_code)

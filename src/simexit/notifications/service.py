@@ -14,6 +14,12 @@ lets the gateway or the receiver recognise that duplicate.
 Delivery is a job exchange (`jobs.registry.Exchange`): `plan_delivery` reads the message,
 `hand_over` gives it to its channel with no transaction open, `record_delivery` writes the
 attempt and the new status in the job's transaction.
+
+A kind with an attachment source (`Transports.attachments`: the receipt of a request on the
+messages that confirm it) gets its file on the channels that attach (e-mail): the plan reads what
+the file needs, the send step makes it just before handing the message over, and nothing of it is
+stored. A file that cannot be made never holds the message back: it goes without, and the
+attempt's detail in the delivery log says why.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from simexit.models import Notification
 from simexit.notifications import listeners, repository
 from simexit.notifications.channels import current_transports
 from simexit.notifications.ports import (
+    Attachment,
+    AttachmentDraft,
     ChannelRegistry,
     DeliveryError,
     DeliveryReport,
@@ -178,6 +186,8 @@ class Delivery:
 
     channel: str
     message: Message
+    # The files to make on the way to the transport (read in the plan; made by `hand_over`).
+    drafts: tuple[AttachmentDraft, ...] = ()
 
     @property
     def notification_id(self) -> uuid.UUID:
@@ -194,8 +204,15 @@ class Handover:
     duration_ms: int | None = None
 
 
-def plan_delivery(session: Session, *, notification_id: uuid.UUID) -> Delivery | None:
-    """The message to send now, or None when there is nothing to send (missing, or final)."""
+def plan_delivery(
+    session: Session,
+    *,
+    notification_id: uuid.UUID,
+    now: datetime,
+    transports: Transports | None = None,
+) -> Delivery | None:
+    """The message to send now, or None when there is nothing to send (missing, or final), with
+    what its attachments need when its kind has some on its channel in this process."""
     notification = repository.get(session, notification_id)
     bound = log.bind(notification_id=str(notification_id))
     if notification is None:
@@ -204,7 +221,32 @@ def plan_delivery(session: Session, *, notification_id: uuid.UUID) -> Delivery |
     if notification.status in FINAL_STATUSES:
         bound.info("notification.deliver.skipped", reason=notification.status)
         return None
-    return Delivery(notification.channel, _message(notification))
+    message = _message(notification)
+    return Delivery(
+        notification.channel,
+        message,
+        _drafts(session, message, notification.channel, now, transports or current_transports()),
+    )
+
+
+def _drafts(
+    session: Session, message: Message, channel_name: str, now: datetime, transports: Transports
+) -> tuple[AttachmentDraft, ...]:
+    source = transports.attachments.get(message.kind)
+    channel = transports.channels.get(channel_name)
+    if source is None or channel is None or not channel.attaches or channel.transport is None:
+        return ()  # the local sink shows the text to staff; it makes no files
+    try:
+        draft = source.draft(session, message, now=now)
+    except Exception as error:  # a file is a courtesy: never the reason a message stays unsent
+        log.warning(
+            "notification.attachment.unavailable",
+            notification_id=str(message.notification_id),
+            kind=message.kind,
+            error=short_error(error),
+        )
+        return ()
+    return (draft,) if draft is not None else ()
 
 
 def hand_over(delivery: Delivery, transports: Transports) -> Handover:
@@ -223,12 +265,36 @@ def hand_over(delivery: Delivery, transports: Transports) -> Handover:
         if transports.code_secret is None:
             return Handover(transport, error="this worker has no secret to write the code in")
         message = _with_code(message, transports.code_secret)
+    attachments, missing = _made(delivery)
+    if attachments:
+        message = replace(message, attachments=attachments)
     started = time.monotonic()
     try:
         receipt = channel.send(message)
     except DeliveryError as error:
         return Handover(transport, error=short_error(str(error)), duration_ms=_since(started))
-    return Handover(transport, detail=receipt.detail, duration_ms=_since(started))
+    detail = "; ".join(part for part in (receipt.detail, missing) if part) or None
+    return Handover(transport, detail=detail, duration_ms=_since(started))
+
+
+def _made(delivery: Delivery) -> tuple[tuple[Attachment, ...], str | None]:
+    """The delivery's files, and a line for the delivery log about those that could not be made
+    (the message goes without them)."""
+    made: list[Attachment] = []
+    failed: list[str] = []
+    for draft in delivery.drafts:
+        try:
+            made.append(draft.render())
+        except Exception as error:  # no font, say: the message still goes, without the file
+            failed.append(short_error(error))
+            log.warning(
+                "notification.attachment.failed",
+                notification_id=str(delivery.notification_id),
+                kind=delivery.message.kind,
+                error=failed[-1],
+            )
+    missing = short_error("sent without its attachment: " + "; ".join(failed)) if failed else None
+    return tuple(made), missing
 
 
 def record_delivery(

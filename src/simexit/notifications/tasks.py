@@ -34,13 +34,13 @@ def _webhook_dead(session: Session, *, error: str, **payload: Any) -> None:
 # the receiver with no transaction open, and the outcome recorded in the job's transaction.
 
 
-def _plan_notification(
-    session: Session,
-    *,
-    now: datetime,  # noqa: ARG001 - every plan is given the job's time; this one needs none
-    notification_id: str,
-) -> Any:
-    return service.plan_delivery(session, notification_id=uuid.UUID(notification_id))
+def _plan_notification(session: Session, *, now: datetime, notification_id: str) -> Any:
+    return service.plan_delivery(
+        session,
+        notification_id=uuid.UUID(notification_id),
+        now=now,
+        transports=current_transports(),
+    )
 
 
 def _send_notification(delivery: service.Delivery) -> service.Handover:

@@ -1,6 +1,7 @@
 """The receipt of a request: what was asked, what the subscriber agreed to and how they proved who
 they are, from the case's frozen preview. One `Receipt` is shown as a page and drawn as a PDF
-(`receipt_pdf`), in the page's language.
+(`receipt_pdf`), in the page's language; the e-mails that confirm a request carry the PDF in the
+message's language (`receipt_mail`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session as DbSession
+
+from simexit.cases import repository as case_repository
 from simexit.models import Case, Line
 from simexit.operators.repository import OperatorInfo
 from simexit.web.i18n import N_, Texts
@@ -30,6 +34,7 @@ TITLE = N_("Receipt for request {reference}")
 
 @dataclass(frozen=True)
 class Receipt:
+    reference: str
     title: str
     rows: list[tuple[str, str]]  # label, value
     consent_heading: str
@@ -38,6 +43,25 @@ class Receipt:
     consequences: list[tuple[str, str]]
     checklist: list[str]
     footer: str
+
+    @property
+    def filename(self) -> str:
+        return f"receipt-{self.reference}.pdf"
+
+
+def receipt_for(db: DbSession, t: Texts, case: Case, *, now: datetime) -> Receipt | None:
+    """The receipt of a sent request, read from the database (None for one never sent)."""
+    line = db.get(Line, case.line_id)
+    if line is None or case.submitted_at is None:
+        return None
+    return build_receipt(
+        t,
+        case=case,
+        line=line,
+        operator=case_repository.operator(db, case.operator_id),
+        identity_method=case_repository.passed_verification_method(db, case.id),
+        now=now,
+    )
 
 
 def _when(t: Texts, at: datetime | None, timezone: str) -> str:
@@ -94,6 +118,7 @@ def build_receipt(
     if p.quarantine_until:
         consequences.append((t(N_("The number rests until")), p.quarantine_until))
     return Receipt(
+        reference=case.reference,
         title=t(TITLE, reference=case.reference),
         rows=rows,
         consent_heading=t(N_("What you confirmed")),

@@ -74,6 +74,7 @@ class HttpPushSender:
 class PushChannel:
     name = "push"
     contact = PUSH_TOKEN
+    attaches = False
 
     def __init__(self, sender: HttpPushSender | None = None) -> None:
         self.sender = sender

@@ -24,7 +24,8 @@ class SmtpConfig:
 
 
 def build_message(message: OutgoingEmail, *, mail_from: str) -> EmailMessage:
-    """multipart/alternative: the plain text first, the HTML second (clients show the last they can)."""
+    """multipart/alternative: the plain text first, the HTML second (clients show the last they
+    can); with attachments, that inside a multipart/mixed, the files after it."""
     email = EmailMessage()
     email["From"] = mail_from
     email["To"] = message.to
@@ -34,6 +35,14 @@ def build_message(message: OutgoingEmail, *, mail_from: str) -> EmailMessage:
     email.set_content(message.text)
     if message.html:
         email.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     # After the body: set_content() drops every Content-* header set before it.
     email["Content-Language"] = message.language.replace("_", "-")
     return email

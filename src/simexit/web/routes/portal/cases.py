@@ -27,7 +27,7 @@ from simexit.web.deps import Page, PageDep, SubscriberDep, SubscriberPost, Subsc
 from simexit.web.forms import WebForm, trimmed, trimmed_or_none
 from simexit.web.i18n import N_, Texts
 from simexit.web.pages import error_page
-from simexit.web.receipt import Receipt, build_receipt
+from simexit.web.receipt import Receipt, receipt_for
 from simexit.web.receipt_pdf import NoFont, render_pdf
 from simexit.web.refund_destination import (
     KIND_LABELS,
@@ -474,14 +474,7 @@ def receipt_of(
     """The receipt of a sent request in the page's language (None for one never sent)."""
     t = page.texts(language_of(db, session))
     _actor, case = load_case(db, session, case_id)
-    line = db.get(Line, case.line_id)
-    if line is None or case.submitted_at is None:
-        return t, None
-    operator = repository.operator(db, case.operator_id)
-    method = repository.passed_verification_method(db, case.id)
-    return t, build_receipt(
-        t, case=case, line=line, operator=operator, identity_method=method, now=now()
-    )
+    return t, receipt_for(db, t, case, now=now())
 
 
 @router.get(
@@ -512,12 +505,11 @@ async def receipt_pdf(page: PageDep, session: SubscriberDep, case_id: uuid.UUID)
         body = await run_blocking(lambda: render_pdf(receipt))  # a second of CPU: off the loop
     except NoFont:
         return error_page(page.state, page.request, t, t(NO_PDF), status_code=503)
-    filename = f"receipt-{receipt.rows[0][1]}.pdf"
     return Response(
         body,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{receipt.filename}"',
             "Cache-Control": "no-store",
         },
     )
