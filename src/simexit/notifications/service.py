@@ -239,14 +239,22 @@ def _drafts(
     try:
         draft = source.draft(session, message, now=now)
     except Exception as error:  # a file is a courtesy: never the reason a message stays unsent
-        log.warning(
-            "notification.attachment.unavailable",
-            notification_id=str(message.notification_id),
-            kind=message.kind,
-            error=short_error(error),
-        )
-        return ()
+        return (_Unreadable(short_error(error)),)
     return (draft,) if draft is not None else ()
+
+
+class AttachmentUnreadable(Exception):
+    """What an attachment needs could not be read in the delivery plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A draft whose reading failed: it fails again when made, so the delivery log says so."""
+
+    error: str
+
+    def render(self) -> Attachment:
+        raise AttachmentUnreadable(self.error)
 
 
 def hand_over(delivery: Delivery, transports: Transports) -> Handover:
