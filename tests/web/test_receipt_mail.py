@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,8 +20,9 @@ from sqlalchemy import select
 from simexit.jobs import run_pending
 from simexit.models import Notification, NotificationDelivery, Subscriber
 from simexit.notifications.tasks import current_transports, use_transports
-from simexit.runtime import Runtime
+from simexit.runtime import RECEIPT_ATTACHMENTS, Runtime, attachment_sources
 from simexit.web import receipt_pdf
+from simexit.web.receipt_mail import ReceiptAttachments
 from tests.notifications.test_smtp import SmtpServer
 from tests.web.client import WebClient
 from tests.web.test_portal_messages import TERMINATE, case_row, find_line, request_and_confirm
@@ -155,3 +157,14 @@ def test_a_russian_case_sends_no_email(
         ).all()
         assert "email" not in channels
         assert "sms" in channels
+
+
+def test_the_runtime_hands_the_receipt_to_the_confirming_kinds() -> None:
+    sources = attachment_sources()
+    assert sorted(sources) == ["case.approved", "case.blocked", "case.received"]
+    assert all(isinstance(source, ReceiptAttachments) for source in sources.values())
+
+
+def test_without_the_portal_no_message_carries_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, RECEIPT_ATTACHMENTS, None)  # as if simexit.web were absent
+    assert attachment_sources() == {}
