@@ -7,8 +7,10 @@ retry resumes from that step; a bad option in the gateways file is refused by it
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,16 +21,18 @@ import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs t
 from simexit.cases import service as cases
 from simexit.cases import tasks
 from simexit.cases.context import CaseContext
+from simexit.cases.ports import Gateways, GatewaysByOperator
 from simexit.db import Database
 from simexit.integrations.registry import REGISTRY, GatewayDirectory
 from simexit.integrations.tmf641.network import Tmf641Network
-from simexit.jobs.runner import ensure_periodic_jobs, run_pending
+from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, ensure_periodic_jobs, run_pending
 from simexit.models import TeardownStep
 from simexit.operators.gateways import GatewayConfigError, load_gateway_plan
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import RequestType
 from tests.cases.conftest import World, build_world
 from tests.cases.test_flows import _approved, _reload
+from tests.cases.test_teardown import WorkerKilled
 from tests.fixtures.tmf641 import TOKEN, RunningOss, running_oss
 
 ENV = {"TEST_OSS_TOKEN": TOKEN}
@@ -173,6 +177,80 @@ class TestTermination:
             ("delete", None),
         ]
         assert orders[1]["externalId"] == orders[2]["externalId"]
+
+
+@dataclass
+class KilledAfterTheDelete:
+    """The operator's TMF641 network port, in a worker killed once right after the OSS took the
+    termination's delete order and before the step's record was committed."""
+
+    inner: Tmf641Network
+    killed: bool = False
+
+    def bar_outgoing(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
+        self.inner.bar_outgoing(imsi=imsi, msisdn=msisdn, call_id=call_id)
+
+    def deactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
+        self.inner.deactivate(imsi=imsi, msisdn=msisdn, call_id=call_id)
+        if not self.killed:
+            self.killed = True
+            raise WorkerKilled
+
+    def reactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
+        self.inner.reactivate(imsi=imsi, msisdn=msisdn, call_id=call_id)
+
+    def remove(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
+        self.inner.remove(imsi=imsi, msisdn=msisdn, call_id=call_id)
+
+
+@dataclass
+class Dying:
+    directory: GatewaysByOperator
+    network: KilledAfterTheDelete | None = None
+
+    def for_operator(self, operator_code: str) -> Gateways:
+        built = self.directory.for_operator(operator_code)
+        if self.network is None:
+            assert isinstance(built.network, Tmf641Network)
+            self.network = KilledAfterTheDelete(built.network)
+        return dataclasses.replace(built, network=self.network)
+
+
+class TestAWorkerKilledBetweenTheOrderAndItsRecord:
+    def test_the_next_run_finds_the_order_and_orders_nothing_twice(
+        self,
+        db: Database,
+        ctx: CaseContext,
+        packs: PackRegistry,
+        oss: RunningOss,
+        tmp_path: Path,
+        now: datetime,
+    ) -> None:
+        path = _gateways_file(tmp_path / "gateways.toml", oss)
+        plan = load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
+        tasks.install(ctx, Dying(GatewayDirectory(plan)))
+        world, msisdn = _world(db, packs)
+        case_id = _approved(db, ctx, world, now)
+        case, _ = _reload(db, case_id)
+        assert case.effective_date is not None
+        day = datetime.combine(case.effective_date, now.timetz()) + timedelta(hours=3)
+        with pytest.raises(WorkerKilled):
+            _run(db, day)
+        with db.read_session() as session:
+            recorded = session.scalars(
+                select(TeardownStep.step).where(
+                    TeardownStep.case_id == case_id, TeardownStep.status == "done"
+                )
+            ).all()
+        assert "hss_deactivate" not in recorded  # the OSS took the order; simexit has no record
+        # The lease runs out; another worker claims the job again and repeats the call.
+        _run(db, day + timedelta(seconds=DEFAULT_LEASE_SECONDS + 1))
+        case, line = _reload(db, case_id)
+        assert case.status == "completed", case.failure_reason
+        assert line.status == "terminated"
+        orders = oss.orders_posted(msisdn)
+        assert [_item(o) for o in orders] == [("modify", "inactive"), ("delete", None)]
+        assert _step(db, case_id, "hss_deactivate").attempts == 1
 
 
 class TestSuspension:
