@@ -15,8 +15,9 @@ next try instead of placing another. A flag sync has no call id; its order gets 
 (setting a state twice is harmless). The order is then read until the OSS completes it, for
 at most `completion_wait_seconds`: `failed` (or `rejected`, `cancelled`, `partial`) is the
 step's failure with the OSS's reason, not retried; still `acknowledged`/`inProgress` then is
-a retryable failure, and the retry reads the same order again. Every wait is bound so a call
-stays well under the job lease.
+a retryable failure, and the retry reads the same order again. A try takes at most about
+`completion_wait_seconds` plus three `timeout_seconds` (25 s with the defaults), under the job
+lease (300 s by default).
 """
 
 from __future__ import annotations
