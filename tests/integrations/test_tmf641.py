@@ -140,3 +140,12 @@ class TestTheNetworkPort:
     def test_number_release_orders_nothing(self, oss: RunningOss) -> None:
         self.network(oss).remove(imsi=None, msisdn="+4790000006", call_id="c6")
         assert oss.orders_posted("+4790000006") == []
+
+
+def test_a_refused_order_names_the_oss_reason_and_message(oss: RunningOss) -> None:
+    network = TestTheNetworkPort().network(oss)
+    client = network.client
+    bad = ServiceOrder("case-5", "modify", "line-5", service_state="asleep")  # no such state
+    with pytest.raises(GatewayError, match=r"HTTP 400: Bad Request: .*asleep") as refused:
+        client.place(bad)
+    assert not refused.value.retryable

@@ -155,7 +155,8 @@ class Tmf641Client:
         except ValueError:
             body = None
         if response.status_code >= 400:
-            reason = body.get("reason") or body.get("message") if isinstance(body, dict) else None
+            said = [body.get(k) for k in ("reason", "message")] if isinstance(body, dict) else []
+            reason = ": ".join(str(part) for part in said if part)
             raise GatewayError(
                 f"TMF641 OSS refused {method} {path}: HTTP {response.status_code}"
                 + (f": {reason}" if reason else ""),
