@@ -98,16 +98,16 @@ class WatchingHss(SimulatedHss):
             ).all()
         self.seen.append((operation, frozenset(done)))
 
-    def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None:
+    def bar_outgoing(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         self._look("bar_outgoing")
-        super().bar_outgoing(imsi=imsi, msisdn=msisdn)
+        super().bar_outgoing(imsi=imsi, msisdn=msisdn, call_id=call_id)
         if self.die_after == "bar_outgoing":
             self.die_after = None
             raise WorkerKilled
 
-    def deactivate(self, *, imsi: str | None, msisdn: str) -> None:
+    def deactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         self._look("deactivate")
-        super().deactivate(imsi=imsi, msisdn=msisdn)
+        super().deactivate(imsi=imsi, msisdn=msisdn, call_id=call_id)
 
 
 @pytest.fixture
@@ -219,7 +219,7 @@ class TestRetries:
         world, case_id = _prepare(db, ctx, packs, hss, now)
         day = _day_of(db, case_id, now)
 
-        def refuse(*, imsi: str | None, msisdn: str) -> None:
+        def refuse(*, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
             raise GatewayError("HLR: connection refused")
 
         hss.deactivate = refuse  # type: ignore[method-assign]
@@ -257,7 +257,7 @@ class TestRetries:
     ) -> None:
         _, case_id = _prepare(db, ctx, packs, hss, now)
 
-        def unknown(*, imsi: str | None, msisdn: str) -> None:
+        def unknown(*, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
             raise GatewayError("HLR: no such subscriber", retryable=False)
 
         hss.bar_outgoing = unknown  # type: ignore[method-assign]

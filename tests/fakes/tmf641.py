@@ -9,10 +9,15 @@ prints `listening <port>` once it accepts connections. Under `/tmf-api/serviceOr
   `message`); the answer (201) is a `ServiceOrder` in state `acknowledged`, checked against the
   specification's `ServiceOrder` too;
 * `GET /serviceOrder` lists orders, filtered by `externalId` (TMF630 attribute filtering);
-* `GET /serviceOrder/<id>`: the order, or 404 with an `Error`;
+* `GET /serviceOrder/<id>`: the order, or 404 with an `Error`. Each read moves an open order
+  one state on, as an OSS working on it would: `acknowledged` → `inProgress` → `completed`, or
+  `failed` for an order the fake was told to fail, with the reason in a `note` (v4.0.0 has no
+  `errorMessage`; v4.1.0 added it);
 * started with `--token`, every request needs `Authorization: Bearer <token>` (else 401).
 
-`GET /_fake/calls` is the call log.
+`GET /_fake/calls` is the call log. `POST /_fake/fail` with `{"service": id, "action": action,
+"reason": text}` makes the orders placed from then on for that service and action fail;
+`"reason": null` stops it.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ class Oss:
     token: str | None
     orders: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # (service id, action) -> the reason the orders for it fail
+    failing: dict[tuple[str, str], str] = field(default_factory=dict)
+    # order id -> the reason it will fail
+    doomed: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -80,6 +89,15 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/_fake/calls":
                 self._send(200, {"calls": oss.calls})
                 return
+            if self.path == "/_fake/fail" and method == "POST":
+                wanted = json.loads(raw)
+                key = (wanted["service"], wanted["action"])
+                if wanted.get("reason"):
+                    oss.failing[key] = wanted["reason"]
+                else:
+                    oss.failing.pop(key, None)
+                self._send(200, {"failing": len(oss.failing)})
+                return
             record: dict[str, Any] = {"method": method, "path": self.path}
             oss.calls.append(record)
             code, answer = self._route(oss, method, raw, record)
@@ -98,7 +116,10 @@ class Handler(BaseHTTPRequestHandler):
             return 200, [o for o in oss.orders if not wanted or o.get("externalId") in wanted]
         if method == "GET":
             found = next((o for o in oss.orders if o["id"] == rest), None)
-            return (200, found) if found is not None else error(404, "Not Found", rest)
+            if found is None:
+                return error(404, "Not Found", rest)
+            self._advance(oss, found)
+            return 200, found
         if method == "POST" and not rest:
             try:
                 body = json.loads(raw)
@@ -127,7 +148,30 @@ class Handler(BaseHTTPRequestHandler):
         if not ORDER.is_valid(order):  # the fake checks itself too
             return error(500, "Internal Server Error", "the fake built an invalid ServiceOrder")
         oss.orders.append(order)
+        for item in order["serviceOrderItem"]:
+            reason = oss.failing.get((item["service"].get("id"), item["action"]))
+            if reason is not None:
+                oss.doomed[order["id"]] = reason
         return 201, order
+
+    def _advance(self, oss: Oss, order: dict[str, Any]) -> None:
+        """One state on: acknowledged → inProgress → completed (or failed)."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if order["state"] == "acknowledged":
+            state = "inProgress"
+            order["startDate"] = now
+        elif order["state"] == "inProgress":
+            reason = oss.doomed.get(order["id"])
+            state = "completed" if reason is None else "failed"
+            order["completionDate"] = now
+            if reason is not None:
+                order["note"] = [{"id": "1", "author": "fake-oss", "date": now, "text": reason}]
+        else:
+            return
+        order["state"] = state
+        for item in order["serviceOrderItem"]:
+            item["state"] = state
+        assert ORDER.is_valid(order), "the fake built an invalid ServiceOrder"
 
     def _send(self, code: int, body: Mapping[str, Any] | list[Any]) -> None:
         data = json.dumps(body).encode()

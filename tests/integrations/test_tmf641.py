@@ -7,11 +7,13 @@ import hashlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from simexit.cases.ports import GatewayError, ServiceOrder
 from simexit.integrations.tmf641.client import Tmf641Client, Tmf641Options
+from simexit.integrations.tmf641.network import Tmf641Network, Tmf641NetworkOptions
 from tests.fixtures.tmf641 import RunningOss, running_oss
 
 SPEC = Path(__file__).parents[1] / "fakes" / "tmf641_spec"
@@ -83,3 +85,67 @@ def test_a_down_oss_is_a_retryable_failure(tmp_path: Path) -> None:
     with pytest.raises(GatewayError, match="unreachable") as down:
         client.submit_service_order(ServiceOrder("case-4", "delete", "line-4"))
     assert down.value.retryable
+
+
+class TestTheNetworkPort:
+    """`Tmf641Network`: the network port as service orders, each read until the OSS ends it."""
+
+    def network(self, oss: RunningOss, **options: Any) -> Tmf641Network:
+        base = oss.options().model_dump()
+        return Tmf641Network(
+            Tmf641NetworkOptions(**{**base, "poll_interval_seconds": 0.01, **options})
+        )
+
+    def test_a_repeated_call_finds_its_order_and_orders_nothing_twice(
+        self, oss: RunningOss
+    ) -> None:
+        network = self.network(oss)
+        network.deactivate(imsi=None, msisdn="+4790000001", call_id="simexit-c1-hss_deactivate")
+        # a worker killed between the call and its commit: the next try repeats the call
+        network.deactivate(imsi=None, msisdn="+4790000001", call_id="simexit-c1-hss_deactivate")
+        assert [o["externalId"] for o in oss.orders_posted("+4790000001")] == [
+            "simexit-c1-hss_deactivate"
+        ]
+
+    def test_an_order_still_open_is_a_retryable_failure_and_the_retry_reads_it_again(
+        self, oss: RunningOss
+    ) -> None:
+        network = self.network(oss, completion_wait_seconds=0.0)
+        with pytest.raises(GatewayError, match=r"order SO-\d+ still acknowledged") as open_:
+            network.bar_outgoing(imsi=None, msisdn="+4790000002", call_id="simexit-c2-bar")
+        assert open_.value.retryable
+        self.network(oss).bar_outgoing(imsi=None, msisdn="+4790000002", call_id="simexit-c2-bar")
+        [order] = oss.orders_posted("+4790000002")
+        assert order["serviceOrderItem"][0]["service"]["state"] == "inactive"
+
+    def test_a_failed_order_is_not_retryable_and_names_the_oss_reason(
+        self, oss: RunningOss
+    ) -> None:
+        oss.fail("+4790000003", "modify", "no such service in the inventory")
+        try:
+            with pytest.raises(GatewayError, match="failed: no such service") as failed:
+                self.network(oss).reactivate(imsi=None, msisdn="+4790000003", call_id="c3")
+        finally:
+            oss.fail("+4790000003", "modify", None)
+        assert not failed.value.retryable
+
+    def test_the_service_id_may_be_the_imsi(self, oss: RunningOss) -> None:
+        network = self.network(oss, service_id="imsi")
+        network.deactivate(imsi="901700000000004", msisdn="+4790000004", call_id="c4")
+        assert len(oss.orders_posted("901700000000004")) == 1
+        with pytest.raises(GatewayError, match="no IMSI") as missing:
+            network.deactivate(imsi=None, msisdn="+4790000005", call_id="c5")
+        assert not missing.value.retryable
+
+    def test_number_release_orders_nothing(self, oss: RunningOss) -> None:
+        self.network(oss).remove(imsi=None, msisdn="+4790000006", call_id="c6")
+        assert oss.orders_posted("+4790000006") == []
+
+
+def test_a_refused_order_names_the_oss_reason_and_message(oss: RunningOss) -> None:
+    network = TestTheNetworkPort().network(oss)
+    client = network.client
+    bad = ServiceOrder("case-5", "modify", "line-5", service_state="asleep")  # no such state
+    with pytest.raises(GatewayError, match=r"HTTP 400: Bad Request: .*asleep") as refused:
+        client.place(bad)
+    assert not refused.value.retryable

@@ -88,6 +88,12 @@ def plan_removal(session: Session, *, line_id: uuid.UUID) -> NetworkChange | Non
     return _change(session, line, "remove")
 
 
+def network_call_id(change: NetworkChange) -> str | None:
+    """A number is released once per line, so its removal has one id on every try; a flag sync
+    sets the state the flags want, idempotent by itself, and has none."""
+    return f"simexit-line-{change.line_id}-remove" if change.action == "remove" else None
+
+
 def call(change: NetworkChange, gateways: Gateways) -> Outcome:
     """With no transaction open; the peer's failures become the outcome."""
     network = gateways.network
@@ -99,7 +105,7 @@ def call(change: NetworkChange, gateways: Gateways) -> Outcome:
     name = {"bar": "bar_outgoing", "unbar": "reactivate", "remove": "remove"}[change.action]
     try:
         with gateway_call(gateway="network", adapter=network, operation=name):
-            operation(imsi=change.imsi, msisdn=change.msisdn)
+            operation(imsi=change.imsi, msisdn=change.msisdn, call_id=network_call_id(change))
     except GatewayError as error:
         return Outcome.failed(str(error), retryable=error.retryable)
     except (OSError, TimeoutError) as error:

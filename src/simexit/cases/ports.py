@@ -21,15 +21,22 @@ class NetworkGateway(Protocol):
 
     `bar_outgoing` bars (a suspension, the first step of a termination); `deactivate` ends
     service at the termination's date; `reactivate` lifts both; `remove` deletes the subscriber
-    when the number leaves quarantine. Each is idempotent."""
+    when the number leaves quarantine. Each is idempotent.
 
-    def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None: ...
+    `call_id` is the same on every try of one teardown step (`teardown.call_id`), so a peer
+    whose interface has no idempotent "set the state" (an OSS taking TMF641 orders) recognises
+    a repeat; None where the change is idempotent by itself (a flag sync sets the wanted state).
+    Adapters whose operations are idempotent by their interface ignore it."""
 
-    def deactivate(self, *, imsi: str | None, msisdn: str) -> None: ...
+    def bar_outgoing(
+        self, *, imsi: str | None, msisdn: str, call_id: str | None = None
+    ) -> None: ...
 
-    def reactivate(self, *, imsi: str | None, msisdn: str) -> None: ...
+    def deactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None: ...
 
-    def remove(self, *, imsi: str | None, msisdn: str) -> None: ...
+    def reactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None: ...
+
+    def remove(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None: ...
 
 
 class ProfileNotCancellable(GatewayError):
@@ -83,6 +90,9 @@ class ServiceOrder:
     action: ServiceOrderAction
     service_ref: str  # the operator's id for the service (the line's reference)
     requested_completion: date | None = None
+    # The service's state the order asks for (TMF638 `ServiceStateType`): `inactive` bars a
+    # `modify`, `active` lifts it; None leaves the service's state out of the order.
+    service_state: str | None = None
 
 
 class OssGateway(Protocol):

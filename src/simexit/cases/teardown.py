@@ -109,7 +109,7 @@ class Step:
 def call_id(target: StepTarget, step: str) -> str:
     """The identifier of a step's remote call: the same on every try of the step, so a peer
     that executed a call whose answer was lost recognises the repeat (ES2+
-    `functionCallIdentifier`)."""
+    `functionCallIdentifier`, a TMF641 order's `externalId`)."""
     return f"simexit-{target.case_id}-{step}"
 
 
@@ -117,24 +117,24 @@ def call_id(target: StepTarget, step: str) -> str:
 
 
 def _bar(gw: Gateways, t: StepTarget) -> str:
-    gw.network.bar_outgoing(imsi=t.imsi, msisdn=t.msisdn)
+    gw.network.bar_outgoing(imsi=t.imsi, msisdn=t.msisdn, call_id=call_id(t, "bar_outgoing"))
     return "barred"
 
 
 def _deactivate(gw: Gateways, t: StepTarget) -> str:
-    gw.network.deactivate(imsi=t.imsi, msisdn=t.msisdn)
+    gw.network.deactivate(imsi=t.imsi, msisdn=t.msisdn, call_id=call_id(t, "hss_deactivate"))
     return "deactivated"
 
 
 def _unbar_if_no_flag_left(gw: Gateways, t: StepTarget) -> str:
     if t.barred_after:  # another reason (lost, debt, regulatory) still holds the line barred
         return "kept barred: " + ",".join(t.flags_after)
-    gw.network.reactivate(imsi=t.imsi, msisdn=t.msisdn)
+    gw.network.reactivate(imsi=t.imsi, msisdn=t.msisdn, call_id=call_id(t, "line_resumed"))
     return "unbarred"
 
 
 def _reactivate(gw: Gateways, t: StepTarget) -> str:
-    gw.network.reactivate(imsi=t.imsi, msisdn=t.msisdn)
+    gw.network.reactivate(imsi=t.imsi, msisdn=t.msisdn, call_id=call_id(t, "line_reactivated"))
     return "reactivated"
 
 

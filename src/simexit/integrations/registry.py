@@ -41,6 +41,7 @@ from simexit.integrations.simulated import (
     SimulatedSmdp,
 )
 from simexit.integrations.tmf641.client import Tmf641Client, Tmf641Options
+from simexit.integrations.tmf641.network import Tmf641Network, Tmf641NetworkOptions
 from simexit.operators.gateways import (
     SIMULATED,
     AdapterChoice,
@@ -104,6 +105,7 @@ REGISTRY = GatewayRegistry(
         SIMULATED: simulated(SimulatedHss),
         "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
         "pyhss": Adapter(options=PyHssOptions, build=PyHssClient),
+        "tmf641": Adapter(options=Tmf641NetworkOptions, build=Tmf641Network),
     },
     esim={
         SIMULATED: simulated(SimulatedSmdp),

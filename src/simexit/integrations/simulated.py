@@ -66,26 +66,26 @@ class SimulatedHss:
             self.fail_next -= 1
             raise GatewayError(f"HSS unavailable during {op}")
 
-    def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None:
+    def bar_outgoing(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         with self._lock:
             self._maybe_fail("bar_outgoing")
             self.calls.append(("bar_outgoing", msisdn))
             self.barred.add(msisdn)
 
-    def deactivate(self, *, imsi: str | None, msisdn: str) -> None:
+    def deactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         with self._lock:
             self._maybe_fail("deactivate")
             self.calls.append(("deactivate", msisdn))
             self.deactivated.add(msisdn)
 
-    def reactivate(self, *, imsi: str | None, msisdn: str) -> None:
+    def reactivate(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         with self._lock:
             self._maybe_fail("reactivate")
             self.calls.append(("reactivate", msisdn))
             self.deactivated.discard(msisdn)
             self.barred.discard(msisdn)
 
-    def remove(self, *, imsi: str | None, msisdn: str) -> None:
+    def remove(self, *, imsi: str | None, msisdn: str, call_id: str | None = None) -> None:
         with self._lock:
             self._maybe_fail("remove")
             self.calls.append(("remove", msisdn))

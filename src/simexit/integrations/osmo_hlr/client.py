@@ -60,14 +60,32 @@ class OsmoHlrClient:
     # The subscriber is addressed by MSISDN (`subscriber.by-msisdn-<N>`); the IMSI is needed
     # only to create one again.
 
-    def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002
+    def bar_outgoing(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         self._set_enabled(msisdn, enabled=False, absent_ok=False)
 
-    def deactivate(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002
+    def deactivate(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         # A subscriber the HLR does not have cannot be served: the end state already holds.
         self._set_enabled(msisdn, enabled=False, absent_ok=True)
 
-    def reactivate(self, *, imsi: str | None, msisdn: str) -> None:
+    def reactivate(
+        self,
+        *,
+        imsi: str | None,
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         number = hlr_msisdn(msisdn)
 
         def run(ctrl: CtrlConnection) -> None:
@@ -81,7 +99,13 @@ class OsmoHlrClient:
 
         self._run("reactivate", run)
 
-    def remove(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002 - read from the HLR
+    def remove(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002 - read from the HLR
+    ) -> None:
         number = hlr_msisdn(msisdn)
 
         def run(ctrl: CtrlConnection) -> None:

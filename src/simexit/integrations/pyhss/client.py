@@ -62,17 +62,41 @@ class PyHssClient:
 
     # -- the port ------------------------------------------------------------------------------
 
-    def bar_outgoing(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002
+    def bar_outgoing(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         self._set_enabled(msisdn, enabled=False, absent_ok=False)
 
-    def deactivate(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002
+    def deactivate(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         # A subscriber the HSS does not have cannot be served: the end state already holds.
         self._set_enabled(msisdn, enabled=False, absent_ok=True)
 
-    def reactivate(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002
+    def reactivate(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002
+    ) -> None:
         self._set_enabled(msisdn, enabled=True, absent_ok=False)
 
-    def remove(self, *, imsi: str | None, msisdn: str) -> None:  # noqa: ARG002 - read from the HSS
+    def remove(
+        self,
+        *,
+        imsi: str | None,  # noqa: ARG002
+        msisdn: str,
+        call_id: str | None = None,  # noqa: ARG002 - read from the HSS
+    ) -> None:
         found = self.subscriber(msisdn)
         if found is None:
             return  # already gone: deleting is idempotent
