@@ -128,6 +128,29 @@ def _count(db: Database, *statuses: str, locked_by: str | None = None) -> int:
         return int(session.scalar(statement) or 0)
 
 
+def _freeze_holding_a_batch(
+    db: Database, worker: subprocess.Popen[bytes], workers: list[subprocess.Popen[bytes]]
+) -> None:
+    """Stop `worker` (SIGSTOP) once some jobs are done and it holds a claimed batch. Seen
+    running, the batch can still end before the signal lands (the worker is between two
+    batches then), so the claim is read again with the worker stopped, and it goes on if
+    the batch had ended."""
+    for _ in range(50):
+        _wait_for(
+            lambda: (
+                sum(effect_counts(db.engine).values()) >= 60
+                and _count(db, "running", locked_by="first") > 0
+            ),
+            "some jobs to finish while a batch is claimed",
+            workers,
+        )
+        worker.send_signal(signal.SIGSTOP)
+        if _count(db, "running", locked_by="first") > 0:
+            return
+        worker.send_signal(signal.SIGCONT)
+    pytest.fail("the worker was never caught holding a claimed batch")
+
+
 @pytest.mark.slow
 def test_worker_killed_mid_batch_loses_and_repeats_nothing(
     effects_table: Database, workers: list[subprocess.Popen[bytes]]
@@ -137,14 +160,7 @@ def test_worker_killed_mid_batch_loses_and_repeats_nothing(
     _enqueue_many(db, total, datetime.now().astimezone(), pause_ms=20)
     first = _start_worker(db, "first", batch_size=25, lease_seconds=2)
     workers.append(first)
-    _wait_for(
-        lambda: (
-            sum(effect_counts(db.engine).values()) >= 60
-            and _count(db, "running", locked_by="first") > 0
-        ),
-        "some jobs to finish while a batch is claimed",
-        workers,
-    )
+    _freeze_holding_a_batch(db, first, workers)
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert first.returncode == -signal.SIGKILL
