@@ -7,24 +7,21 @@ stays the same across retries; the timestamp and signature are fresh on each att
 is a job exchange: `plan_post` signs the request, `post` makes it with no transaction open,
 `record_post` logs the attempt in the job's transaction.
 
-Signature: `webhook-signature: v1,<base64 HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>`, where
-the key is the base64 part of the endpoint's secret `whsec_<base64>`. For the grace period after
-a rotation (`simexit.webhooks.service.rotate_secret`) the header carries a second, space-separated
-signature made with the previous secret, as the Standard Webhooks spec allows.
+Signature (`simexit.kit.standard_webhooks`): `webhook-signature: v1,<base64 HMAC-SHA256(key,
+f"{id}.{timestamp}.{body}")>`, where the key is the base64 part of the endpoint's secret
+`whsec_<base64>`. For the grace period after a rotation
+(`simexit.webhooks.service.rotate_secret`) the header carries a second, space-separated signature
+made with the previous secret, as the Standard Webhooks spec allows.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -32,6 +29,15 @@ from sqlalchemy.orm import Session
 
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
+from simexit.kit.standard_webhooks import (  # noqa: F401 - re-exported for callers
+    DEFAULT_TOLERANCE,
+    SECRET_PREFIX,
+    WebhookVerificationError,
+    generate_secret,
+    sign,
+    signed_headers,
+    verify_webhook_signature,
+)
 from simexit.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from simexit.notifications import repository
 from simexit.notifications.ports import DeliveryError, WebhookSender
@@ -40,70 +46,6 @@ from simexit.operators.repository import operator_info
 log = structlog.get_logger()
 
 DELIVER_JOB = "webhooks.deliver"
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a format prefix, not a secret
-DEFAULT_TOLERANCE = timedelta(minutes=5)
-
-
-class WebhookVerificationError(Exception):
-    pass
-
-
-def generate_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def _key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
-
-
-def sign(secret: str, *, message_id: str, timestamp: int, body: str) -> str:
-    digest = hmac.new(
-        _key(secret), f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256
-    ).digest()
-    return "v1," + base64.b64encode(digest).decode()
-
-
-def signed_headers(
-    secret: str, *, message_id: str, timestamp: int, body: str, also: tuple[str, ...] = ()
-) -> dict[str, str]:
-    """The request's headers; `also` adds a signature per further secret, space-separated."""
-    signature = " ".join(
-        sign(key, message_id=message_id, timestamp=timestamp, body=body) for key in (secret, *also)
-    )
-    return {
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature,
-        "content-type": "application/json",
-    }
-
-
-def verify_webhook_signature(
-    *,
-    secret: str,
-    headers: Mapping[str, str],
-    body: str | bytes,
-    now: datetime,
-    tolerance: timedelta = DEFAULT_TOLERANCE,
-) -> None:
-    """Check a received webhook; raise WebhookVerificationError when it must be refused."""
-    lowered = {name.lower(): value for name, value in headers.items()}
-    message_id = lowered.get("webhook-id")
-    raw_timestamp = lowered.get("webhook-timestamp")
-    signatures = lowered.get("webhook-signature")
-    if not message_id or not raw_timestamp or not signatures:
-        raise WebhookVerificationError("missing webhook-id, webhook-timestamp or webhook-signature")
-    try:
-        timestamp = int(raw_timestamp)
-    except ValueError:
-        raise WebhookVerificationError("webhook-timestamp is not a number") from None
-    if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
-        raise WebhookVerificationError("webhook-timestamp is outside the tolerance (replay?)")
-    text = body.decode() if isinstance(body, bytes) else body
-    expected = sign(secret, message_id=message_id, timestamp=timestamp, body=text)
-    # The header may carry several space-separated signatures (during secret rotation).
-    if not any(hmac.compare_digest(candidate, expected) for candidate in signatures.split(" ")):
-        raise WebhookVerificationError("no signature matches")
 
 
 # Another API's name for an event (TM Forum's `ProductStatusChangeEvent` for `line.suspended`):
