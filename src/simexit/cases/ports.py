@@ -73,7 +73,13 @@ class EsimGateway(Protocol):
 
 
 class BillingGateway(Protocol):
-    def close_account(self, *, line_ref: str, billing_end: date | None) -> None: ...
+    """The operator's billing: close the line's account with its final bill. `call_id` is the
+    same on every try of the step, so a billing system that took a close whose answer was lost
+    recognises the repeat; adapters whose close is idempotent by itself ignore it."""
+
+    def close_account(
+        self, *, line_ref: str, billing_end: date | None, call_id: str | None = None
+    ) -> None: ...
 
 
 ServiceOrderAction = Literal["add", "modify", "delete"]  # TMF641 orderItem actions simexit uses

@@ -181,7 +181,9 @@ def _order_profile(gw: Gateways, t: StepTarget) -> str | Answer:
 
 
 def _close_billing(gw: Gateways, t: StepTarget) -> str:
-    gw.billing.close_account(line_ref=t.line_ref, billing_end=t.billing_end)
+    gw.billing.close_account(
+        line_ref=t.line_ref, billing_end=t.billing_end, call_id=call_id(t, "billing_close")
+    )
     return "closed"
 
 

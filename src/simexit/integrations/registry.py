@@ -32,6 +32,7 @@ from simexit.integrations.payments.credit_transfer import (
     CreditTransferPayments,
 )
 from simexit.integrations.pyhss.client import PyHssClient, PyHssOptions
+from simexit.integrations.signed_webhook.client import SignedWebhook, SignedWebhookOptions
 from simexit.integrations.simulated import (
     SimulatedBilling,
     SimulatedHss,
@@ -106,6 +107,7 @@ REGISTRY = GatewayRegistry(
         "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
         "pyhss": Adapter(options=PyHssOptions, build=PyHssClient),
         "tmf641": Adapter(options=Tmf641NetworkOptions, build=Tmf641Network),
+        "signed_webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
     },
     esim={
         SIMULATED: simulated(SimulatedSmdp),
@@ -115,7 +117,10 @@ REGISTRY = GatewayRegistry(
         SIMULATED: simulated(SimulatedOss),
         "tmf641": Adapter(options=Tmf641Options, build=Tmf641Client),
     },
-    billing={SIMULATED: simulated(SimulatedBilling)},
+    billing={
+        SIMULATED: simulated(SimulatedBilling),
+        "signed_webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
+    },
     payments={
         SIMULATED: simulated(SimulatedPayments),
         "pain001": Adapter(options=CreditTransferOptions, build=CreditTransferPayments),

@@ -129,7 +129,13 @@ class SimulatedSmdp:
 class SimulatedBilling:
     closed: dict[str, date | None] = field(default_factory=dict)
 
-    def close_account(self, *, line_ref: str, billing_end: date | None) -> None:
+    def close_account(
+        self,
+        *,
+        line_ref: str,
+        billing_end: date | None,
+        call_id: str | None = None,  # a dict's setdefault is idempotent by itself
+    ) -> None:
         self.closed.setdefault(line_ref, billing_end)
 
 
