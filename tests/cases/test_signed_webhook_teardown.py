@@ -3,13 +3,17 @@ adapter, chosen by the gateways file, against the fake receiver (a separate proc
 every Standard Webhooks signature itself): a termination is three signed calls, each with its
 step's call id as `webhook-id`, each counted done on the receiver's 2xx; a receiver that
 refuses (4xx) fails the case at that step with its answer, and an agent's retry resumes there;
-one that answers 503 is tried again until it acknowledges."""
+one that answers 503 is tried again until it acknowledges; a worker killed after the
+receiver acknowledged repeats the call under the same `webhook-id`, which the receiver does
+once."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +24,18 @@ import simexit.notifications.tasks  # noqa: F401 - registers the delivery jobs t
 from simexit.cases import service as cases
 from simexit.cases import tasks
 from simexit.cases.context import CaseContext
+from simexit.cases.ports import Gateways, GatewaysByOperator
 from simexit.db import Database
 from simexit.integrations.registry import REGISTRY, GatewayDirectory
 from simexit.integrations.signed_webhook.client import SignedWebhook
-from simexit.jobs.runner import ensure_periodic_jobs, run_pending
+from simexit.jobs.runner import DEFAULT_LEASE_SECONDS, ensure_periodic_jobs, run_pending
 from simexit.models import TeardownStep
 from simexit.operators.gateways import load_gateway_plan
 from simexit.policies.loader import PackRegistry
 from simexit.policies.model import RequestType
 from tests.cases.conftest import World, build_world
 from tests.cases.test_flows import _approved, _reload
+from tests.cases.test_teardown import WorkerKilled
 from tests.fixtures.signed_webhook import SECRET, RunningReceiver, running_receiver
 
 
@@ -42,14 +48,8 @@ def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningReceiv
 @pytest.fixture
 def hooks(ctx: CaseContext, receiver: RunningReceiver, tmp_path: Path) -> None:
     """Every operator's network and billing ports on the adapter, through the gateways file."""
-    hook = (
-        f'{{ adapter = "signed_webhook", url = "{receiver.url}", secret_env = "TEST_HOOK_SECRET" }}'
-    )
-    path = tmp_path / "gateways.toml"
-    path.write_text(
-        f"[default]\nsandbox = true\nnetwork = {hook}\nbilling = {hook}\n", encoding="utf-8"
-    )
-    plan = load_gateway_plan(path, catalog=REGISTRY.catalog(), environ={"TEST_HOOK_SECRET": SECRET})
+    path = _gateways_file(tmp_path / "gateways.toml", receiver)
+    plan = load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
     directory = GatewayDirectory(plan)
     tasks.install(ctx, directory)
     built = directory.for_operator("any-operator")
@@ -64,6 +64,19 @@ def _world(db: Database, packs: PackRegistry) -> tuple[World, str]:
     n = next(_numbers)
     msisdn = f"+{n}"
     return build_world(db, packs, msisdn=msisdn, imsi=f"90170{n:010d}"), msisdn
+
+
+def _gateways_file(path: Path, receiver: RunningReceiver) -> Path:
+    hook = (
+        f'{{ adapter = "signed_webhook", url = "{receiver.url}", secret_env = "TEST_HOOK_SECRET" }}'
+    )
+    path.write_text(
+        f"[default]\nsandbox = true\nnetwork = {hook}\nbilling = {hook}\n", encoding="utf-8"
+    )
+    return path
+
+
+ENV = {"TEST_HOOK_SECRET": SECRET}
 
 
 def _run(db: Database, at: datetime) -> None:
@@ -218,3 +231,74 @@ class TestSuspension:
         assert line.status == "active"
         assert [a["type"] for a in _for_case(receiver, case_id)] == ["network.bar_outgoing"]
         assert [a["type"] for a in _for_case(receiver, resume_id)] == ["network.reactivate"]
+
+
+@dataclass
+class KilledAfterTheClose:
+    """The operator's billing port, in a worker killed once right after the receiver
+    acknowledged the billing close and before the step's record was committed."""
+
+    inner: SignedWebhook
+    killed: bool = False
+
+    def close_account(
+        self, *, line_ref: str, billing_end: date | None, call_id: str | None = None
+    ) -> None:
+        self.inner.close_account(line_ref=line_ref, billing_end=billing_end, call_id=call_id)
+        if not self.killed:
+            self.killed = True
+            raise WorkerKilled
+
+
+@dataclass
+class Dying:
+    directory: GatewaysByOperator
+    billing: KilledAfterTheClose | None = None
+
+    def for_operator(self, operator_code: str) -> Gateways:
+        built = self.directory.for_operator(operator_code)
+        if self.billing is None:
+            assert isinstance(built.billing, SignedWebhook)
+            self.billing = KilledAfterTheClose(built.billing)
+        return dataclasses.replace(built, billing=self.billing)
+
+
+class TestAWorkerKilledBetweenTheCallAndItsRecord:
+    def test_the_repeat_has_the_same_webhook_id_and_the_receiver_does_it_once(
+        self,
+        db: Database,
+        ctx: CaseContext,
+        packs: PackRegistry,
+        receiver: RunningReceiver,
+        tmp_path: Path,
+        now: datetime,
+    ) -> None:
+        path = _gateways_file(tmp_path / "gateways.toml", receiver)
+        plan = load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
+        tasks.install(ctx, Dying(GatewayDirectory(plan)))
+        world, _ = _world(db, packs)
+        case_id = _approved(db, ctx, world, now)
+        day = _day(db, case_id, now)
+        with pytest.raises(WorkerKilled):
+            _run(db, day)
+        with db.read_session() as session:
+            recorded = session.scalars(
+                select(TeardownStep.step).where(
+                    TeardownStep.case_id == case_id, TeardownStep.status == "done"
+                )
+            ).all()
+        assert "billing_close" not in recorded  # the receiver acknowledged; simexit has no record
+        # The lease runs out; another worker claims the job again and repeats the call.
+        _run(db, day + timedelta(seconds=DEFAULT_LEASE_SECONDS + 1))
+        case, line = _reload(db, case_id)
+        assert case.status == "completed", case.failure_reason
+        assert line.status == "terminated"
+        call_id = f"simexit-{case_id}-billing_close"
+        closes = [c for c in receiver.calls() if c["id"] == call_id]
+        assert [(c["status"], c["repeat"]) for c in closes] == [(200, False), (200, True)]
+        assert [a["type"] for a in _for_case(receiver, case_id)] == [
+            "network.bar_outgoing",
+            "network.deactivate",
+            "billing.close_account",
+        ]
+        assert _step(db, case_id, "billing_close").attempts == 1
