@@ -68,7 +68,7 @@ def _world(db: Database, packs: PackRegistry) -> tuple[World, str]:
 
 def _gateways_file(path: Path, receiver: RunningReceiver) -> Path:
     hook = (
-        f'{{ adapter = "signed_webhook", url = "{receiver.url}", secret_env = "TEST_HOOK_SECRET" }}'
+        f'{{ adapter = "signed-webhook", url = "{receiver.url}", secret_env = "TEST_HOOK_SECRET" }}'
     )
     path.write_text(
         f"[default]\nsandbox = true\nnetwork = {hook}\nbilling = {hook}\n", encoding="utf-8"

@@ -138,7 +138,7 @@ def _load(tmp_path: Path, options: str, environ: dict[str, str] = ENV) -> Signed
     path = tmp_path / "gateways.toml"
     for port in ("network", "billing"):
         path.write_text(
-            f'[default]\nsandbox = true\n{port} = {{ adapter = "signed_webhook", {options} }}\n',
+            f'[default]\nsandbox = true\n{port} = {{ adapter = "signed-webhook", {options} }}\n',
             encoding="utf-8",
         )
         plan = load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=environ)
@@ -177,7 +177,7 @@ class TestGatewaysFile:
         with pytest.raises(GatewayConfigError) as refused:
             _load(tmp_path, options)
         message = str(refused.value)
-        assert "adapter 'signed_webhook'" in message
+        assert "adapter 'signed-webhook'" in message
         assert f"option {option}" in message
 
     def test_an_unset_secret_variable_is_refused_by_its_name(self, tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ class TestAGoodFile:
     [
         pytest.param(
             '[operators.telenor-no]\nnetwork = { adapter = "osmo-hrl" }',
-            "operator telenor-no, port network: unknown adapter 'osmo-hrl' (known: lab, lab-hlr, osmo-hlr, pyhss, signed_webhook, simulated, tmf641)",
+            "operator telenor-no, port network: unknown adapter 'osmo-hrl' (known: lab, lab-hlr, osmo-hlr, pyhss, signed-webhook, simulated, tmf641)",
             id="unknown adapter",
         ),
         pytest.param(
@@ -319,7 +319,7 @@ class TestTheReadmeExample:
             load_gateway_plan(path, catalog=REGISTRY.catalog(), environ=ENV)
         quoted = (
             "operator telenor-no, port network: unknown adapter 'osmo-hrl' "
-            "(known: osmo-hlr, pyhss, signed_webhook, simulated, tmf641)"
+            "(known: osmo-hlr, pyhss, signed-webhook, simulated, tmf641)"
         )
         assert str(caught.value) == f"invalid gateways file {path}: {quoted}"
         assert quoted in self.README.read_text(encoding="utf-8")

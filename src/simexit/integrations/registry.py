@@ -107,7 +107,7 @@ REGISTRY = GatewayRegistry(
         "osmo-hlr": Adapter(options=OsmoHlrOptions, build=OsmoHlrClient),
         "pyhss": Adapter(options=PyHssOptions, build=PyHssClient),
         "tmf641": Adapter(options=Tmf641NetworkOptions, build=Tmf641Network),
-        "signed_webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
+        "signed-webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
     },
     esim={
         SIMULATED: simulated(SimulatedSmdp),
@@ -119,7 +119,7 @@ REGISTRY = GatewayRegistry(
     },
     billing={
         SIMULATED: simulated(SimulatedBilling),
-        "signed_webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
+        "signed-webhook": Adapter(options=SignedWebhookOptions, build=SignedWebhook),
     },
     payments={
         SIMULATED: simulated(SimulatedPayments),
