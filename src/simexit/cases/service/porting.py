@@ -10,6 +10,7 @@ approved, for its port's completion (`cases.flows.plan_step` refuses one without
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,18 +21,20 @@ from sqlalchemy.orm import Session
 from simexit.audit import service as audit
 from simexit.cases import repository
 from simexit.cases.context import CaseContext
-from simexit.cases.service.common import apply, decide, today_for
+from simexit.cases.service.common import apply, today_for
 from simexit.cases.service.execution import begin_execution, enqueue_execution, link_port
 from simexit.cases.states import OPEN, CaseStatus, Trigger, available_triggers
 from simexit.errors import Conflict, InvalidInput, NotFound
 from simexit.lines import repository as line_repository
 from simexit.lines.errors import LineNotFound, NotPermitted
+from simexit.lines.facts import line_facts
 from simexit.lines.states import LineStatus
 from simexit.models import Case, Line, PortOut
 from simexit.notifications import webhooks
 from simexit.operators.repository import OperatorInfo
 from simexit.policies.dates import port_completion_dates
-from simexit.policies.model import CaseRequest, Channel, RequestType
+from simexit.policies.engine import evaluate
+from simexit.policies.model import CaseRequest, Channel, Decision, RequestType
 from simexit.principals import SYSTEM, Actor
 
 log = structlog.get_logger()
@@ -45,11 +48,21 @@ class PortOutClosed(Conflict):
     code = "port_out_closed"
 
 
+class PortCompletedInFuture(InvalidInput):
+    code = "port_completed_at_in_future"
+
+
+class PortCompletedBeforeRequest(InvalidInput):
+    code = "port_completed_before_request"
+
+
 class LineNotActive(Conflict):
     code = "line_not_active"
 
 
 PORTABLE_STATUSES = frozenset({LineStatus.active, LineStatus.suspended})
+# The states of a port_out case that its port's completion carries on from.
+_CARRIES_THE_PORT = frozenset({CaseStatus.approved, CaseStatus.executing, CaseStatus.failed})
 
 
 def _require_operator(actor: Actor) -> None:
@@ -142,6 +155,54 @@ def get_port_out(
     return port_out
 
 
+@dataclass(frozen=True, slots=True)
+class PendingPort:
+    """A line's pending port-out as a preview shows it: who takes the number, the case that
+    carries it out (if the subscriber asked here), and what completing it will settle."""
+
+    port: PortOut
+    case: Case | None
+    settlement: Decision
+
+
+def port_settlement(session: Session, ctx: CaseContext, line: Line, *, on: date) -> Decision:
+    """The pack's decision for the port of `line` completing on `on`: the charges and what the
+    balance becomes (refund, transfer or forfeit). The pending port is the request itself, so it
+    does not block it."""
+    operator = repository.operator(session, line.operator_id)
+    facts = replace(
+        line_facts(
+            line,
+            subscriber_sim_count=line_repository.subscriber_line_count(session, line.subscriber_id),
+            today=on,
+        ),
+        port_pending=False,
+    )
+    request = CaseRequest(
+        type=RequestType.port_out, channel=Channel.port_in_operator, requested_date=on
+    )
+    pack = ctx.packs.get(operator.policy_pack)
+    return evaluate(pack, facts, request, on, strict=ctx.policy_strict)
+
+
+def pending_port(
+    session: Session, ctx: CaseContext, *, line: Line, now: datetime
+) -> PendingPort | None:
+    """Read-only: the line's pending port-out and what it will do, or None."""
+    if not line.port_pending:
+        return None
+    found = repository.pending_port_out(session, line.id)
+    if found is None:
+        return None
+    port, case = found
+    if case is not None and case.preview is not None and case.status in _CARRIES_THE_PORT:
+        settlement = case.preview  # the subscriber's request, as they consented to it
+    else:
+        today = today_for(repository.operator(session, line.operator_id), now)
+        settlement = port_settlement(session, ctx, line, on=today)
+    return PendingPort(port, case, settlement)
+
+
 def complete_port_out(
     session: Session,
     ctx: CaseContext,
@@ -172,9 +233,9 @@ def complete_port_out(
         )
     ported_at = completed_at or now
     if ported_at > now:
-        raise InvalidInput("completed_at must not be in the future", field="completed_at")
+        raise PortCompletedInFuture("completed_at must not be in the future", field="completed_at")
     if ported_at < port_out.requested_at:
-        raise InvalidInput(
+        raise PortCompletedBeforeRequest(
             "completed_at must not be before the port-out was requested",
             field="completed_at",
             requested_at=port_out.requested_at.isoformat(),
@@ -248,10 +309,6 @@ def complete_port_out(
     return port_out
 
 
-# The states of a port_out case that its port's completion carries on from.
-_CARRIES_THE_PORT = frozenset({CaseStatus.approved, CaseStatus.executing, CaseStatus.failed})
-
-
 def _approved_case(session: Session, port_out: PortOut) -> Case | None:
     """The subscriber's port_out case that the completed port carries out: the one linked to
     the port, or the line's open one, once approved. One still in review (or blocked) cannot
@@ -276,10 +333,7 @@ def _open_port_case(
     """An approved `port_out` case for a port the recipient completed without a request here:
     the pack's decision for a port-out on that day decides the money (charges, refund,
     transfer, forfeit). Its blockers cannot stop a port that happened; they are recorded."""
-    request = CaseRequest(
-        type=RequestType.port_out, channel=Channel.port_in_operator, requested_date=ported_on
-    )
-    decision = decide(session, ctx, line=line, request=request, today=ported_on)
+    decision = port_settlement(session, ctx, line, on=ported_on)
     subscriber = line_repository.contact(session, line.subscriber_id)
     number = repository.next_reference_number(session, operator.id, ported_on.year)
     case = Case(
