@@ -277,6 +277,35 @@ class TestCompletePortOut:
             assert hooks[0].data["case_id"] == str(case_id)
             assert hooks[0].data["reason"] == "port_out"
 
+    def test_a_debt_that_would_block_a_request_cannot_stop_a_port_that_happened(
+        self, db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime
+    ) -> None:
+        """MTS blocks a port-out request over unpaid bills; once the port is done, the debt is a
+        charge of the settlement, and the audit row says which blocker was not applied."""
+        world = build_world(db, packs, pack_id="ru/mts", plan="postpaid", unpaid_bills_minor=65000)
+        port_id = _request_port(db, world, now)
+        case_id = _complete(db, ctx, world, port_id, now)
+        with db.read_session() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            assert case.preview is not None
+            assert case.preview.outcome == "approve"
+            assert case.preview.blockers == ()
+            assert "unpaid_bills" in {c.code for c in case.preview.charges}
+            opened = session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.subject_id == str(case_id), AuditEvent.action == "case.opened"
+                )
+            ).one()
+            assert "unpaid_bills" in opened.changes["blockers_not_applied"]
+        _run_on(db, now.date(), now)
+        _run_on(db, now.date(), now)
+        with db.read_session() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            assert case.status == "completed", case.failure_reason
+            assert flows.ledger_balances(session, case)
+
     def test_completing_twice_opens_one_case(
         self, db: Database, ctx: CaseContext, packs: PackRegistry, gateways: Gateways, now: datetime
     ) -> None:

@@ -34,7 +34,7 @@ from simexit.notifications import webhooks
 from simexit.operators.repository import OperatorInfo
 from simexit.policies.dates import port_completion_dates
 from simexit.policies.engine import evaluate
-from simexit.policies.model import CaseRequest, Channel, Decision, RequestType
+from simexit.policies.model import CaseRequest, Channel, Decision, Outcome, RequestType
 from simexit.principals import SYSTEM, Actor
 
 log = structlog.get_logger()
@@ -333,7 +333,23 @@ def _open_port_case(
     """An approved `port_out` case for a port the recipient completed without a request here:
     the pack's decision for a port-out on that day decides the money (charges, refund,
     transfer, forfeit). Its blockers cannot stop a port that happened; they are recorded."""
-    decision = port_settlement(session, ctx, line, on=ported_on)
+    decided = port_settlement(session, ctx, line, on=ported_on)
+    effective, billing_end = port_completion_dates(
+        ported_on=ported_on,
+        planned_effective=decided.effective_date,
+        planned_billing_end=decided.billing_end_date,
+        cycle_day=line.billing_cycle_day,
+    )
+    # What the case shows and settles: the money of the decision, on the port's dates, with
+    # nothing left to stop it (what would have is in the audit row).
+    decision = replace(
+        decided,
+        outcome=Outcome.approve,
+        effective_date=effective,
+        billing_end_date=billing_end,
+        blockers=(),
+        review_reasons=(),
+    )
     subscriber = line_repository.contact(session, line.subscriber_id)
     number = repository.next_reference_number(session, operator.id, ported_on.year)
     case = Case(
@@ -377,7 +393,8 @@ def _open_port_case(
             "refund": decision.refund.as_str(),
             "forfeit": decision.forfeit.as_str(),
             "charges": [c.code for c in decision.charges],
-            "blockers_not_applied": [b.code for b in decision.blockers],
+            "blockers_not_applied": [b.code for b in decided.blockers],
+            "reviews_not_applied": [r.code for r in decided.review_reasons],
         },
         note="opened by the completed port-out",
     )
