@@ -314,7 +314,11 @@ def _approved_case(session: Session, port_out: PortOut) -> Case | None:
     the port, or the line's open one, once approved. One still in review (or blocked) cannot
     proceed and is closed with the line's other cases."""
     linked = session.get(Case, port_out.case_id) if port_out.case_id is not None else None
-    for case in (linked, repository.open_case_for(session, port_out.line_id, "port_out")):
+    for found in (linked, repository.open_case_for(session, port_out.line_id, "port_out")):
+        if found is None:
+            continue
+        # Locked, and its state read again under the lock.
+        case = session.get(Case, found.id, with_for_update=True, populate_existing=True)
         if case is not None and case.type == "port_out" and case.status in _CARRIES_THE_PORT:
             return case
     return None
