@@ -84,6 +84,9 @@ RULES_OF_STATE = frozenset(
         "verification_expired",  # 410: the code's time ran out
         "verification_locked",  # 423: too many wrong codes
         "returned_at_in_future",  # later than the server's clock
+        # A port's completion time lies within its life: after its request, not after now.
+        "port_completed_at_in_future",
+        "port_completed_before_request",
         "test_clock_not_forward",  # not after the test clock's current time
         "test_clock_advance_too_far",  # more than ten years past the test clock's time
         # A code by e-mail or SMS to a subscriber with no address of that kind on file (the

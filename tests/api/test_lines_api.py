@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import String, select
 from stdnum import luhn
 
+from simexit.clock import utc_now
 from simexit.models import AuditEvent, Line, Notification
 from simexit.runtime import Runtime
 from tests.api.conftest import Demo, TestClient, lines_of
@@ -196,6 +199,22 @@ class TestPortOut:
         )
         preview = client.get(f"/v1/lines/{line.id}/preview", headers=demo.telenor).json()
         assert preview["outcome"] == "block"
+        assert "port_pending" in {b["code"] for b in preview["blockers"]}
+        # Instead of a termination that cannot proceed: what the port will do.
+        plan = preview["port_out"]
+        assert plan["id"] == requested.json()["id"]
+        assert plan["recipient_operator"] == "Ice"
+        assert plan["ends"] == "on_port_completion"
+        assert "port_pending" not in {b["code"] for b in plan["settlement"]["blockers"]}
+
+        future = client.post(
+            f"/v1/port-outs/{requested.json()['id']}/complete",
+            json={"completed_at": (utc_now() + timedelta(days=2)).isoformat()},
+            headers=demo.telenor,
+        )
+        assert future.status_code == 422, future.text
+        assert future.json()["field"] == "completed_at", future.text
+        assert "future" in future.json()["detail"], future.text
 
         completed = client.post(
             f"/v1/port-outs/{requested.json()['id']}/complete", json={}, headers=demo.telenor
@@ -208,6 +227,17 @@ class TestPortOut:
         assert (
             client.get(f"/v1/cases/{draft['id']}", headers=demo.telenor).json()["status"]
             == "withdrawn"
+        )
+        # The port's own case settles the line: found by its type on the line.
+        listed = client.get(
+            "/v1/cases", params={"line_id": str(line.id)}, headers=demo.telenor
+        ).json()
+        port_cases = [c for c in listed["items"] if c["type"] == "port_out"]
+        assert len(port_cases) == 1
+        assert port_cases[0]["status"] in {"executing", "completed"}
+        assert (
+            client.get(f"/v1/lines/{line.id}/preview", headers=demo.telenor).json()["port_out"]
+            is None
         )
         repeat = client.post(
             f"/v1/port-outs/{requested.json()['id']}/complete", json={}, headers=demo.telenor

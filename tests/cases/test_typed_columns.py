@@ -75,7 +75,7 @@ class TestFrozenDecision:
         self, db: Database, ctx: CaseContext, world: World, now: datetime
     ) -> None:
         decision_fields = {f.name for f in dataclasses.fields(Decision)} - {"evidence"}
-        assert set(Preview.model_fields) == decision_fields | {"total_due"}
+        assert set(Preview.model_fields) == decision_fields | {"total_due", "port_out"}
         with db.read_session() as session:
             decision = cases.preview(
                 session,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from simexit.models import Case
+from simexit.cases.service import porting
+from simexit.models import Case, Line
 from simexit.principals import Actor, ActorType
 from simexit.provisioning.events import EventType, LineEvent, record_event
 from simexit.runtime import Runtime
@@ -34,6 +35,34 @@ class TestPendingPort:
         # Not both "the move ends it" and "you lose the number unless you move it".
         assert "You lose the phone number" not in page
         assert "+47 915 09 000" in page  # the pack's phone channel, to stop a move not asked for
+
+    def test_says_what_the_port_does_with_the_balance(
+        self, client: WebClient, runtime: Runtime
+    ) -> None:
+        """Telenor refunds a prepaid balance on a switch (EECC art. 106(6)): the page says so
+        instead of offering a cancellation that could never proceed."""
+        line = find_line(runtime, "telenor-no", plan="prepaid", status="active", port_pending=False)
+        with runtime.db.session() as session:
+            session.execute(
+                update(Line)
+                .where(Line.id == line.id)
+                .values(balance_minor=39900, bonus_balance_minor=0)
+            )
+            agent = Actor(ActorType.agent, "agent-1", operator_id=line.operator_id)
+            porting.request_port_out(
+                session,
+                actor=agent,
+                msisdn=line.msisdn,
+                recipient_operator="Ice",
+                now=datetime.now(UTC),
+            )
+        sign_in(client, runtime, line.msisdn)
+        page = client.get(f"/my/lines/{line.id}?lang=en").text
+        assert "Your number is being moved to Ice." in page
+        assert 'id="cancel-form"' not in page
+        assert "your remaining balance of" in page
+        assert "is refunded to you" in page
+        assert "399" in page
 
 
 class TestUnpaidBills:

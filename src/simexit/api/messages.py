@@ -373,6 +373,18 @@ CATALOG: Final[dict[str, M]] = {
         "ru": "Этот перенос номера в статусе {status} и не может быть завершён.",
         "zh_Hans": "该携号转出处于 {status} 状态，无法完成。",
     },
+    "port_completed_at_in_future": {
+        "en": "completed_at must not be in the future: a port is completed once it has happened.",
+        "nb": "completed_at kan ikke ligge fram i tid: en nummeroverføring fullføres når den har skjedd.",
+        "ru": "completed_at не может быть в будущем: перенос завершают, когда он уже произошёл.",
+        "zh_Hans": "completed_at 不能是将来的时间：携号转出完成后才能标记为完成。",
+    },
+    "port_completed_before_request": {
+        "en": "completed_at must not be before the port-out was requested ({requested_at}).",
+        "nb": "completed_at kan ikke være før nummeroverføringen ble bestilt ({requested_at}).",
+        "ru": "completed_at не может быть раньше запроса на перенос ({requested_at}).",
+        "zh_Hans": "completed_at 不能早于携号转出请求的时间（{requested_at}）。",
+    },
     "line_not_active": {
         "en": "The line is {status}; this needs an active line.",
         "nb": "Abonnementet er {status}; dette krever et aktivt abonnement.",

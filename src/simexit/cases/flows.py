@@ -105,6 +105,10 @@ def plan_step(session: Session, *, case_id: uuid.UUID, step_try: int = 1) -> Ste
     if case.type == "terminate" and line.port_pending:
         # The port started after approval: ending the line now would lose the subscriber's number.
         blocked = "port_pending: a port-out started for this number; the port ends the line"
+    elif case.type == "port_out" and repository.completed_port_of_case(session, case.id) is None:
+        # Only the recipient's completed port moves the number: ending the line without one
+        # would leave the subscriber with no number at all.
+        blocked = "port_not_completed: no completed port-out of this number; the line stays"
     step = next_step(case.type, _done(session, case.id))
     return StepPlan(
         case_id=case.id,

@@ -130,6 +130,8 @@ def cases_due_for_execution(
                     Case.operator_id == operator_id,
                     Case.status == CaseStatus.approved,
                     Case.effective_date <= today,
+                    # A port-out waits for the recipient's completion, never for a date.
+                    Case.type != "port_out",
                 )
                 .limit(limit)
             )
@@ -232,6 +234,13 @@ def pending_port_out(session: Session, line_id: uuid.UUID) -> tuple[PortOut, Cas
     if port is None:
         return None
     return port, (session.get(Case, port.case_id) if port.case_id is not None else None)
+
+
+def completed_port_of_case(session: Session, case_id: uuid.UUID) -> PortOut | None:
+    """The completed port-out a `port_out` case carries out, if the recipient completed one."""
+    return session.scalars(
+        select(PortOut).where(PortOut.case_id == case_id, PortOut.status == "completed").limit(1)
+    ).first()
 
 
 def operator(session: Session, operator_id: uuid.UUID) -> OperatorInfo:

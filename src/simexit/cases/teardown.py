@@ -345,11 +345,16 @@ def _reactivated(session: Session, case: Case, line: Line, now: datetime) -> Non
 
 
 def _ported(session: Session, case: Case, line: Line, now: datetime) -> None:
+    """The number lives on at the recipient: the line ends with nothing to quarantine. The
+    completed port (`cases.service.porting.complete_port_out`) has usually released it already;
+    this records the teardown's end either way."""
     before = line.status
     line.status = LineStatus.number_released
     line.port_pending = False
-    line.terminated_on = case.effective_date
-    line.number_released_at = now
+    line.terminated_on = line.terminated_on or case.effective_date
+    line.number_released_at = line.number_released_at or now
+    line.quarantine_until = line.reactivation_deadline = None
+    line.sim_return_required = False
     line.updated_at = now
     _audit_line(session, line, now, "line.ported_out", before, {})
 
@@ -448,6 +453,13 @@ def _audit_line(
 
 
 BAR = Step("bar_outgoing", remote=_bar, operation="network.bar_outgoing")
+HSS_DEACTIVATE = Step("hss_deactivate", remote=_deactivate, operation="network.deactivate")
+ESIM_RELEASE = Step(
+    "esim_release",
+    remote=_release_esim,
+    operation="esim.cancel_order",
+    answered=_profile_left_on_device,
+)
 BILLING_CLOSE = Step("billing_close", remote=_close_billing, operation="billing.close_account")
 SETTLEMENT = Step("settlement", local=_settle)
 CHARGES = Step("charges", local=charges.post_preview_charges)
@@ -455,18 +467,22 @@ CHARGES = Step("charges", local=charges.post_preview_charges)
 STEPS: Final[Mapping[str, tuple[Step, ...]]] = {
     "terminate": (
         BAR,
-        Step("hss_deactivate", remote=_deactivate, operation="network.deactivate"),
-        Step(
-            "esim_release",
-            remote=_release_esim,
-            operation="esim.cancel_order",
-            answered=_profile_left_on_device,
-        ),
+        HSS_DEACTIVATE,
+        ESIM_RELEASE,
         BILLING_CLOSE,
         SETTLEMENT,
         Step("line_terminated", local=_end_line),
     ),
-    "port_out": (BILLING_CLOSE, SETTLEMENT, Step("line_ported", local=_ported)),
+    # Run only once the recipient completed the port (`flows.plan_step` refuses a port_out case
+    # without one): the donor's subscription leaves the network, the eSIM profile is released,
+    # billing closes and the balance settles as the pack says, as for a termination.
+    "port_out": (
+        HSS_DEACTIVATE,
+        ESIM_RELEASE,
+        BILLING_CLOSE,
+        SETTLEMENT,
+        Step("line_ported", local=_ported),
+    ),
     "suspend": (BAR, CHARGES, Step("line_suspended", local=_suspend)),
     "resume": (
         Step(

@@ -67,3 +67,25 @@ def notice_end(
     if rule is EffectiveRule.plan_expiry:
         return plan_expiry if plan_expiry is not None and plan_expiry > today else today
     return today  # immediate, on_port_completion
+
+
+def port_completion_dates(
+    *,
+    ported_on: date,
+    planned_effective: date | None,
+    planned_billing_end: date | None,
+    cycle_day: int | None,
+) -> tuple[date, date]:
+    """(effective, billing end) of a port-out that completed on `ported_on`.
+
+    The plan (the decision's dates) says whether the pack bills the donor line to the end of its
+    billing cycle (`porting.donor_billing_until`: the planned billing end falls after the planned
+    effective date) or to the port; the port's actual day replaces the planned one either way."""
+    to_cycle_end = (
+        planned_effective is not None
+        and planned_billing_end is not None
+        and planned_billing_end > planned_effective
+    )
+    if to_cycle_end:
+        return ported_on, end_of_billing_cycle(ported_on, cycle_day)
+    return ported_on, ported_on

@@ -163,6 +163,7 @@ AUDIT = {
     "line.ported_out": N_("Number moved to another operator"),
     "line.port_out_requested": N_("Number transfer requested"),
     "line.port_out_completed": N_("Number transfer completed"),
+    "line.port_out_linked": N_("Number transfer linked to its request"),
     "line.suspended": N_("Line paused"),
     "line.suspension_cleared": N_("Pause ended"),
     "line.resumed": N_("Line resumed"),

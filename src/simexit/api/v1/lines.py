@@ -24,6 +24,7 @@ from simexit.api.v1.schemas import (
 )
 from simexit.api.validators import E164, E164_FORMAT, E164_PATTERN, BoundedDate, BoundedTimestamp
 from simexit.cases import service as case_service
+from simexit.cases.service import porting
 from simexit.lines import repository as line_repository
 from simexit.lines import service as line_service
 from simexit.lines.states import LineStatus
@@ -134,19 +135,17 @@ def preview_line(
     settlement: SettlementChoice | None = None,
     requested_date: BoundedDate | None = None,
 ) -> Preview:
-    """Dates, fees, refund or forfeit, blockers, and the personal checklist, as codes."""
+    """Dates, fees, refund or forfeit, blockers, and the personal checklist, as codes. A line
+    with a pending port-out also gets `port_out`: what the port will do instead."""
     request = CaseRequest(
         type=type, channel=channel, requested_date=requested_date, settlement=settlement
     )
+    now = operator_clocks.now_for(session, actor.operator_id, clock())
     decision = case_service.preview(
-        session,
-        runtime.cases,
-        actor=actor,
-        line_id=line_id,
-        request=request,
-        now=operator_clocks.now_for(session, actor.operator_id, clock()),
+        session, runtime.cases, actor=actor, line_id=line_id, request=request, now=now
     )
-    return Preview.of(decision)
+    line = line_repository.get_line(session, actor, line_id)
+    return Preview.of(decision, porting.pending_port(session, runtime.cases, line=line, now=now))
 
 
 @router.post(

@@ -61,11 +61,13 @@ async def request_port_out(body: PortOutCreate, call: TransactionDep) -> JSONRes
 async def complete_port_out(
     port_out_id: uuid.UUID, body: PortOutComplete, call: TransactionDep
 ) -> JSONResponse:
-    """The number moved: the donor line ends (number released), its open cases are closed."""
+    """The number moved: the donor line ends (number released), its other open cases are closed,
+    and the teardown of its `port_out` case (network, eSIM, billing, settlement, messages) starts."""
 
     def effect(session: Session, now: datetime) -> Reply:
         port_out = porting.complete_port_out(
             session,
+            call.runtime.cases,
             actor=call.actor,
             port_out_id=port_out_id,
             now=now,

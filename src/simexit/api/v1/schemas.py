@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -27,6 +27,9 @@ from simexit.lines.states import SuspensionFlag
 from simexit.models import AuditEvent, Case, Line, Operator, PortOut, Verification
 from simexit.policies import model as policy
 from simexit.policies.model import Channel, Decision, RequestType, SettlementChoice
+
+if TYPE_CHECKING:
+    from simexit.cases.service.porting import PendingPort
 
 # Spelled out for OpenAPI and mypy; tests/api/test_operations.py checks they match the domain.
 RejectionReason = Literal[
@@ -130,11 +133,17 @@ class Preview(BaseModel):
         description="How the pack says the subscriber hears about the case: sms, email, letter, "
         "gov_portal (empty: as every channel configured)."
     )
+    port_out: PortOutPlan | None = Field(
+        default=None,
+        description="The line's pending port-out, if any: no other request that ends the line "
+        "can proceed (blocker `port_pending`), and none is needed; completing the port ends it.",
+    )
 
     @classmethod
-    def of(cls, d: Decision) -> Preview:
+    def of(cls, d: Decision, port: PendingPort | None = None) -> Preview:
         """From a decision: computed now, or frozen into a case at submission."""
         return cls(
+            port_out=PortOutPlan.of(port) if port is not None else None,
             outcome=d.outcome.value,
             effective_date=d.effective_date,
             billing_end_date=d.billing_end_date,
@@ -160,6 +169,34 @@ class Preview(BaseModel):
             pack_reviewed=d.pack_reviewed,
             confirmation_channels=list(d.confirmation_channels),
         )
+
+
+class PortOutPlan(BaseModel):
+    """What a pending port-out will do: the line ends when the recipient completes the port
+    (`ends`), and `settlement` is the pack's decision for it (charges, refund, transfer or
+    forfeit of the balance), settled by the teardown that the completion starts."""
+
+    id: uuid.UUID
+    recipient_operator: str
+    requested_at: datetime
+    case_id: uuid.UUID | None
+    planned_date: date | None
+    ends: Literal["on_port_completion"] = "on_port_completion"
+    settlement: Preview
+
+    @classmethod
+    def of(cls, pending: PendingPort) -> PortOutPlan:
+        return cls(
+            id=pending.port.id,
+            recipient_operator=pending.port.recipient_operator,
+            requested_at=pending.port.requested_at,
+            case_id=pending.case.id if pending.case is not None else None,
+            planned_date=pending.case.effective_date if pending.case is not None else None,
+            settlement=Preview.of(pending.settlement),
+        )
+
+
+Preview.model_rebuild()
 
 
 # --- operators ------------------------------------------------------------------------------

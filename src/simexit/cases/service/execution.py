@@ -10,12 +10,14 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from simexit.audit import service as audit
+from simexit.cases import repository
 from simexit.cases.service.common import apply, money_context, notify
 from simexit.cases.states import Trigger
 from simexit.jobs import enqueue
 from simexit.lines.states import LineStatus
-from simexit.models import Case, Line
-from simexit.principals import Actor
+from simexit.models import Case, Line, PortOut
+from simexit.principals import SYSTEM, Actor
 
 
 def on_approved(
@@ -38,8 +40,37 @@ def on_approved(
         now=now,
         context={"effective_date": case.effective_date.isoformat(), **money_context(case)},
     )
+    if case.type == "port_out":
+        # The recipient completes the port (`porting.complete_port_out`), which starts the
+        # teardown; a date alone never ends the line.
+        pending = repository.pending_port_out(session, line.id)
+        if pending is not None:
+            link_port(session, pending[0], case, now=now)
+        return
     if case.effective_date <= today:
         begin_execution(session, case, actor=actor, now=now)
+
+
+def link_port(session: Session, port: PortOut, case: Case, *, now: datetime) -> None:
+    """The port-out is carried out by `case`: its completion starts that case's teardown."""
+    if port.case_id == case.id:
+        return
+    before = port.case_id
+    port.case_id = case.id
+    audit.record(
+        session,
+        operator_id=case.operator_id,
+        actor=SYSTEM,
+        action="line.port_out_linked",
+        subject_type="line",
+        subject_id=port.line_id,
+        at=now,
+        changes={
+            "port_out_id": str(port.id),
+            "case_id": [str(before) if before else None, str(case.id)],
+            "reference": case.reference,
+        },
+    )
 
 
 def begin_execution(session: Session, case: Case, *, actor: Actor, now: datetime) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from simexit.audit.service import events_for
 from simexit.cases import repository
 from simexit.cases import service as cases
+from simexit.cases.service import porting
 from simexit.cases.service.common import today_for
 from simexit.cases.states import CaseStatus, Trigger, available_triggers
 from simexit.errors import DomainError, InvalidFields, NotFound
@@ -322,7 +323,7 @@ def case_page(
             line=line,
             blockers=case.blockers,
             reviews=case.review_reasons,
-            port=repository.pending_port_out(db, line.id) if line.port_pending else None,
+            port=porting.pending_port(db, page.state.runtime.cases, line=line, now=now()),
             currency=case.preview.currency if case.preview is not None else None,
             for_case=True,
         )

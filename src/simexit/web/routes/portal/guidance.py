@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from simexit.cases.service.porting import PendingPort
 from simexit.guides.build import COUNTRY_LOGINS
-from simexit.models import Case, Line, PortOut
+from simexit.models import Line
 from simexit.policies.model import (
     Decision,
     Finding,
@@ -49,6 +50,15 @@ PORT_NO_DATE = N_("Your new operator tells you the date of the move.")
 PORT_ENDS = N_(
     "When the move is complete, this subscription ends by itself and you keep your number. You do not need to cancel it, and cancelling now would not stop the move."
 )
+# What completing the port settles, from the pack's decision for it.
+PORT_REFUND = N_(
+    "When the move is complete, your remaining balance of {amount} is refunded to you."
+)
+PORT_TRANSFER = N_(
+    "When the move is complete, {amount} of your balance is moved to the number you gave."
+)
+PORT_FORFEIT = N_("When the move is complete, the remaining balance of {amount} is not paid back.")
+PORT_DUE = N_("Your final bill comes to {amount}.")
 # Before submitting: whether it can be undone, and until when.
 WITHDRAW_UNTIL = N_("You can withdraw the request until it takes effect on {date}.")
 WITHDRAW_UNTIL_APPROVED = N_("You can withdraw the request until it takes effect.")
@@ -68,6 +78,8 @@ class PortView:
     asked: str
     planned: str
     ends: str
+    # What the port settles: the refund, transfer or forfeit of the balance, the final bill.
+    money: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,7 @@ def way_out(
     line: Line,
     blockers: Sequence[Finding],
     reviews: Sequence[Finding] = (),
-    port: tuple[PortOut, Case | None] | None,
+    port: PendingPort | None,
     currency: str | None,
     for_case: bool,
 ) -> WayOut:
@@ -146,10 +158,10 @@ def _amount(t: Texts, params: Mapping[str, Any], currency: str | None) -> str:
     return ""
 
 
-def _port_view(t: Texts, port: tuple[PortOut, Case | None] | None) -> PortView:
+def _port_view(t: Texts, port: PendingPort | None) -> PortView:
     if port is None:
         return PortView(t(PORT_MOVING_UNKNOWN), "", t(PORT_NO_DATE), t(PORT_ENDS))
-    row, case = port
+    row, case, settlement = port.port, port.case, port.settlement
     moving = (
         t(PORT_MOVING, recipient=row.recipient_operator)
         if row.recipient_operator
@@ -161,7 +173,22 @@ def _port_view(t: Texts, port: tuple[PortOut, Case | None] | None) -> PortView:
         asked=t(PORT_ASKED, date=t.date(row.requested_at.date())),
         planned=t(PORT_DATE, date=t.date(planned_on)) if planned_on else t(PORT_NO_DATE),
         ends=t(PORT_ENDS),
+        money=_port_money(t, settlement),
     )
+
+
+def _port_money(t: Texts, d: Decision) -> tuple[str, ...]:
+    said = [
+        t(sentence, amount=t.money(amount.minor, d.currency))
+        for sentence, amount in (
+            (PORT_REFUND, d.refund),
+            (PORT_TRANSFER, d.transfer),
+            (PORT_FORFEIT, d.forfeit),
+            (PORT_DUE, d.total_due),
+        )
+        if amount.minor > 0
+    ]
+    return tuple(said)
 
 
 @dataclass(frozen=True)

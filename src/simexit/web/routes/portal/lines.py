@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from simexit.cases import repository
 from simexit.cases import service as cases
+from simexit.cases.service import porting
 from simexit.cases.service.common import today_for
 from simexit.cases.states import TERMINAL, CaseStatus
 from simexit.errors import DomainError, NotFound
@@ -210,7 +211,7 @@ def line_page(
         now=now(),
     )
     pause_online = not any(b.code == "channel_not_allowed" for b in pause.blockers)
-    port = repository.pending_port_out(db, line.id) if line.port_pending else None
+    port = porting.pending_port(db, page.state.runtime.cases, line=line, now=now())
     return page.render(
         "portal/line.html",
         {
