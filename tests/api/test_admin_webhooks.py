@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from simexit.kit.standard_webhooks import WebhookVerificationError, verify_webhook_signature
 from simexit.models import Job, WebhookAttempt, WebhookDelivery
 from simexit.notifications import webhooks
-from simexit.notifications.webhooks import (
-    WebhookVerificationError,
-    plan_post,
-    verify_webhook_signature,
-)
+from simexit.notifications.webhooks import plan_post
 from simexit.runtime import Runtime
 from simexit.webhooks import rules
 from tests.api.admin_support import audit_rows, cases_key, field_codes

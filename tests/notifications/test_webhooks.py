@@ -16,18 +16,18 @@ from simexit.clock import utc_now
 from simexit.db import Database
 from simexit.integrations.webhooks.client import HttpWebhookSender
 from simexit.jobs import run_pending
-from simexit.models import Operator, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from simexit.notifications.channels import local_sinks
-from simexit.notifications.ports import Transports
-from simexit.notifications.tasks import use_transports
-from simexit.notifications.webhooks import (
+from simexit.kit.standard_webhooks import (
     WebhookVerificationError,
-    emit,
     generate_secret,
     sign,
     signed_headers,
     verify_webhook_signature,
 )
+from simexit.models import Operator, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from simexit.notifications.channels import local_sinks
+from simexit.notifications.ports import Transports
+from simexit.notifications.tasks import use_transports
+from simexit.notifications.webhooks import emit
 from tests.notifications.conftest import WEBHOOK_SECRET
 
 

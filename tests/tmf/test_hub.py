@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from simexit.jobs.runner import run_pending
+from simexit.kit.standard_webhooks import verify_webhook_signature
 from simexit.models import AuditEvent, Notification, WebhookDelivery
 from simexit.notifications import service as notifications
-from simexit.notifications.webhooks import plan_post, verify_webhook_signature
+from simexit.notifications.webhooks import plan_post
 from simexit.runtime import Runtime
 from simexit.tmf import events as tmf_events
 from tests.api.conftest import NOW, Demo, TestClient, lines_of

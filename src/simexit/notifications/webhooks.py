@@ -29,15 +29,7 @@ from sqlalchemy.orm import Session
 
 from simexit.jobs.queue import add_job
 from simexit.jobs.runner import AttemptFailed, short_error
-from simexit.kit.standard_webhooks import (  # noqa: F401 - re-exported for callers
-    DEFAULT_TOLERANCE,
-    SECRET_PREFIX,
-    WebhookVerificationError,
-    generate_secret,
-    sign,
-    signed_headers,
-    verify_webhook_signature,
-)
+from simexit.kit.standard_webhooks import signed_headers
 from simexit.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from simexit.notifications import repository
 from simexit.notifications.ports import DeliveryError, WebhookSender

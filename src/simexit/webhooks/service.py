@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from simexit.audit import service as audit
 from simexit.jobs.queue import add_job
+from simexit.kit.standard_webhooks import generate_secret
 from simexit.models import WebhookDelivery, WebhookEndpoint
-from simexit.notifications.webhooks import DELIVER_JOB, generate_secret
+from simexit.notifications.webhooks import DELIVER_JOB
 from simexit.paging import After
 from simexit.principals import Actor
 from simexit.webhooks import repository, rules
